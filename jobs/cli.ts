@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+/**
+ * The `gras` command line: commander wiring, and the one place that turns errors into exit codes
+ * (README "Exit codes"). Every option can also come from a GRAS_* environment variable.
+ */
+import './runtime/quiet-node-warnings.js'
+import { randomBytes } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Command, Option, CommanderError } from 'commander'
+import { writeDemoData, lakeIsEmpty } from './demo/run.js'
+import { runFeatures } from './features/run.js'
+import { runInfer } from './infer/run.js'
+import { runTrain } from './train/run.js'
+import { runPipeline } from './pipeline/run.js'
+import { fetchPredictions, formatPredictions } from './commands/predictions.js'
+import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
+import { resolveMetrics } from './pipeline/resolve-metrics.js'
+import { silverFeaturesRoot } from './core/lake-layout.js'
+import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
+import { ModelRegistry } from './io/model-registry.js'
+import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
+import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
+import { openJobContext, type OpenedContext } from './runtime/job-context.js'
+import { createLogger, type Logger } from './runtime/logger.js'
+import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
+import type { GrasConfig } from './runtime/config-schema.js'
+
+interface GlobalOptions {
+  config?: string
+  lake?: string
+  dynamodb?: 'auto' | 'embedded' | 'aws'
+  logLevel: string
+}
+
+interface RunOptions {
+  metrics?: string
+  runId?: string
+  asOf?: string
+}
+
+const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+/** Builds the program; exported so tests (and manifest checks) parse argv with the real definitions. */
+export function buildProgram(): Command {
+  const program = new Command('gras')
+    .description('gras-forecast: forecasts with prediction intervals for the GRAS business metrics')
+    .addOption(new Option('--config <dir>', 'folder of *.yaml settings').env('GRAS_CONFIG'))
+    .addOption(new Option('--lake <uri>', 'lake location: s3://bucket/prefix or a local folder').env('GRAS_LAKE'))
+    .addOption(new Option('--dynamodb <mode>', 'DynamoDB: embedded dynalite, aws (SDK endpoint resolution), or auto').choices(['auto', 'embedded', 'aws']).env('GRAS_DYNAMODB_MODE'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').env('GRAS_LOG_LEVEL'))
+    .showHelpAfterError()
+    .exitOverride()
+
+  const withRunOptions = (command: Command) =>
+    command
+      .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric in the lake)').env('GRAS_METRICS'))
+      .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
+      .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
+
+  const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
+    ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
+    ['train', 'fit candidates, backtest, select, register and promote models', runTrain],
+    ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
+  ]
+  for (const [name, description, run] of jobs) {
+    withRunOptions(program.command(name).description(description)).action(async (options: RunOptions, command: Command) => {
+      await withJob(command, options, logFd(false), async (context, metrics) => [await run(context, metrics)])
+    })
+  }
+
+  withRunOptions(program.command('pipeline').description('features, train and infer in one run'))
+    .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
+    .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
+    .action(async (options: RunOptions & { demoIfEmpty?: boolean; print?: boolean }, command: Command) => {
+      await withJob(command, options, logFd(Boolean(options.print)), async (context, metrics) => {
+        if (options.demoIfEmpty && (await lakeIsEmpty(context.lake))) {
+          await writeDemoData(context.lake, { endMs: context.asOfMs, days: 42, seed: 7 }, context.logger)
+        }
+        const reports = await runPipeline(context, metrics)
+        if (options.print) {
+          const infer = reports.find((r) => r.job === 'infer')
+          for (const outcome of infer?.outcomes ?? []) {
+            if (!outcome.ok) continue
+            const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, outcome.metricId, toIsoSeconds(context.asOfMs - 2 * hourMs), '9999', context.now())
+            process.stdout.write(formatPredictions(outcome.metricId, items.filter((i) => i.runId === context.runId)) + '\n\n')
+          }
+        }
+        return reports
+      })
+    })
+
+  program
+    .command('predictions')
+    .description('show stored forecasts of a metric in a time range')
+    .requiredOption('--metric <id>', 'metric id')
+    .addOption(new Option('--from <time>', 'first timestamp, ISO-8601 (default: now)'))
+    .addOption(new Option('--to <time>', 'last timestamp, ISO-8601 (default: from + 7 days)'))
+    .option('--json', 'print JSON lines instead of a table')
+    .action(async (options: { metric: string; from?: string; to?: string; json?: boolean }, command: Command) => {
+      await withContext(command, 2, async (context) => {
+        const fromMs = options.from ? parseTime(options.from, '--from') : Math.floor(context.now() / hourMs) * hourMs
+        const toMs = options.to ? parseTime(options.to, '--to') : fromMs + 7 * 24 * hourMs
+        const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
+        process.stdout.write(options.json ? items.map((i) => JSON.stringify(i)).join('\n') + (items.length ? '\n' : '') : formatPredictions(options.metric, items) + '\n')
+      })
+    })
+
+  const models = program.command('models').description('list, approve or roll back model versions')
+  models
+    .command('list')
+    .description('registered versions per metric, with the approved one marked')
+    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric with features)').env('GRAS_METRICS'))
+    .option('--json', 'print JSON')
+    .action(async (options: { metrics?: string; json?: boolean }, command: Command) => {
+      await withContext(command, 2, async (context) => {
+        const requested = splitMetrics(options.metrics)
+        const metricIds = requested ?? (await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics
+        const listings = await listModels(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metricIds)
+        process.stdout.write((options.json ? JSON.stringify(listings, null, 2) : formatModelListings(listings)) + '\n')
+      })
+    })
+  models
+    .command('approve <metric> <version>')
+    .description('make <version> the approved model of <metric>, overriding the backtest rule')
+    .action(async (metric: string, version: string, _options: object, command: Command) => {
+      await withContext(command, 2, async (context) => {
+        await approveVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, version, 'cli', new Date(context.now()).toISOString())
+        context.logger.info({ metric, version }, 'version approved')
+      })
+    })
+  models
+    .command('rollback <metric>')
+    .description('re-approve the version that was approved before the current one')
+    .action(async (metric: string, _options: object, command: Command) => {
+      await withContext(command, 2, async (context) => {
+        const version = await rollbackVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, 'cli', new Date(context.now()).toISOString())
+        context.logger.info({ metric, version }, 'rolled back')
+      })
+    })
+
+  program
+    .command('demo-data')
+    .description('write realistic sample bronze data (G, R, A, S: daily and weekly cycles, trend, noise, a gap, an outlier)')
+    .addOption(new Option('--days <n>', 'days of data').default('42').env('GRAS_DEMO_DAYS'))
+    .addOption(new Option('--seed <n>', 'random seed').default('7').env('GRAS_DEMO_SEED'))
+    .addOption(new Option('--end <time>', 'end of the data, ISO-8601 (default: now)').env('GRAS_DEMO_END'))
+    .action(async (options: { days: string; seed: string; end?: string }, command: Command) => {
+      const days = parseInteger(options.days, '--days', 1, 3660)
+      const seed = parseInteger(options.seed, '--seed', 0, 2 ** 31)
+      await withContext(command, 1, async (context) => {
+        const endMs = options.end ? parseTime(options.end, '--end') : context.now()
+        await writeDemoData(context.lake, { endMs, days, seed }, context.logger)
+      })
+    })
+  return program
+}
+
+const logFd = (dataOnStdout: boolean): 1 | 2 => (dataOnStdout ? 2 : 1)
+
+function parseTime(text: string, flag: string): number {
+  const ms = parseInstant(text)
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not an ISO-8601 time (expected e.g. 2024-01-29T14:00:00Z)`)
+  return ms
+}
+
+function parseInteger(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not an integer in [${min}, ${max}]`)
+  return n
+}
+
+function splitMetrics(text: string | undefined): string[] | undefined {
+  const ids = text?.split(',').map((s) => s.trim()).filter(Boolean)
+  return ids && ids.length > 0 ? ids : undefined
+}
+
+function settingsOverrides(globals: GlobalOptions): Partial<GrasConfig> & Record<string, unknown> {
+  const overrides: Record<string, unknown> = {}
+  if (globals.lake) overrides.lake = globals.lake
+  if (globals.dynamodb) overrides.dynamodb = { mode: globals.dynamodb }
+  return overrides
+}
+
+let activeLogger: Logger | undefined
+
+/** Opens the job context for a command, runs `body`, closes it. */
+async function withContext(
+  command: Command,
+  fd: 1 | 2,
+  body: (context: OpenedContext) => Promise<void>,
+  run: { runId?: string; asOfMs?: number } = {},
+): Promise<void> {
+  const globals = command.optsWithGlobals() as GlobalOptions
+  const logger = createLogger({ level: globals.logLevel, fd })
+  activeLogger = logger
+  const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
+  const now = Date.now()
+  const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env })
+  try {
+    await body(context)
+  } finally {
+    await context.close()
+  }
+}
+
+/** Runs job(s) and sets the exit code from their per-metric outcomes. */
+async function withJob(command: Command, options: RunOptions, fd: 1 | 2, body: (context: OpenedContext, metrics?: string[]) => Promise<JobReport[]>): Promise<void> {
+  if (options.runId !== undefined && !runIdPattern.test(options.runId)) {
+    throw new UsageError(`--run-id: ${JSON.stringify(options.runId)} is not a valid run id (expected ${runIdPattern.source})`)
+  }
+  const asOfMs = options.asOf ? parseTime(options.asOf, '--as-of') : undefined
+  const metrics = splitMetrics(options.metrics)
+  await withContext(
+    command,
+    fd,
+    async (context) => {
+      const reports = await body(context, metrics)
+      const codes = reports.map(jobExitCode).filter((code) => code !== ExitCode.ok)
+      process.exitCode = codes[0] ?? ExitCode.ok
+    },
+    { runId: options.runId, asOfMs },
+  )
+}
+
+/** Parses argv and runs; returns the exit code. Only `main` ends the process. */
+export async function runCli(argv: string[]): Promise<ExitCodeValue> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return (process.exitCode as ExitCodeValue | undefined) ?? ExitCode.ok
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return ExitCode.ok
+      return ExitCode.usage
+    }
+    const logger = activeLogger ?? createLogger({ fd: 2 })
+    const code = exitCodeOf(error)
+    logger.error({ err: error, exitCode: code }, 'command failed')
+    if (code !== ExitCode.internal) process.stderr.write(`gras: ${(error as Error).message}\n`)
+    return code
+  }
+}
+
+async function main(): Promise<void> {
+  // Spot termination and `kubectl delete`: stop now; writes are atomic, so a rerun resumes cleanly.
+  process.once('SIGTERM', () => {
+    const error = new TransientError('signal: SIGTERM received; stopping (rerun to resume)')
+    ;(activeLogger ?? createLogger({ fd: 2 })).error({ err: error, exitCode: ExitCode.transient }, 'terminated')
+    process.exit(ExitCode.transient)
+  })
+  const code = await runCli(process.argv)
+  process.exit(code)
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) void main()

@@ -1,0 +1,56 @@
+/**
+ * Accuracy scores as the M4 competition defines them ("Benchmarks and Evaluation.R"):
+ * sMAPE in percent, MASE scaled by the in-sample mean absolute seasonal difference, MSIS for
+ * (1 - alpha) intervals, and interval coverage.
+ */
+
+/** Mean absolute difference at lag `m` over `insample`; falls back to lag 1 when the series is shorter than m + 1. */
+export function seasonalScale(insample: Float64Array, m: number): number {
+  const lag = insample.length > m ? m : 1
+  let sum = 0
+  let count = 0
+  for (let i = lag; i < insample.length; i++) {
+    const d = insample[i] - insample[i - lag]
+    if (Number.isFinite(d)) {
+      sum += Math.abs(d)
+      count++
+    }
+  }
+  return count > 0 ? sum / count : Number.NaN
+}
+
+/** sMAPE = mean of 200 |y - f| / (|y| + |f|); a step where both are 0 scores 0. */
+export function smape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
+  let sum = 0
+  for (let i = 0; i < actual.length; i++) {
+    const denominator = Math.abs(actual[i]) + Math.abs(forecast[i])
+    sum += denominator === 0 ? 0 : (200 * Math.abs(actual[i] - forecast[i])) / denominator
+  }
+  return sum / actual.length
+}
+
+/** MASE = mean |y - f| / scale, with `scale` from seasonalScale on the training data. */
+export function mase(actual: ArrayLike<number>, forecast: ArrayLike<number>, scale: number): number {
+  let sum = 0
+  for (let i = 0; i < actual.length; i++) sum += Math.abs(actual[i] - forecast[i])
+  return sum / actual.length / scale
+}
+
+/** MSIS for a (1 - alpha) interval [lower, upper], scaled like MASE. */
+export function msis(actual: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, scale: number, alpha: number): number {
+  let sum = 0
+  for (let i = 0; i < actual.length; i++) {
+    const y = actual[i]
+    sum += upper[i] - lower[i]
+    if (y < lower[i]) sum += (2 / alpha) * (lower[i] - y)
+    if (y > upper[i]) sum += (2 / alpha) * (y - upper[i])
+  }
+  return sum / actual.length / scale
+}
+
+/** Share of actuals inside [lower, upper]. */
+export function coverage(actual: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>): number {
+  let inside = 0
+  for (let i = 0; i < actual.length; i++) if (actual[i] >= lower[i] && actual[i] <= upper[i]) inside++
+  return inside / actual.length
+}

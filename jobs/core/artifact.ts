@@ -1,0 +1,76 @@
+/**
+ * The model artifact saved under models/metric=<id>/<version>/model.json, and forecasting from it.
+ * Plain JSON and versioned, so a newer reader can refuse an artifact it does not understand.
+ */
+import type { ModelName } from '../runtime/config-schema.js'
+import type { CandidateReport, Fallback } from './select.js'
+import type { ModelFamily } from './models/model.js'
+import type { RegularSeries } from './series.js'
+
+export const artifactSchemaVersion = 1
+
+export interface ModelArtifact {
+  schemaVersion: typeof artifactSchemaVersion
+  metricId: string
+  version: string
+  runId: string
+  model: ModelName
+  params: unknown
+  periods: number[]
+  stepMs: number
+  horizon: number
+  intervalLevel: number
+  nonNegative: boolean
+  halfWidths: number[]
+  /** Mean backtest MASE of the chosen model: what promotion compares. */
+  backtestMase: number
+  candidates: CandidateReport[]
+  fallbacks: Fallback[]
+  /** ISO time of the first step after the training data. */
+  trainedThrough: string
+}
+
+export interface ForecastPoints {
+  startMs: number
+  stepMs: number
+  mean: Float64Array
+  lower: Float64Array
+  upper: Float64Array
+  level: number
+}
+
+/** Forecasts from the end of `series` with the artifact's fixed parameters and calibrated widths. */
+export function forecastFromArtifact(artifact: ModelArtifact, family: ModelFamily, series: RegularSeries): ForecastPoints {
+  const context = { periods: artifact.periods, phase0: Math.round(series.startMs / series.stepMs) }
+  const horizon = artifact.horizon
+  const mean = family.forecast(artifact.params, series.values, horizon, context)
+  const lower = new Float64Array(horizon)
+  const upper = new Float64Array(horizon)
+  for (let h = 0; h < horizon; h++) {
+    const width = artifact.halfWidths[Math.min(h, artifact.halfWidths.length - 1)] ?? 0
+    if (artifact.nonNegative) mean[h] = Math.max(0, mean[h])
+    lower[h] = artifact.nonNegative ? Math.max(0, mean[h] - width) : mean[h] - width
+    upper[h] = mean[h] + width
+  }
+  return {
+    startMs: series.startMs + series.values.length * series.stepMs,
+    stepMs: series.stepMs,
+    mean,
+    lower,
+    upper,
+    level: artifact.intervalLevel,
+  }
+}
+
+/** Validates a parsed artifact's shape; throws naming the first bad field. */
+export function checkArtifact(value: unknown, source: string): ModelArtifact {
+  const a = value as Partial<ModelArtifact>
+  const problems: string[] = []
+  if (a?.schemaVersion !== artifactSchemaVersion) problems.push(`schemaVersion ${a?.schemaVersion} (expected ${artifactSchemaVersion})`)
+  if (typeof a?.model !== 'string') problems.push('model missing')
+  if (!Array.isArray(a?.halfWidths)) problems.push('halfWidths missing')
+  if (typeof a?.horizon !== 'number' || a.horizon < 1) problems.push(`horizon ${a?.horizon}`)
+  if (typeof a?.stepMs !== 'number') problems.push('stepMs missing')
+  if (problems.length > 0) throw new Error(`artifact ${source}: ${problems.join(', ')}`)
+  return a as ModelArtifact
+}

@@ -1,0 +1,58 @@
+/**
+ * Split-conformal prediction intervals from rolling-origin backtest errors (Vovk et al. 2005; the
+ * per-horizon variant of Stankeviciute et al. 2021). Errors of neighbouring horizon steps are pooled
+ * so that a handful of origins still gives enough scores, and widths never shrink with the horizon.
+ */
+
+/** Errors of a backtest laid out as `origins x horizon` (row-major), actual minus forecast. */
+export interface ErrorMatrix {
+  errors: Float64Array
+  origins: number
+  horizon: number
+}
+
+/** Half-widths per horizon step at `level`, from every origin except `excludeOrigin` (for honest coverage). */
+export function conformalHalfWidths(matrix: ErrorMatrix, level: number, excludeOrigin = -1): Float64Array {
+  const { errors, origins, horizon } = matrix
+  const radius = Math.max(1, Math.round(horizon / 8))
+  const widths = new Float64Array(horizon)
+  const scores: number[] = []
+  for (let h = 0; h < horizon; h++) {
+    scores.length = 0
+    for (let o = 0; o < origins; o++) {
+      if (o === excludeOrigin) continue
+      for (let j = Math.max(0, h - radius); j <= Math.min(horizon - 1, h + radius); j++) {
+        const e = errors[o * horizon + j]
+        if (Number.isFinite(e)) scores.push(Math.abs(e))
+      }
+    }
+    widths[h] = conformalQuantile(scores, level)
+    if (h > 0 && widths[h] < widths[h - 1]) widths[h] = widths[h - 1]
+  }
+  return widths
+}
+
+/** The ceil((n + 1) level)-th smallest score: the finite-sample conformal quantile (the largest when n is small). */
+export function conformalQuantile(scores: number[], level: number): number {
+  if (scores.length === 0) return 0
+  const sorted = [...scores].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length, Math.ceil((sorted.length + 1) * level))
+  return sorted[rank - 1]
+}
+
+/** Leave-one-origin-out coverage: each origin's actuals against widths calibrated on the others. */
+export function crossValidatedCoverage(matrix: ErrorMatrix, level: number): number {
+  if (matrix.origins < 2) return Number.NaN
+  let inside = 0
+  let total = 0
+  for (let o = 0; o < matrix.origins; o++) {
+    const widths = conformalHalfWidths(matrix, level, o)
+    for (let h = 0; h < matrix.horizon; h++) {
+      const e = matrix.errors[o * matrix.horizon + h]
+      if (!Number.isFinite(e)) continue
+      total++
+      if (Math.abs(e) <= widths[h]) inside++
+    }
+  }
+  return total > 0 ? inside / total : Number.NaN
+}

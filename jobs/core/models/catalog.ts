@@ -1,0 +1,27 @@
+/** The model families by name, as `train.candidates` in config refers to them. */
+import type { ModelName } from '../../runtime/config-schema.js'
+import { createAutoArima } from './auto-arima.js'
+import { ets } from './ets.js'
+import type { ModelFamily } from './model.js'
+import { seasonalNaive } from './seasonal-naive.js'
+import { theta } from './theta.js'
+
+export interface CatalogOptions {
+  arimaMaxLength: number
+}
+
+/** Every family, keyed by name. */
+export function modelCatalog(options: CatalogOptions): Record<ModelName, ModelFamily> {
+  return {
+    snaive: seasonalNaive as ModelFamily,
+    ets: ets as ModelFamily,
+    theta: theta as ModelFamily,
+    arima: createAutoArima(options.arimaMaxLength) as ModelFamily,
+  }
+}
+
+/** Seasonal periods in steps for a step length: daily and weekly cycles for hourly data, weekly for daily. */
+export function seasonalPeriods(stepMs: number): number[] {
+  const perDay = Math.round(86_400_000 / stepMs)
+  return perDay > 1 ? [perDay, perDay * 7] : [7]
+}

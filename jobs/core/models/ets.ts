@@ -1,0 +1,111 @@
+/**
+ * Exponential smoothing state space models ETS(A,N,N), ETS(A,A,N) and ETS(A,Ad,N) (FPP3 chapter 8;
+ * R's forecast::ets), selected by AICc, on the seasonally adjusted series (forecast::stlf's
+ * approach for long seasonal periods such as 168, where a seasonal ETS state is impractical).
+ * Initial states come from the series by a fixed rule, so the parameters can be re-applied to a
+ * newer window without refitting.
+ */
+import { nelderMead } from '../optim/nelder-mead.js'
+import { assertSaneForecast, type ModelContext, type ModelFamily } from './model.js'
+import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from './seasonal-adjustment.js'
+
+export type EtsForm = 'ANN' | 'AAN' | 'AAdN'
+
+export interface EtsParams {
+  form: EtsForm
+  alpha: number
+  beta: number
+  phi: number
+  aicc: number
+}
+
+interface EtsFinalState {
+  level: number
+  trend: number
+  sse: number
+}
+
+/** Runs the ETS filter over `y` and returns the final state and the one-step sum of squared errors. */
+export function filterEts(y: Float64Array, form: EtsForm, alpha: number, beta: number, phi: number): EtsFinalState {
+  const window = Math.min(y.length, 10)
+  let level = 0
+  for (let i = 0; i < window; i++) level += y[i] / window
+  let trend = 0
+  if (form !== 'ANN' && y.length >= 4) {
+    const half = Math.min(window, Math.floor(y.length / 2))
+    let first = 0
+    let second = 0
+    for (let i = 0; i < half; i++) {
+      first += y[i] / half
+      second += y[i + half] / half
+    }
+    trend = (second - first) / half
+    level = first - (trend * (half - 1)) / 2
+  }
+  const damping = form === 'AAdN' ? phi : form === 'AAN' ? 1 : 0
+  let sse = 0
+  for (let t = 0; t < y.length; t++) {
+    const predicted = level + damping * trend
+    const error = y[t] - predicted
+    sse += error * error
+    level = predicted + alpha * error
+    trend = damping * trend + beta * error
+  }
+  return { level, trend, sse }
+}
+
+const logistic = (x: number) => 1 / (1 + Math.exp(-x))
+const logit = (p: number) => Math.log(p / (1 - p))
+
+function fitForm(y: Float64Array, form: EtsForm): EtsParams {
+  const n = y.length
+  const decode = (x: Float64Array) => {
+    const alpha = 1e-4 + 0.9998 * logistic(x[0])
+    const beta = form === 'ANN' ? 0 : alpha * 0.999 * logistic(x[1])
+    const phi = form === 'AAdN' ? 0.8 + 0.18 * logistic(x[2]) : 1
+    return { alpha, beta, phi }
+  }
+  const start = form === 'ANN' ? [logit(0.3)] : form === 'AAN' ? [logit(0.3), logit(0.1)] : [logit(0.3), logit(0.1), 0]
+  const result = nelderMead((x) => {
+    const p = decode(x)
+    const sse = filterEts(y, form, p.alpha, p.beta, p.phi).sse
+    return Number.isFinite(sse) ? sse : Infinity
+  }, start)
+  const p = decode(result.x)
+  const k = (form === 'ANN' ? 1 : form === 'AAN' ? 2 : 3) + (form === 'ANN' ? 1 : 2) + 1
+  const sse = Math.max(result.value, 1e-300)
+  const aic = n * Math.log(sse / n) + 2 * k
+  const aicc = n - k - 1 > 0 ? aic + (2 * k * (k + 1)) / (n - k - 1) : Infinity
+  return { form, ...p, aicc }
+}
+
+/** Fits the three forms on the adjusted series and keeps the one with the lowest AICc. */
+export function fitEts(y: Float64Array, context: ModelContext): EtsParams {
+  const adjusted = seasonallyAdjusted(y, context)
+  const forms: EtsForm[] = adjusted.length >= 8 ? ['ANN', 'AAN', 'AAdN'] : ['ANN']
+  let best: EtsParams | undefined
+  for (const form of forms) {
+    const candidate = fitForm(adjusted, form)
+    if (!best || candidate.aicc < best.aicc) best = candidate
+  }
+  return best!
+}
+
+export function forecastEts(params: EtsParams, y: Float64Array, horizon: number, context: ModelContext): Float64Array {
+  const out = forecastWithSeasonalAdjustment(y, horizon, context, (adjusted) => {
+    const state = filterEts(adjusted, params.form, params.alpha, params.beta, params.phi)
+    const damping = params.form === 'AAdN' ? params.phi : params.form === 'AAN' ? 1 : 0
+    const mean = new Float64Array(horizon)
+    let cumulative = 0
+    let power = 1
+    for (let h = 0; h < horizon; h++) {
+      power *= damping
+      cumulative += power
+      mean[h] = state.level + cumulative * state.trend
+    }
+    return mean
+  })
+  return assertSaneForecast('ets', y, out)
+}
+
+export const ets: ModelFamily<EtsParams> = { name: 'ets', fit: fitEts, forecast: forecastEts }

@@ -1,0 +1,45 @@
+/**
+ * The shape every model family has: a pure `fit` that estimates parameters and a pure `forecast`
+ * that applies fixed parameters to a (possibly newer) series and forecasts. Keeping the two apart is
+ * what lets `infer` use the newest data with the approved parameters without refitting.
+ */
+import type { ModelName } from '../../runtime/config-schema.js'
+
+export interface ModelContext {
+  /** Seasonal periods in steps, ascending (e.g. [24, 168] for hourly). */
+  periods: readonly number[]
+  /** The series' first step counted from the epoch, so seasonal phases match across windows. */
+  phase0: number
+}
+
+export interface ModelFamily<P = unknown> {
+  name: ModelName
+  /** Estimates parameters on `y`. Throws ModelFitError when the fit is unusable. */
+  fit(y: Float64Array, context: ModelContext): P
+  /** Forecasts `horizon` steps after the end of `y` with fixed `params`. */
+  forecast(params: P, y: Float64Array, horizon: number, context: ModelContext): Float64Array
+}
+
+/** A fit that cannot be used (diverged, too short, foreign code failed); selection records it as a fallback. */
+export class ModelFitError extends Error {
+  constructor(
+    readonly model: string,
+    readonly reason: 'diverged' | 'too-short' | 'failed' | 'timeout',
+    detail: string,
+  ) {
+    super(`model ${model}: ${reason}: ${detail}`)
+    this.name = 'ModelFitError'
+  }
+}
+
+/** Throws ModelFitError unless every forecast is finite and within a generous band around the data. */
+export function assertSaneForecast(model: string, y: Float64Array, forecast: Float64Array): Float64Array {
+  let maxAbs = 0
+  for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) maxAbs = Math.max(maxAbs, Math.abs(y[i]))
+  const bound = 10 * (maxAbs + 1)
+  for (let i = 0; i < forecast.length; i++) {
+    if (!Number.isFinite(forecast[i])) throw new ModelFitError(model, 'diverged', `forecast step ${i + 1} is ${forecast[i]}`)
+    if (Math.abs(forecast[i]) > bound) throw new ModelFitError(model, 'diverged', `forecast step ${i + 1} is ${forecast[i]} (data max |y| ${maxAbs})`)
+  }
+  return forecast
+}

@@ -1,0 +1,26 @@
+/**
+ * Turns a non-seasonal forecaster into a seasonal one: decompose (decompose.ts), forecast the
+ * seasonally adjusted series, add the seasonal profiles back (as forecast::stlf does with STL).
+ * The decomposition is recomputed from the series each time: it is state, not a parameter.
+ */
+import { decomposeSeasonal, seasonalAt } from '../decompose.js'
+import type { ModelContext } from './model.js'
+
+/** Adjusts `y`, forecasts the adjusted part with `forecastAdjusted`, and reseasonalises. */
+export function forecastWithSeasonalAdjustment(
+  y: Float64Array,
+  horizon: number,
+  context: ModelContext,
+  forecastAdjusted: (adjusted: Float64Array) => Float64Array,
+): Float64Array {
+  const decomposition = decomposeSeasonal(y, context.periods, context.phase0)
+  const out = forecastAdjusted(decomposition.adjusted)
+  const firstFuturePhase = context.phase0 + y.length
+  for (let h = 0; h < horizon; h++) out[h] += seasonalAt(decomposition.profiles, decomposition.periods, firstFuturePhase + h)
+  return out
+}
+
+/** The seasonally adjusted series alone, for fitting the parameters of the adjusted-series model. */
+export function seasonallyAdjusted(y: Float64Array, context: ModelContext): Float64Array {
+  return decomposeSeasonal(y, context.periods, context.phase0).adjusted
+}

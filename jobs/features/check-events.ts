@@ -1,0 +1,72 @@
+/**
+ * The row-level half of the bronze contract, checked per file: every timestamp finite and inside
+ * the partition's UTC day, every value finite, no timestamp twice. Pure; returns the problem.
+ */
+import type { EventBatch } from '../core/series.js'
+import { dayMs, toIsoSeconds } from '../core/time.js'
+
+/** Describes the first contract violation in `events` of a file partitioned on `dayStartMs`, or undefined. */
+export function findEventProblem(events: EventBatch, dayStartMs: number): string | undefined {
+  const { tsMs, values } = events
+  const n = tsMs.length
+  if (n === 0) return 'file has no rows'
+  let badTs = 0
+  let firstBadTs = -1
+  let outside = 0
+  let firstOutside = -1
+  let badValues = 0
+  let firstBadValue = -1
+  for (let i = 0; i < n; i++) {
+    const t = tsMs[i]
+    if (!Number.isFinite(t)) {
+      if (badTs++ === 0) firstBadTs = i
+    } else if (t < dayStartMs || t >= dayStartMs + dayMs) {
+      if (outside++ === 0) firstOutside = i
+    }
+    if (!Number.isFinite(values[i])) {
+      if (badValues++ === 0) firstBadValue = i
+    }
+  }
+  if (badTs > 0) return `ts: ${badTs} null or invalid timestamp(s) (first at row ${firstBadTs})`
+  if (outside > 0) {
+    return `ts: ${outside} timestamp(s) outside the partition day ${toIsoSeconds(dayStartMs).slice(0, 10)} (first at row ${firstOutside}: ${toIsoSeconds(tsMs[firstOutside])})`
+  }
+  if (badValues > 0) return `value: ${badValues} null or non-finite value(s) (first at row ${firstBadValue}: ${values[firstBadValue]})`
+  const duplicate = firstDuplicate(tsMs)
+  if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoSeconds(duplicate)}`
+  return undefined
+}
+
+/** The smallest timestamp that occurs twice, or undefined. */
+export function firstDuplicate(tsMs: Float64Array): number | undefined {
+  const sorted = Float64Array.from(tsMs).sort()
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i]
+  return undefined
+}
+
+/** How many of `candidate`'s timestamps already occur in `seen` (sorted). */
+export function countOverlap(seen: Float64Array, candidate: Float64Array): number {
+  let count = 0
+  for (let i = 0; i < candidate.length; i++) if (binarySearch(seen, candidate[i])) count++
+  return count
+}
+
+/** `sorted` with `more` added, sorted. */
+export function mergeSorted(sorted: Float64Array, more: Float64Array): Float64Array {
+  const out = new Float64Array(sorted.length + more.length)
+  out.set(sorted)
+  out.set(more, sorted.length)
+  return out.sort()
+}
+
+function binarySearch(sorted: Float64Array, value: number): boolean {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] === value) return true
+    if (sorted[mid] < value) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}

@@ -1,0 +1,32 @@
+/** Opens the lake named by a URI: `s3://bucket/prefix` or a local folder. */
+import { LocalObjectStore } from './local-store.js'
+import type { ObjectStore } from './object-store.js'
+import { S3ObjectStore } from './s3-store.js'
+import { createS3Client, type Environment } from './aws-clients.js'
+
+export interface LakeLocation {
+  kind: 's3' | 'local'
+  bucket?: string
+  prefix?: string
+  path?: string
+}
+
+/** Parses a lake URI; throws naming the URI when an s3:// URI has no bucket. */
+export function parseLakeUri(uri: string): LakeLocation {
+  if (uri.startsWith('s3://')) {
+    const rest = uri.slice(5)
+    const slash = rest.indexOf('/')
+    const bucket = slash < 0 ? rest : rest.slice(0, slash)
+    const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/\/+$/, '')
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`lake: ${JSON.stringify(uri)} has no valid bucket name`)
+    return { kind: 's3', bucket, prefix }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new Error(`lake: unsupported scheme in ${JSON.stringify(uri)} (expected s3:// or a local folder)`)
+  return { kind: 'local', path: uri }
+}
+
+export function openLake(uri: string, env: Environment = process.env): ObjectStore {
+  const location = parseLakeUri(uri)
+  if (location.kind === 's3') return new S3ObjectStore(createS3Client(env), location.bucket!, location.prefix!)
+  return new LocalObjectStore(location.path!)
+}

@@ -1,0 +1,166 @@
+/**
+ * The model registry table. One item per trained version (`version` = its id), plus one pointer
+ * item per metric (`version` = "~approved") naming the approved version and the ones approved
+ * before it. The pointer is the single source of truth for "approved", and every change to it is a
+ * conditional write on its current value, so two writers can never both win.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb'
+import { GrasError, ExitCode } from '../runtime/errors.js'
+
+export const approvedPointerKey = '~approved'
+const historyLength = 20
+
+export interface ModelVersionRecord {
+  metricId: string
+  version: string
+  runId: string
+  model: string
+  backtestMase: number
+  artifactKey: string
+  createdAt: string
+  /** What train decided: promoted (became approved) or kept (the approved one stayed). */
+  decision: 'promoted' | 'kept'
+  reason: string
+}
+
+export interface ApprovedPointer {
+  version: string
+  previous: string[]
+  updatedAt: string
+  updatedBy: string
+}
+
+/** Raised when the pointer changed under us: someone else approved or rolled back meanwhile. */
+export class RegistryConflictError extends GrasError {
+  constructor(message: string) {
+    super(message, ExitCode.transient)
+  }
+}
+
+export class ModelRegistry {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  /** Records a version; rerunning the same run rewrites the same item. */
+  async register(record: ModelVersionRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          metric_id: { S: record.metricId },
+          version: { S: record.version },
+          run_id: { S: record.runId },
+          model: { S: record.model },
+          backtest_mase: { N: String(Number.isFinite(record.backtestMase) ? record.backtestMase : -1) },
+          artifact_key: { S: record.artifactKey },
+          created_at: { S: record.createdAt },
+          decision: { S: record.decision },
+          reason: { S: record.reason },
+        },
+      }),
+    )
+  }
+
+  async getVersion(metricId: string, version: string): Promise<ModelVersionRecord | undefined> {
+    const response = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: version } }, ConsistentRead: true }),
+    )
+    return response.Item && version !== approvedPointerKey ? toRecord(response.Item) : undefined
+  }
+
+  /** Every version of a metric, oldest first. */
+  async listVersions(metricId: string): Promise<ModelVersionRecord[]> {
+    const out: ModelVersionRecord[] = []
+    let startKey: Record<string, AttributeValue> | undefined
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'metric_id = :m',
+          ExpressionAttributeValues: { ':m': { S: metricId } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      )
+      for (const item of page.Items ?? []) if (item.version?.S !== approvedPointerKey) out.push(toRecord(item))
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
+    return out
+  }
+
+  async getApproved(metricId: string): Promise<ApprovedPointer | undefined> {
+    const response = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: approvedPointerKey } }, ConsistentRead: true }),
+    )
+    const item = response.Item
+    if (!item?.approved_version?.S) return undefined
+    return {
+      version: item.approved_version.S,
+      previous: (item.previous?.L ?? []).map((v) => v.S ?? '').filter(Boolean),
+      updatedAt: item.updated_at?.S ?? '',
+      updatedBy: item.updated_by?.S ?? '',
+    }
+  }
+
+  /** Points the metric at `version`, if the pointer still holds `expected` (undefined: no approved version yet). */
+  async approve(metricId: string, version: string, expected: ApprovedPointer | undefined, actor: string, nowIso: string): Promise<void> {
+    const previous = expected ? [expected.version, ...expected.previous].filter((v) => v !== version).slice(0, historyLength) : []
+    await this.writePointer(metricId, { version, previous, updatedAt: nowIso, updatedBy: actor }, expected)
+  }
+
+  /** Points the metric back at the version approved before the current one. */
+  async rollback(metricId: string, current: ApprovedPointer, actor: string, nowIso: string): Promise<string> {
+    const [target, ...rest] = current.previous
+    if (!target) throw new GrasError(`registry: metric ${metricId} has no earlier approved version to roll back to`, ExitCode.noInput)
+    await this.writePointer(metricId, { version: target, previous: rest, updatedAt: nowIso, updatedBy: actor }, current)
+    return target
+  }
+
+  private async writePointer(metricId: string, pointer: ApprovedPointer, expected: ApprovedPointer | undefined): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            metric_id: { S: metricId },
+            version: { S: approvedPointerKey },
+            approved_version: { S: pointer.version },
+            previous: { L: pointer.previous.map((v) => ({ S: v })) },
+            updated_at: { S: pointer.updatedAt },
+            updated_by: { S: pointer.updatedBy },
+          },
+          ConditionExpression: expected ? 'approved_version = :expected AND updated_at = :at' : 'attribute_not_exists(approved_version)',
+          ExpressionAttributeValues: expected ? { ':expected': { S: expected.version }, ':at': { S: expected.updatedAt } } : undefined,
+        }),
+      )
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        throw new RegistryConflictError(`registry: the approved version of ${metricId} changed concurrently (expected ${expected?.version ?? 'none'}); rerun to decide again`)
+      }
+      throw error
+    }
+  }
+}
+
+function toRecord(item: Record<string, AttributeValue>): ModelVersionRecord {
+  return {
+    metricId: item.metric_id?.S ?? '',
+    version: item.version?.S ?? '',
+    runId: item.run_id?.S ?? '',
+    model: item.model?.S ?? '',
+    backtestMase: Number(item.backtest_mase?.N),
+    artifactKey: item.artifact_key?.S ?? '',
+    createdAt: item.created_at?.S ?? '',
+    decision: (item.decision?.S ?? 'kept') as ModelVersionRecord['decision'],
+    reason: item.reason?.S ?? '',
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The lake seen as keys and bytes. Two implementations, a local folder and S3; nothing above this
+ * seam knows which. Keys are '/'-separated and relative to the lake root.
+ */
+import type { AsyncBuffer } from 'hyparquet'
+
+export interface ObjectInfo {
+  key: string
+  size: number
+  etag?: string
+}
+
+/** An AsyncBuffer over one object that counts the bytes it fetched. */
+export interface CountingBuffer extends AsyncBuffer {
+  bytesFetched: number
+}
+
+export interface ObjectStore {
+  /** Where the lake is, for messages (never contains credentials). */
+  readonly uri: string
+  /** Every object under `prefix`, recursively, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>
+  /** The immediate child "folders" of `prefix` (each ending in '/'). */
+  listPrefixes(prefix: string): Promise<string[]>
+  /** Random access to an object by ranged reads; `info.size` spares a round trip. */
+  openBuffer(info: ObjectInfo): Promise<CountingBuffer>
+  /** The whole object, or undefined when it does not exist. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** Writes an object so that readers see either the old bytes or the new ones, never a part. */
+  put(key: string, body: Uint8Array | string): Promise<void>
+  /** Copies an object within the lake. */
+  copy(fromKey: string, toKey: string): Promise<void>
+}
+
+const safeSegment = /^[A-Za-z0-9=._ -]+$/
+
+/** Rejects keys that could leave the lake or that no writer of ours produces. Throws naming the key. */
+export function assertSafeKey(key: string): string {
+  const segments = key.split('/')
+  for (const segment of segments) {
+    if (segment === '' || segment === '.' || segment === '..' || !safeSegment.test(segment)) {
+      throw new Error(`lake: unsafe object key ${JSON.stringify(key)} (segment ${JSON.stringify(segment)})`)
+    }
+  }
+  return key
+}
+
+/** Joins key parts with '/', dropping empty parts. */
+export function joinKey(...parts: string[]): string {
+  return parts
+    .flatMap((p) => p.split('/'))
+    .filter((p) => p !== '')
+    .join('/')
+}

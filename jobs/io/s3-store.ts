@@ -1,0 +1,106 @@
+/**
+ * The lake in S3 (or any S3-protocol server). Objects are read by ranged GETs through an
+ * AsyncBuffer, so the Parquet reader fetches only the footer and the column chunks it needs.
+ * Retries and backoff are the SDK's standard mode (AWS_MAX_ATTEMPTS / AWS_RETRY_MODE apply).
+ */
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { assertSafeKey, joinKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
+
+export class S3ObjectStore implements ObjectStore {
+  readonly uri: string
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {
+    this.uri = `s3://${bucket}/${prefix}`
+  }
+
+  private fullKey(key: string): string {
+    return joinKey(this.prefix, assertSafeKey(key))
+  }
+
+  private relativeKey(fullKey: string): string {
+    return this.prefix ? fullKey.slice(this.prefix.length + 1) : fullKey
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = []
+    let token: string | undefined
+    const base = joinKey(this.prefix, prefix) + '/'
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }))
+      for (const item of page.Contents ?? []) {
+        if (!item.Key || item.Key.endsWith('/')) continue
+        out.push({ key: this.relativeKey(item.Key), size: item.Size ?? 0, etag: item.ETag?.replaceAll('"', '') })
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const out: string[] = []
+    let token: string | undefined
+    const base = joinKey(this.prefix, prefix) + '/'
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }),
+      )
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) out.push(this.relativeKey(common.Prefix))
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return out.sort()
+  }
+
+  async openBuffer(info: ObjectInfo): Promise<CountingBuffer> {
+    const { client, bucket } = this
+    const key = this.fullKey(info.key)
+    const size = info.size
+    const buffer: CountingBuffer = {
+      byteLength: size,
+      bytesFetched: 0,
+      async slice(start: number, end?: number): Promise<ArrayBuffer> {
+        const stop = Math.min(end ?? size, size)
+        if (stop <= start) return new ArrayBuffer(0)
+        const response = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${stop - 1}`, IfMatch: info.etag ? `"${info.etag}"` : undefined }),
+        )
+        const bytes = await response.Body!.transformToByteArray()
+        buffer.bytesFetched += bytes.byteLength
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+      },
+    }
+    return buffer
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }))
+      return await response.Body!.transformToByteArray()
+    } catch (error) {
+      const name = (error as { name?: string }).name
+      if (name === 'NoSuchKey' || name === 'NotFound') return undefined
+      throw error
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    // A single PUT is atomic in S3: readers see the old object or the new one.
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: body }))
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = `${this.bucket}/${this.fullKey(fromKey)}`
+    await this.client.send(
+      new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: source.split('/').map(encodeURIComponent).join('/') }),
+    )
+  }
+}

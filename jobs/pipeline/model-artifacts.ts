@@ -1,0 +1,21 @@
+/** Model artifacts in the lake: written by train, read by train (for promotion) and infer. */
+import { checkArtifact, type ModelArtifact } from '../core/artifact.js'
+import { modelArtifactKey } from '../core/lake-layout.js'
+import type { ObjectStore } from '../io/object-store.js'
+import { DataError, InputMissingError } from '../runtime/errors.js'
+
+export async function readArtifact(lake: ObjectStore, metricId: string, version: string): Promise<ModelArtifact> {
+  const key = modelArtifactKey(metricId, version)
+  const bytes = await lake.get(key)
+  if (!bytes) throw new InputMissingError(`models: artifact ${key} is missing (registered version ${version} of ${metricId})`)
+  try {
+    return checkArtifact(JSON.parse(new TextDecoder().decode(bytes)), key)
+  } catch (error) {
+    throw new DataError(`models: ${(error as Error).message}`)
+  }
+}
+
+/** Run ids and version ids end up in keys: this keeps them to the safe alphabet. */
+export function versionId(trainedThroughCompact: string, runId: string): string {
+  return `v${trainedThroughCompact}-${runId.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 48)}`
+}

@@ -1,0 +1,100 @@
+/**
+ * The one settings schema: it gives both the TypeScript type and the check. Defaults live here,
+ * visible in one place; `config/*.yaml` overrides them; environment variables and CLI flags
+ * override the files (see config-load.ts).
+ */
+import { z } from 'zod'
+
+/** Metric ids become S3 keys and DynamoDB keys: a closed alphabet keeps both safe. */
+export const metricIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+
+export const frequencies = { hourly: 3_600_000, daily: 86_400_000 } as const
+export type Frequency = keyof typeof frequencies
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD')
+
+export const metricSettingsSchema = z
+  .object({
+    frequency: z.enum(['hourly', 'daily']),
+    horizon: z.number().int().min(1).max(24 * 31),
+    aggregation: z.enum(['sum', 'mean', 'last']),
+    intervalLevel: z.number().gt(0.5).lt(1),
+    gapPolicy: z.enum(['interpolate', 'zero', 'seasonal']),
+    historyDays: z.number().int().min(2).max(3660),
+    holidays: z.array(isoDate),
+    nonNegative: z.boolean(),
+  })
+  .strict()
+
+export type MetricSettings = z.infer<typeof metricSettingsSchema>
+
+export const modelNames = ['snaive', 'ets', 'theta', 'arima'] as const
+export type ModelName = (typeof modelNames)[number]
+
+export const configSchema = z
+  .object({
+    lake: z.string().min(1),
+    dynamodb: z
+      .object({
+        /** `embedded` starts dynalite in-process; `aws` uses the SDK's own endpoint resolution; `auto` picks embedded when no cloud endpoint or region is configured. */
+        mode: z.enum(['auto', 'embedded', 'aws']),
+        embeddedDir: z.string().min(1),
+        predictionsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+        modelsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+        createTables: z.boolean(),
+      })
+      .strict(),
+    defaults: metricSettingsSchema,
+    metrics: z.record(z.string().regex(metricIdPattern, 'metric id must match ' + metricIdPattern.source), metricSettingsSchema.partial()),
+    train: z
+      .object({
+        candidates: z.array(z.enum(modelNames)).min(1),
+        backtestOrigins: z.number().int().min(1).max(50),
+        /** A new version is approved only if its backtest MASE is below approved * (1 - margin). */
+        promotionMargin: z.number().min(0).max(1),
+        arimaMaxLength: z.number().int().min(50),
+      })
+      .strict(),
+    infer: z
+      .object({
+        ttlDays: z.number().int().min(1).max(3650),
+      })
+      .strict(),
+  })
+  .strict()
+
+export type GrasConfig = z.infer<typeof configSchema>
+
+export const defaultConfig: GrasConfig = {
+  lake: '.gras/lake',
+  dynamodb: {
+    mode: 'auto',
+    embeddedDir: '.gras/dynamodb',
+    predictionsTable: 'gras-predictions',
+    modelsTable: 'gras-models',
+    createTables: true,
+  },
+  defaults: {
+    frequency: 'hourly',
+    horizon: 48,
+    aggregation: 'sum',
+    intervalLevel: 0.95,
+    gapPolicy: 'interpolate',
+    historyDays: 42,
+    holidays: [],
+    nonNegative: true,
+  },
+  metrics: {},
+  train: {
+    candidates: ['snaive', 'ets', 'theta', 'arima'],
+    backtestOrigins: 6,
+    promotionMargin: 0.02,
+    arimaMaxLength: 2000,
+  },
+  infer: { ttlDays: 90 },
+}
+
+/** The effective settings of one metric: defaults with its overrides applied. */
+export function settingsFor(config: GrasConfig, metricId: string): MetricSettings {
+  return { ...config.defaults, ...config.metrics[metricId] }
+}

@@ -1,0 +1,67 @@
+/**
+ * Everything a job touches, opened once: settings, the lake, DynamoDB (embedded or cloud), the
+ * logger, the run id and the as-of time. Jobs receive it; they never read the environment.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createDynamoClient, hasCustomEndpoint, type Environment } from '../io/aws-clients.js'
+import { ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
+import { openLake } from '../io/lake.js'
+import type { ObjectStore } from '../io/object-store.js'
+import type { GrasConfig } from './config-schema.js'
+import type { Logger } from './logger.js'
+
+export interface JobContext {
+  config: Readonly<GrasConfig>
+  lake: ObjectStore
+  dynamo: DynamoDBClient
+  logger: Logger
+  runId: string
+  /** The run's logical time (epoch ms): windows end here, so a rerun sees the same data. */
+  asOfMs: number
+  /** Wall clock, for timestamps that describe when something happened rather than what. */
+  now: () => number
+  /** True when DynamoDB is the in-process dynalite. */
+  embeddedDynamo: boolean
+}
+
+export interface OpenedContext extends JobContext {
+  close(): Promise<void>
+}
+
+/** `embedded` when asked, or under `auto` when the environment names no DynamoDB endpoint and no region. */
+export function chooseDynamoMode(mode: GrasConfig['dynamodb']['mode'], env: Environment): 'embedded' | 'aws' {
+  if (mode !== 'auto') return mode
+  return hasCustomEndpoint(env, 'DYNAMODB') || env.AWS_REGION || env.AWS_DEFAULT_REGION ? 'aws' : 'embedded'
+}
+
+export async function openJobContext(options: {
+  config: Readonly<GrasConfig>
+  logger: Logger
+  runId: string
+  asOfMs: number
+  env: Environment
+}): Promise<OpenedContext> {
+  const { config, env } = options
+  const lake = openLake(config.lake, env)
+  const mode = chooseDynamoMode(config.dynamodb.mode, env)
+  let embedded: EmbeddedDynamo | undefined
+  if (mode === 'embedded') embedded = await startEmbeddedDynamo(config.dynamodb.embeddedDir)
+  const dynamo = createDynamoClient(env, embedded?.endpoint)
+  if (config.dynamodb.createTables && (mode === 'embedded' || hasCustomEndpoint(env, 'DYNAMODB'))) {
+    await ensureTable(dynamo, config.dynamodb.predictionsTable, predictionsTableDefinition)
+    await ensureTable(dynamo, config.dynamodb.modelsTable, modelsTableDefinition)
+  }
+  options.logger.debug({ lake: lake.uri, dynamodb: mode }, 'context opened')
+  return {
+    ...options,
+    lake,
+    dynamo,
+    now: Date.now,
+    embeddedDynamo: mode === 'embedded',
+    async close() {
+      dynamo.destroy()
+      await embedded?.close()
+    },
+  }
+}

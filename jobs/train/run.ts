@@ -1,0 +1,133 @@
+/**
+ * The `train` job: per metric, backtest every candidate, select by MASE, save the artifact and the
+ * backtest report, register the version, and promote it only if it beats the approved one.
+ */
+import { backtestFamily } from '../core/backtest.js'
+import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
+import { backtestReportKey, modelArtifactKey, silverFeaturesRoot } from '../core/lake-layout.js'
+import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
+import type { ModelContext, ModelFamily } from '../core/models/model.js'
+import { selectModel } from '../core/select.js'
+import { compactTimestamp, toIsoSeconds } from '../core/time.js'
+import { ModelRegistry } from '../io/model-registry.js'
+import { settingsFor } from '../runtime/config-schema.js'
+import type { JobContext } from '../runtime/job-context.js'
+import type { JobReport, MetricOutcome } from '../runtime/metric-outcome.js'
+import { readArtifact, versionId } from '../pipeline/model-artifacts.js'
+import { readSilverSeries } from '../pipeline/read-silver.js'
+import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { decidePromotion } from './promotion.js'
+
+export async function runTrain(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
+  const log = context.logger.child({ job: 'train', run_id: context.runId })
+  const started = context.now()
+  const resolved = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
+  const outcomes: MetricOutcome[] = resolved.missing.map(({ metricId, error }) => ({ metricId, ok: false, error }))
+  for (const { metricId, error } of resolved.missing) log.error({ metric: metricId, err: error }, 'metric failed')
+  const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
+  for (const metricId of resolved.metrics) {
+    const metricLog = log.child({ metric: metricId })
+    try {
+      const detail = await trainMetric(context, registry, metricId, metricLog)
+      outcomes.push({ metricId, ok: true, detail })
+    } catch (error) {
+      metricLog.error({ err: error }, 'metric failed')
+      outcomes.push({ metricId, ok: false, error })
+    }
+  }
+  log.info({ metrics: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, durationMs: context.now() - started }, 'job finished')
+  return { job: 'train', outcomes }
+}
+
+async function trainMetric(context: JobContext, registry: ModelRegistry, metricId: string, log: JobContext['logger']): Promise<Record<string, unknown>> {
+  const { series } = await readSilverSeries(context.lake, metricId)
+  const settings = settingsFor(context.config, metricId)
+  const periods = seasonalPeriods(series.stepMs)
+  const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs) }
+  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
+  const names = new Set(['snaive' as const, ...context.config.train.candidates])
+  const families = [...names].map((name) => catalog[name])
+  const options = { horizon: settings.horizon, originCount: context.config.train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0] }
+  const fitStarted = context.now()
+  const selection = selectModel(series.values, families, modelContext, options)
+  const trainedThroughMs = series.startMs + series.values.length * series.stepMs
+  const version = versionId(compactTimestamp(trainedThroughMs), context.runId)
+  const chosen = selection.candidates.find((c) => c.model === selection.model)
+  const artifact: ModelArtifact = {
+    schemaVersion: artifactSchemaVersion,
+    metricId,
+    version,
+    runId: context.runId,
+    model: selection.model,
+    params: selection.params,
+    periods,
+    stepMs: series.stepMs,
+    horizon: settings.horizon,
+    intervalLevel: settings.intervalLevel,
+    nonNegative: settings.nonNegative,
+    halfWidths: Array.from(selection.halfWidths),
+    backtestMase: chosen?.mase ?? Number.NaN,
+    candidates: selection.candidates,
+    fallbacks: selection.fallbacks,
+    trainedThrough: toIsoSeconds(trainedThroughMs),
+  }
+  const report = {
+    metricId,
+    version,
+    runId: context.runId,
+    chosen: selection.model,
+    origins: selection.origins.map((i) => toIsoSeconds(series.startMs + i * series.stepMs)),
+    horizon: settings.horizon,
+    intervalLevel: settings.intervalLevel,
+    candidates: selection.candidates,
+    fallbacks: selection.fallbacks,
+  }
+  await context.lake.put(backtestReportKey(metricId, version), JSON.stringify(report, null, 2) + '\n')
+  await context.lake.put(modelArtifactKey(metricId, version), JSON.stringify(artifact, null, 2) + '\n')
+  for (const fallback of selection.fallbacks) log.warn({ model: fallback.model, reason: fallback.reason, detail: fallback.detail }, 'model fallback')
+
+  // Promotion compares like with like: both versions' fixed parameters scored on today's origins.
+  const approved = await registry.getApproved(metricId)
+  let approvedMase: number | undefined
+  let candidateMase = artifact.backtestMase
+  if (approved && approved.version !== version) {
+    const plan = { horizon: settings.horizon, origins: selection.origins, maseLag: periods[0], level: settings.intervalLevel }
+    candidateMase = scoreFixed(catalog[selection.model], selection.params)
+    try {
+      const current = await readArtifact(context.lake, metricId, approved.version)
+      approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
+    } catch (error) {
+      log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
+      approvedMase = Number.NaN
+    }
+    function scoreFixed(family: ModelFamily, params: unknown): number {
+      return plan.origins.length > 0 ? backtestFamily(family, series.values, plan, modelContext, params).mase : Number.NaN
+    }
+  }
+  const decision = approved?.version === version ? { promote: false, reason: 'this version is already approved (rerun)' } : decidePromotion(candidateMase, approvedMase, context.config.train.promotionMargin)
+  const nowIso = new Date(context.now()).toISOString()
+  await registry.register({
+    metricId,
+    version,
+    runId: context.runId,
+    model: selection.model,
+    backtestMase: artifact.backtestMase,
+    artifactKey: modelArtifactKey(metricId, version),
+    createdAt: nowIso,
+    decision: decision.promote || approved?.version === version ? 'promoted' : 'kept',
+    reason: decision.reason,
+  })
+  if (decision.promote) await registry.approve(metricId, version, approved, `train:${context.runId}`, nowIso)
+  const detail = {
+    version,
+    model: selection.model,
+    backtestMase: artifact.backtestMase,
+    promoted: decision.promote,
+    approved: decision.promote ? version : approved?.version,
+    candidates: selection.candidates.length,
+    fallbacks: selection.fallbacks.length,
+    fitMs: context.now() - fitStarted,
+  }
+  log.info({ ...detail, reason: decision.reason }, 'model trained')
+  return detail
+}
