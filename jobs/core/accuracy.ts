@@ -19,6 +19,21 @@ export function seasonalScale(insample: Float64Array, m: number): number {
   return count > 0 ? sum / count : Number.NaN
 }
 
+/**
+ * The MASE scale used for model selection on live data: the seasonal scale, unless the series is
+ * (numerically) perfectly periodic or constant, where it would divide by ~0; then the lag-1 scale,
+ * then 1. The M4 scoring in bench/ uses seasonalScale unchanged.
+ */
+export function robustScale(insample: Float64Array, m: number): number {
+  let meanAbs = 0
+  for (let i = 0; i < insample.length; i++) meanAbs += Math.abs(insample[i]) / insample.length
+  const tiny = 1e-9 * (meanAbs + 1e-12)
+  const seasonal = seasonalScale(insample, m)
+  if (seasonal > tiny) return seasonal
+  const lagOne = seasonalScale(insample, 1)
+  return lagOne > tiny ? lagOne : 1
+}
+
 /** sMAPE = mean of 200 |y - f| / (|y| + |f|); a step where both are 0 scores 0. */
 export function smape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
   let sum = 0

@@ -2,7 +2,7 @@
  * Rolling-origin evaluation (Tashman 2000; FPP3 section 5.10): refit at each origin, forecast the
  * horizon, score against what happened. The same errors calibrate the intervals (conformal.ts).
  */
-import { mase, seasonalScale, smape } from './accuracy.js'
+import { mase, robustScale, smape } from './accuracy.js'
 import { crossValidatedCoverage, type ErrorMatrix } from './conformal.js'
 import type { ModelContext, ModelFamily } from './models/model.js'
 
@@ -51,8 +51,7 @@ export function backtestFamily(family: ModelFamily, y: Float64Array, plan: Backt
     const params = fixedParams ?? family.fit(train, context)
     const forecast = family.forecast(params, train, horizon, context)
     for (let h = 0; h < horizon; h++) errors[o * horizon + h] = actual[h] - forecast[h]
-    const scale = seasonalScale(train, plan.maseLag)
-    maseSum += mase(actual, forecast, scale > 0 ? scale : 1)
+    maseSum += mase(actual, forecast, robustScale(train, plan.maseLag))
     smapeSum += smape(actual, forecast)
   })
   const matrix = { errors, origins: origins.length, horizon }

@@ -1,0 +1,41 @@
+/** Spawns the built CLI as a child process, as Argo or a person would run it. */
+import { spawn } from 'node:child_process'
+import { cliPath } from './paths.js'
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+  /** stdout lines parsed as JSON (every line must be JSON unless `allowText`). */
+  logs: Record<string, unknown>[]
+}
+
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; allowText?: boolean; timeoutMs?: number }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...options.env }
+    // Keep the developer's AWS settings out of tests unless a test sets them.
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_DYNAMODB']) {
+      if (!options.env?.[name]) delete env[name]
+    }
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const logs: Record<string, unknown>[] = []
+      for (const line of stdout.split('\n')) {
+        if (!line.trim()) continue
+        try {
+          logs.push(JSON.parse(line))
+        } catch {
+          if (!options.allowText) return reject(new Error(`stdout line is not JSON: ${line}\nstderr: ${stderr}`))
+        }
+      }
+      resolve({ code: code ?? -1, stdout, stderr, logs })
+    })
+  })
+}

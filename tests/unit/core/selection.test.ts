@@ -1,0 +1,70 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { conformalHalfWidths, conformalQuantile, crossValidatedCoverage } from '../../../jobs/core/conformal.js'
+import { planOrigins } from '../../../jobs/core/backtest.js'
+import { selectModel } from '../../../jobs/core/select.js'
+import { seasonalNaive } from '../../../jobs/core/models/seasonal-naive.js'
+import { ModelFitError, type ModelFamily } from '../../../jobs/core/models/model.js'
+import { forecastFromArtifact, type ModelArtifact } from '../../../jobs/core/artifact.js'
+import { decidePromotion } from '../../../jobs/train/promotion.js'
+import { seededRandom, normal } from '../../../jobs/core/random.js'
+
+test('conformal quantile uses the finite-sample rank ceil((n+1) level)', () => {
+  const scores = Array.from({ length: 19 }, (_, i) => i + 1)
+  assert.equal(conformalQuantile(scores, 0.9), 18)
+  assert.equal(conformalQuantile([1, 2], 0.95), 2)
+})
+
+test('conformal half-widths never shrink with the horizon', () => {
+  const errors = Float64Array.from([5, 1, 1, 1, -4, 1, 1, 1])
+  const widths = conformalHalfWidths({ errors, origins: 2, horizon: 4 }, 0.9)
+  for (let h = 1; h < 4; h++) assert.ok(widths[h] >= widths[h - 1])
+})
+
+test('cross-validated coverage of conformal widths is near the level on exchangeable errors', () => {
+  const random = seededRandom(3)
+  const origins = 20
+  const horizon = 24
+  const errors = Float64Array.from({ length: origins * horizon }, () => normal(random))
+  const c = crossValidatedCoverage({ errors, origins, horizon }, 0.9)
+  assert.ok(c > 0.85 && c < 0.97, `coverage ${c}`)
+})
+
+test('planOrigins ends with the last full horizon and respects the minimum training length', () => {
+  assert.deepEqual(planOrigins(100, 10, 3, 50), [80, 85, 90])
+  assert.deepEqual(planOrigins(100, 10, 5, 76), [80, 85, 90])
+})
+
+test('selection prefers seasonal naive on a pure repeating pattern and records a failing candidate as a fallback', () => {
+  const y = Float64Array.from({ length: 24 * 10 }, (_, t) => [5, 9, 2, 7][t % 4] + 10 * Math.sin((2 * Math.PI * t) / 24))
+  const failing: ModelFamily = {
+    name: 'arima',
+    fit: () => {
+      throw new ModelFitError('arima', 'diverged', 'test')
+    },
+    forecast: () => new Float64Array(0),
+  }
+  const drifting: ModelFamily = { name: 'theta', fit: () => ({}), forecast: (_p, train, h) => new Float64Array(h).fill(train[train.length - 1] + 50) }
+  const selection = selectModel(y, [failing, seasonalNaive as ModelFamily, drifting], { periods: [24], phase0: 0 }, { horizon: 24, originCount: 3, level: 0.9, maseLag: 24 })
+  assert.equal(selection.model, 'snaive')
+  assert.deepEqual(selection.fallbacks.map((f) => [f.model, f.reason]), [['arima', 'diverged']])
+  assert.deepEqual(selection.candidates.map((c) => c.model).sort(), ['snaive', 'theta'])
+  assert.ok(selection.candidates.find((c) => c.model === 'snaive')!.mase < 1e-9)
+})
+
+test('forecastFromArtifact gives lower <= value <= upper and clamps at zero for non-negative metrics', () => {
+  const artifact = { model: 'snaive', params: { period: 2 }, periods: [2], horizon: 4, halfWidths: [1, 2, 3, 3], intervalLevel: 0.9, nonNegative: true } as unknown as ModelArtifact
+  const points = forecastFromArtifact(artifact, seasonalNaive as ModelFamily, { metricId: 'G', startMs: 0, stepMs: 10, values: Float64Array.from([0.5, 4, 0.5, 4]) })
+  assert.equal(points.startMs, 40)
+  assert.deepEqual(Array.from(points.mean), [0.5, 4, 0.5, 4])
+  assert.deepEqual(Array.from(points.lower), [0, 2, 0, 1])
+  assert.deepEqual(Array.from(points.upper), [1.5, 6, 3.5, 7])
+})
+
+test('promotion: first version, margin, and ties', () => {
+  assert.equal(decidePromotion(1, undefined, 0.02).promote, true)
+  assert.equal(decidePromotion(0.97, 1, 0.02).promote, true)
+  assert.equal(decidePromotion(0.99, 1, 0.02).promote, false)
+  assert.equal(decidePromotion(1, 1, 0).promote, false)
+  assert.equal(decidePromotion(NaN, 1, 0.02).promote, false)
+})

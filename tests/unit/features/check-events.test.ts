@@ -1,0 +1,34 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { countOverlap, findEventProblem } from '../../../jobs/features/check-events.js'
+import { buildFeatures } from '../../../jobs/features/build-features.js'
+
+const day = Date.UTC(2024, 0, 29)
+const hour = 3_600_000
+const batch = (ts: number[], values: number[]) => ({ tsMs: Float64Array.from(ts), values: Float64Array.from(values) })
+
+test('a clean file has no problem', () => {
+  assert.equal(findEventProblem(batch([day, day + hour], [1, 2]), day), undefined)
+})
+
+test('each contract violation is named with the field and the first offending row', () => {
+  assert.match(findEventProblem(batch([], []), day)!, /no rows/)
+  assert.match(findEventProblem(batch([day, NaN], [1, 2]), day)!, /^ts: 1 null or invalid timestamp\(s\) \(first at row 1\)/)
+  assert.match(findEventProblem(batch([day, day + 25 * hour], [1, 2]), day)!, /^ts: 1 timestamp\(s\) outside the partition day 2024-01-29 \(first at row 1: 2024-01-30T01:00:00Z\)/)
+  assert.match(findEventProblem(batch([day, day + 1], [1, Infinity]), day)!, /^value: 1 null or non-finite value\(s\) \(first at row 1: Infinity\)/)
+  assert.match(findEventProblem(batch([day + 5, day + 5], [1, 2]), day)!, /^ts: duplicate timestamp 2024-01-29T00:00:00Z/)
+})
+
+test('overlap between files is counted', () => {
+  assert.equal(countOverlap(Float64Array.from([1, 2, 3]), Float64Array.from([3, 4, 1])), 2)
+})
+
+test('buildFeatures trims empty edges and fills inner gaps', () => {
+  const events = batch([day + 2 * hour, day + 2 * hour + 60_000, day + 5 * hour], [1, 2, 9])
+  const table = buildFeatures('G', events, day, day + 8 * hour, hour, { aggregation: 'sum', gapPolicy: 'interpolate', holidays: [] })!
+  assert.equal(table.series.startMs, day + 2 * hour)
+  assert.deepEqual(Array.from(table.series.values), [3, 5, 7, 9])
+  assert.deepEqual(Array.from(table.observed), [1, 0, 0, 1])
+  assert.equal(table.filledSteps, 2)
+  assert.equal(buildFeatures('G', batch([], []), day, day + hour, hour, { aggregation: 'sum', gapPolicy: 'zero', holidays: [] }), undefined)
+})

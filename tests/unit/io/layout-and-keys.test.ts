@@ -1,0 +1,48 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { bronzeDayPrefix, bronzePartitionDay, metricIdOfPrefix, quarantineKeys } from '../../../jobs/core/lake-layout.js'
+import { assertSafeKey } from '../../../jobs/io/object-store.js'
+import { parseLakeUri } from '../../../jobs/io/lake.js'
+import { toPredictionItems } from '../../../jobs/infer/prediction-items.js'
+import { toAttributes, fromAttributes } from '../../../jobs/io/predictions-table.js'
+
+test('bronze partitions round-trip and invalid days are refused', () => {
+  const day = Date.UTC(2024, 1, 29)
+  const prefix = bronzeDayPrefix('G', day)
+  assert.equal(prefix, 'bronze/gras/metric=G/year=2024/month=02/day=29')
+  assert.equal(bronzePartitionDay(`${prefix}/part-0.parquet`), day)
+  assert.equal(bronzePartitionDay('bronze/gras/metric=G/year=2023/month=02/day=29/x.parquet'), undefined)
+  assert.equal(quarantineKeys(`${prefix}/a.parquet`).reason, `quarantine/${prefix}/a.parquet.reason.json`)
+})
+
+test('metric ids from partitions must match the allowed pattern', () => {
+  assert.equal(metricIdOfPrefix('bronze/gras/metric=G_2/'), 'G_2')
+  assert.equal(metricIdOfPrefix('bronze/gras/metric=..%2F/'), undefined)
+  assert.equal(metricIdOfPrefix('bronze/gras/metric=a b/'), undefined)
+})
+
+test('unsafe keys are refused', () => {
+  for (const key of ['../x', 'a/../../b', 'a//b', '/abs', 'a/\u0000/b', 'a/%2F/b']) assert.throws(() => assertSafeKey(key), /unsafe object key/, key)
+  assert.equal(assertSafeKey('models/metric=G/v1/model.json'), 'models/metric=G/v1/model.json')
+})
+
+test('lake URIs', () => {
+  assert.deepEqual(parseLakeUri('s3://my-lake/data/gras/'), { kind: 's3', bucket: 'my-lake', prefix: 'data/gras' })
+  assert.deepEqual(parseLakeUri('.gras/lake'), { kind: 'local', path: '.gras/lake' })
+  assert.throws(() => parseLakeUri('gs://x/y'), /unsupported scheme/)
+  assert.throws(() => parseLakeUri('s3://A_B/x'), /no valid bucket/)
+})
+
+test('prediction items follow the contract and are identical for the same run', () => {
+  const points = { startMs: Date.UTC(2024, 0, 29, 14), stepMs: 3_600_000, mean: Float64Array.from([10.123456789123, 11]), lower: Float64Array.from([9, 10]), upper: Float64Array.from([11, 12]), level: 0.95 }
+  const stamp = { metricId: 'G', modelVersion: 'v1', runId: 'r1', generatedAtMs: points.startMs, ttlDays: 90 }
+  const items = toPredictionItems(points, stamp)
+  assert.deepEqual(items, toPredictionItems(points, stamp))
+  assert.equal(items[0].timestamp, '2024-01-29T14:00:00Z')
+  assert.equal(items[1].timestamp, '2024-01-29T15:00:00Z')
+  assert.equal(items[0].ttl, points.startMs / 1000 + 90 * 86400)
+  const attributes = toAttributes(items[0])
+  assert.deepEqual(Object.keys(attributes).sort(), ['forecast', 'generated_at', 'interval_level', 'metric_id', 'model_version', 'run_id', 'timestamp', 'ttl'])
+  assert.deepEqual(Object.keys(attributes.forecast.M!).sort(), ['lower', 'upper', 'value'])
+  assert.deepEqual(fromAttributes(attributes), items[0])
+})

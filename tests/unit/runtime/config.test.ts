@@ -1,0 +1,41 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { loadConfig } from '../../../jobs/runtime/config-load.js'
+import { ConfigError } from '../../../jobs/runtime/errors.js'
+import { configDir } from '../../helpers/paths.js'
+import { settingsFor } from '../../../jobs/runtime/config-schema.js'
+
+test('the shipped config is valid and gives per-metric overrides over defaults', () => {
+  const config = loadConfig(configDir)
+  assert.equal(settingsFor(config, 'A').aggregation, 'mean')
+  assert.equal(settingsFor(config, 'S').horizon, 24)
+  assert.equal(settingsFor(config, 'NEW').horizon, config.defaults.horizon)
+  assert.ok(Object.isFrozen(config.defaults))
+})
+
+test('a bad config lists every bad field with the file it came from', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gras-config-'))
+  writeFileSync(join(dir, 'a.yaml'), 'defaults:\n  horizon: 0\n  aggregation: median\nunknownKey: 1\n')
+  writeFileSync(join(dir, 'b.yaml'), 'metrics:\n  "../etc": {}\n')
+  writeFileSync(join(dir, 'c.yaml'), 'lake: [unclosed\n')
+  assert.throws(
+    () => loadConfig(dir),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      const message = (error as Error).message
+      assert.match(message, /a\.yaml: defaults\.horizon/)
+      assert.match(message, /a\.yaml: defaults\.aggregation/)
+      assert.match(message, /a\.yaml: \(root\): Unrecognized key/)
+      assert.match(message, /b\.yaml: metrics\.\.\.\/etc/)
+      assert.match(message, /c\.yaml: not valid YAML/)
+      return true
+    },
+  )
+})
+
+test('overrides from flags are validated too', () => {
+  assert.throws(() => loadConfig(configDir, { dynamodb: { mode: 'cloud' } }), /dynamodb\.mode/)
+})
