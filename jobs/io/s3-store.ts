@@ -100,7 +100,7 @@ export class S3ObjectStore implements ObjectStore {
   async copy(fromKey: string, toKey: string): Promise<void> {
     const source = `${this.bucket}/${this.fullKey(fromKey)}`
     await this.client.send(
-      new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: source.split('/').map(encodeURIComponent).join('/') }),
+      new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: encodeURI(source) }),
     )
   }
 }
