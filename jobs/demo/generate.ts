@@ -59,7 +59,7 @@ export function demoHourlyMean(metric: DemoMetric, tMs: number, originMs: number
 export function generateDemoFiles(options: DemoOptions, metrics: DemoMetric[] = demoMetrics): DemoFile[] {
   const files: DemoFile[] = []
   const endMs = Math.floor(options.endMs / hourMs) * hourMs
-  const firstDay = Math.floor(endMs / dayMs) * dayMs - (options.days - 1) * dayMs
+  const firstDay = Math.floor((endMs - 1) / dayMs) * dayMs - (options.days - 1) * dayMs
   const originMs = firstDay
   const gapStart = firstDay + Math.floor(options.days / 2) * dayMs + 9 * hourMs
   const outlierAt = firstDay + Math.floor(options.days * 0.7) * dayMs + 14 * hourMs

@@ -1,0 +1,44 @@
+# DynamoDB tables read by the Java app and written by gras-forecast. The key schemas must match
+# jobs/io/dynamo-tables.ts (tests/unit/io/terraform-tables.test.ts compares them).
+
+module "predictions_table" {
+  source  = "terraform-aws-modules/dynamodb-table/aws"
+  version = "~> 4.0"
+
+  name                           = "${var.name_prefix}-predictions"
+  billing_mode                   = "PAY_PER_REQUEST"
+  hash_key                       = "metric_id"
+  range_key                      = "timestamp"
+  ttl_enabled                    = true
+  ttl_attribute_name             = "ttl"
+  point_in_time_recovery_enabled = true
+  deletion_protection_enabled    = true
+  server_side_encryption_enabled = true
+
+  attributes = [
+    { name = "metric_id", type = "S" },
+    { name = "timestamp", type = "S" },
+  ]
+
+  tags = var.tags
+}
+
+module "models_table" {
+  source  = "terraform-aws-modules/dynamodb-table/aws"
+  version = "~> 4.0"
+
+  name                           = "${var.name_prefix}-models"
+  billing_mode                   = "PAY_PER_REQUEST"
+  hash_key                       = "metric_id"
+  range_key                      = "version"
+  point_in_time_recovery_enabled = true
+  deletion_protection_enabled    = true
+  server_side_encryption_enabled = true
+
+  attributes = [
+    { name = "metric_id", type = "S" },
+    { name = "version", type = "S" },
+  ]
+
+  tags = var.tags
+}
