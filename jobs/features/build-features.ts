@@ -6,6 +6,7 @@
 import { aggregateToGrid } from '../core/aggregate.js'
 import { calendarFeatures, type CalendarFeatures } from '../core/calendar.js'
 import { fillGaps } from '../core/gaps.js'
+import { seasonalPeriods } from '../core/models/catalog.js'
 import type { EventBatch, RegularSeries } from '../core/series.js'
 import type { MetricSettings } from '../runtime/config-schema.js'
 
@@ -37,8 +38,8 @@ export function buildFeatures(
   let last = grid.counts.length - 1
   while (grid.counts[last] === 0) last--
   const raw = grid.values.subarray(first, last + 1)
-  const period = Math.max(1, Math.round(86_400_000 / stepMs))
-  const filled = fillGaps(raw, settings.gapPolicy, period)
+  // The seasonal gap policy copies the value one shortest season back: a day for hourly data, a week for daily.
+  const filled = fillGaps(raw, settings.gapPolicy, seasonalPeriods(stepMs)[0])
   const startMs = windowStartMs + first * stepMs
   return {
     series: { metricId, startMs, stepMs, values: filled.values },

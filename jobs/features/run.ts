@@ -12,8 +12,8 @@ import type { ObjectInfo } from '../io/object-store.js'
 import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import { DataError, InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
-import type { JobReport, MetricOutcome } from '../runtime/metric-outcome.js'
-import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import type { JobReport } from '../runtime/metric-outcome.js'
+import { forEachMetric } from '../pipeline/for-each-metric.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
 import { countOverlap, findEventProblem, mergeSorted } from './check-events.js'
 import { quarantineFile, type QuarantineRecord } from './quarantine.js'
@@ -38,24 +38,10 @@ export interface FeaturesManifest {
 }
 
 export async function runFeatures(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
-  const log = context.logger.child({ job: 'features', run_id: context.runId })
-  const started = context.now()
-  const resolved = await resolveMetrics(context.lake, bronzeRoot, requested)
-  if (resolved.invalidPartitions.length > 0) log.warn({ partitions: resolved.invalidPartitions }, 'skipped partitions with invalid metric ids')
-  const outcomes: MetricOutcome[] = resolved.missing.map(({ metricId, error }) => ({ metricId, ok: false, error }))
-  for (const metricId of resolved.metrics) {
-    const metricLog = log.child({ metric: metricId })
-    try {
-      const manifest = await featuresForMetric(context, metricId, metricLog)
-      outcomes.push({ metricId, ok: true, detail: { rows: manifest.rows, quarantined: manifest.quarantined.length } })
-    } catch (error) {
-      metricLog.error({ err: error }, 'metric failed')
-      outcomes.push({ metricId, ok: false, error })
-    }
-  }
-  for (const { metricId, error } of resolved.missing) log.error({ metric: metricId, err: error }, 'metric failed')
-  log.info({ metrics: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, durationMs: context.now() - started }, 'job finished')
-  return { job: 'features', outcomes }
+  return forEachMetric(context, 'features', bronzeRoot, requested, async (metricId, log) => {
+    const manifest = await featuresForMetric(context, metricId, log)
+    return { rows: manifest.rows, quarantined: manifest.quarantined.length }
+  })
 }
 
 async function featuresForMetric(context: JobContext, metricId: string, log: JobContext['logger']): Promise<FeaturesManifest> {

@@ -11,48 +11,35 @@ import { encodeParquet } from '../io/parquet-write.js'
 import { writePredictions, type PredictionItem } from '../io/predictions-table.js'
 import { InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
-import type { JobReport, MetricOutcome } from '../runtime/metric-outcome.js'
+import type { JobReport } from '../runtime/metric-outcome.js'
 import { readArtifact } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
-import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { forEachMetric } from '../pipeline/for-each-metric.js'
 import { toPredictionItems } from './prediction-items.js'
 
 export async function runInfer(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
-  const log = context.logger.child({ job: 'infer', run_id: context.runId })
-  const started = context.now()
-  const resolved = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
-  const outcomes: MetricOutcome[] = resolved.missing.map(({ metricId, error }) => ({ metricId, ok: false, error }))
-  for (const { metricId, error } of resolved.missing) log.error({ metric: metricId, err: error }, 'metric failed')
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
-  for (const metricId of resolved.metrics) {
-    const metricLog = log.child({ metric: metricId })
-    try {
-      const approved = await registry.getApproved(metricId)
-      if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
-      const artifact = await readArtifact(context.lake, metricId, approved.version)
-      const { series } = await readSilverSeries(context.lake, metricId)
-      const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
-      const items = toPredictionItems(points, {
-        metricId,
-        modelVersion: artifact.version,
-        runId: context.runId,
-        generatedAtMs: points.startMs,
-        ttlDays: context.config.infer.ttlDays,
-      })
-      const written = await writePredictions(context.dynamo, context.config.dynamodb.predictionsTable, items)
-      const key = predictionsKey(metricId, compactDate(points.startMs), context.runId)
-      await context.lake.put(key, encodePredictions(items))
-      const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
-      metricLog.info(detail, 'forecast written')
-      outcomes.push({ metricId, ok: true, detail })
-    } catch (error) {
-      metricLog.error({ err: error }, 'metric failed')
-      outcomes.push({ metricId, ok: false, error })
-    }
-  }
-  log.info({ metrics: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, durationMs: context.now() - started }, 'job finished')
-  return { job: 'infer', outcomes }
+  return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log) => {
+    const approved = await registry.getApproved(metricId)
+    if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
+    const artifact = await readArtifact(context.lake, metricId, approved.version)
+    const { series } = await readSilverSeries(context.lake, metricId)
+    const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
+    const items = toPredictionItems(points, {
+      metricId,
+      modelVersion: artifact.version,
+      runId: context.runId,
+      generatedAtMs: points.startMs,
+      ttlDays: context.config.infer.ttlDays,
+    })
+    const written = await writePredictions(context.dynamo, context.config.dynamodb.predictionsTable, items)
+    const key = predictionsKey(metricId, compactDate(points.startMs), context.runId)
+    await context.lake.put(key, encodePredictions(items))
+    const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
+    log.info(detail, 'forecast written')
+    return detail
+  })
 }
 
 function encodePredictions(items: PredictionItem[]): Uint8Array {

@@ -12,31 +12,15 @@ import { compactTimestamp, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
-import type { JobReport, MetricOutcome } from '../runtime/metric-outcome.js'
+import type { JobReport } from '../runtime/metric-outcome.js'
 import { readArtifact, versionId } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
-import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { forEachMetric } from '../pipeline/for-each-metric.js'
 import { decidePromotion } from './promotion.js'
 
 export async function runTrain(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
-  const log = context.logger.child({ job: 'train', run_id: context.runId })
-  const started = context.now()
-  const resolved = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
-  const outcomes: MetricOutcome[] = resolved.missing.map(({ metricId, error }) => ({ metricId, ok: false, error }))
-  for (const { metricId, error } of resolved.missing) log.error({ metric: metricId, err: error }, 'metric failed')
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
-  for (const metricId of resolved.metrics) {
-    const metricLog = log.child({ metric: metricId })
-    try {
-      const detail = await trainMetric(context, registry, metricId, metricLog)
-      outcomes.push({ metricId, ok: true, detail })
-    } catch (error) {
-      metricLog.error({ err: error }, 'metric failed')
-      outcomes.push({ metricId, ok: false, error })
-    }
-  }
-  log.info({ metrics: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, durationMs: context.now() - started }, 'job finished')
-  return { job: 'train', outcomes }
+  return forEachMetric(context, 'train', silverFeaturesRoot, requested, (metricId, log) => trainMetric(context, registry, metricId, log))
 }
 
 async function trainMetric(context: JobContext, registry: ModelRegistry, metricId: string, log: JobContext['logger']): Promise<Record<string, unknown>> {
