@@ -2,9 +2,8 @@
  * The model artifact saved under models/metric=<id>/<version>/model.json, and forecasting from it.
  * Plain JSON and versioned, so a newer reader can refuse an artifact it does not understand.
  */
-import type { ModelName } from '../runtime/config-schema.js'
 import type { CandidateReport, Fallback } from './select.js'
-import type { ModelFamily } from './models/model.js'
+import type { ModelFamily, ModelKind } from './models/model.js'
 import type { RegularSeries } from './series.js'
 
 export const artifactSchemaVersion = 1
@@ -14,7 +13,9 @@ export interface ModelArtifact {
   metricId: string
   version: string
   runId: string
-  model: ModelName
+  model: ModelKind
+  /** The winner's name among the candidates (`combination:median` for a combination). */
+  label: string
   params: unknown
   periods: number[]
   stepMs: number

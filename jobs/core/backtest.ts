@@ -1,6 +1,7 @@
 /**
  * Rolling-origin evaluation (Tashman 2000; FPP3 section 5.10): refit at each origin, forecast the
- * horizon, score against what happened. The same errors calibrate the intervals (conformal.ts).
+ * horizon, score against what happened. The same errors calibrate the intervals (conformal.ts),
+ * and the stored forecasts let combinations be scored without fitting anything again.
  */
 import { mase, robustScale, smape } from './accuracy.js'
 import { crossValidatedCoverage, type ErrorMatrix } from './conformal.js'
@@ -13,6 +14,14 @@ export interface BacktestPlan {
   /** Lag of the MASE scale (the shortest seasonal period, or 1). */
   maseLag: number
   level: number
+}
+
+/** What happened after each origin, and each origin's MASE scale: computed once per series. */
+export interface BacktestTruth {
+  plan: BacktestPlan
+  /** `origins x horizon`, row-major. */
+  actual: Float64Array
+  scales: Float64Array
 }
 
 export interface BacktestScores extends ErrorMatrix {
@@ -36,29 +45,51 @@ export function planOrigins(length: number, horizon: number, count: number, minT
   return origins
 }
 
-/**
- * Backtests one family, refitting at each origin, or with `fixedParams` applied unchanged (how an
- * approved model is re-scored on today's data). Throws the family's ModelFitError if an origin fails.
- */
-export function backtestFamily(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): BacktestScores {
+export function backtestTruth(y: Float64Array, plan: BacktestPlan): BacktestTruth {
   const { horizon, origins } = plan
-  const errors = new Float64Array(origins.length * horizon)
-  let maseSum = 0
-  let smapeSum = 0
+  const actual = new Float64Array(origins.length * horizon)
+  const scales = new Float64Array(origins.length)
+  origins.forEach((origin, o) => {
+    actual.set(y.subarray(origin, origin + horizon), o * horizon)
+    scales[o] = robustScale(y.subarray(0, origin), plan.maseLag)
+  })
+  return { plan, actual, scales }
+}
+
+/**
+ * Forecasts of one family at every origin (`origins x horizon`), refitting at each, or with
+ * `fixedParams` applied unchanged (how an approved model is re-scored on today's data). Throws the
+ * family's ModelFitError if an origin fails.
+ */
+export function backtestForecasts(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): Float64Array {
+  const { horizon, origins } = plan
+  const out = new Float64Array(origins.length * horizon)
   origins.forEach((origin, o) => {
     const train = y.subarray(0, origin)
-    const actual = y.subarray(origin, origin + horizon)
     const params = fixedParams ?? family.fit(train, context)
-    const forecast = family.forecast(params, train, horizon, context)
-    for (let h = 0; h < horizon; h++) errors[o * horizon + h] = actual[h] - forecast[h]
-    maseSum += mase(actual, forecast, robustScale(train, plan.maseLag))
-    smapeSum += smape(actual, forecast)
+    out.set(family.forecast(params, train, horizon, context), o * horizon)
   })
-  const matrix = { errors, origins: origins.length, horizon }
-  return {
-    ...matrix,
-    mase: maseSum / origins.length,
-    smape: smapeSum / origins.length,
-    coverage: crossValidatedCoverage(matrix, plan.level),
+  return out
+}
+
+/** Scores backtest forecasts against the truth. */
+export function scoreBacktest(truth: BacktestTruth, forecasts: Float64Array): BacktestScores {
+  const { horizon, origins } = truth.plan
+  const errors = new Float64Array(forecasts.length)
+  let maseSum = 0
+  let smapeSum = 0
+  for (let o = 0; o < origins.length; o++) {
+    const actual = truth.actual.subarray(o * horizon, (o + 1) * horizon)
+    const forecast = forecasts.subarray(o * horizon, (o + 1) * horizon)
+    for (let h = 0; h < horizon; h++) errors[o * horizon + h] = actual[h] - forecast[h]
+    maseSum += mase(actual, forecast, truth.scales[o])
+    smapeSum += smape(actual, forecast)
   }
+  const matrix = { errors, origins: origins.length, horizon }
+  return { ...matrix, mase: maseSum / origins.length, smape: smapeSum / origins.length, coverage: crossValidatedCoverage(matrix, truth.plan.level) }
+}
+
+/** Backtests one family: backtestForecasts scored by scoreBacktest. */
+export function backtestFamily(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): BacktestScores {
+  return scoreBacktest(backtestTruth(y, plan), backtestForecasts(family, y, plan, context, fixedParams))
 }

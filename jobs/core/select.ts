@@ -1,29 +1,35 @@
 /**
- * Per-series model selection: backtest every candidate on the same origins, keep the lowest mean
- * MASE, refit it on all the data, and calibrate its intervals on its own backtest errors. A failed
- * candidate is a recorded fallback, not a failure: seasonal naive cannot fail and is always tried.
+ * Per-series model selection. Every candidate is backtested on the same rolling origins; from their
+ * stored backtest forecasts two combinations are scored too (median of all, inverse-MASE weighting
+ * of the best three) at no extra fitting cost. The lowest mean MASE wins, is fitted on all the
+ * data, and its intervals are calibrated on its own backtest errors. A failed candidate is a
+ * recorded fallback, not a failure: seasonal naive cannot fail and is always among the candidates.
  */
 import type { ModelName } from '../runtime/config-schema.js'
-import { backtestFamily, planOrigins, type BacktestPlan } from './backtest.js'
+import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan } from './backtest.js'
 import { conformalHalfWidths } from './conformal.js'
-import { ModelFitError, type ModelContext, type ModelFamily } from './models/model.js'
+import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'
+import { ModelFitError, type ModelContext, type ModelFamily, type ModelKind } from './models/model.js'
 
 export interface CandidateReport {
-  model: ModelName
+  /** A model name, or `combination:median` / `combination:weighted`. */
+  model: string
   mase: number
   smape: number
   coverage: number
 }
 
 export interface Fallback {
-  model: ModelName
+  model: string
   reason: string
   detail: string
 }
 
 export interface Selection {
-  model: ModelName
+  model: ModelKind
   params: unknown
+  /** The winner's name in `candidates`. */
+  label: string
   /** Conformal half-widths per horizon step. */
   halfWidths: Float64Array
   candidates: CandidateReport[]
@@ -36,46 +42,82 @@ export interface SelectionOptions {
   originCount: number
   level: number
   maseLag: number
+  /** Score combinations of the candidates too (default true). */
+  combinations?: boolean
 }
 
-/** Selects and fits a model for `y`; `families` must contain `snaive`, which cannot fail. */
+interface Evaluated {
+  label: string
+  members: { family: ModelFamily; mase: number }[]
+  method?: CombinationMethod
+  errors: Float64Array
+  mase: number
+}
+
+/** Selects and fits a model for `y`; `families` must contain `snaive`. */
 export function selectModel(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Selection {
   const minTrain = Math.max(options.horizon, 2 * (context.periods[0] ?? 1))
   const origins = planOrigins(y.length, options.horizon, options.originCount, minTrain)
   const plan: BacktestPlan = { horizon: options.horizon, origins, maseLag: options.maseLag, level: options.level }
   const candidates: CandidateReport[] = []
   const fallbacks: Fallback[] = []
-  const evaluated: { family: ModelFamily; errors: Float64Array; mase: number }[] = []
+  const evaluated: Evaluated[] = []
+  const singles: { family: ModelFamily; forecasts: Float64Array; mase: number }[] = []
+  const truth = backtestTruth(y, plan)
   for (const family of families) {
     if (origins.length === 0) {
       // Too short to backtest: only the benchmark is trusted.
-      if (family.name === 'snaive') evaluated.push({ family, errors: new Float64Array(0), mase: Number.NaN })
+      if (family.name === 'snaive') evaluated.push({ label: 'snaive', members: [{ family, mase: NaN }], errors: new Float64Array(0), mase: NaN })
       continue
     }
     try {
-      const scores = backtestFamily(family, y, plan, context)
+      const forecasts = backtestForecasts(family, y, plan, context)
+      const scores = scoreBacktest(truth, forecasts)
       candidates.push({ model: family.name, mase: scores.mase, smape: scores.smape, coverage: scores.coverage })
-      evaluated.push({ family, errors: scores.errors, mase: scores.mase })
+      evaluated.push({ label: family.name, members: [{ family, mase: scores.mase }], errors: scores.errors, mase: scores.mase })
+      singles.push({ family, forecasts, mase: scores.mase })
     } catch (error) {
       fallbacks.push(describeFailure(family.name, error))
     }
   }
+  if ((options.combinations ?? true) && singles.length >= 3) {
+    const ranked = [...singles].sort((a, b) => a.mase - b.mase)
+    for (const [method, members] of [['median', singles], ['weighted', ranked.slice(0, 3)]] as const) {
+      const weights = method === 'weighted' ? inverseErrorWeights(members.map((m) => m.mase)) : members.map(() => 1)
+      const forecasts = combineOrigins(method, members.map((m) => m.forecasts), weights, origins.length, options.horizon)
+      const scores = scoreBacktest(truth, forecasts)
+      const label = `combination:${method}`
+      candidates.push({ model: label, mase: scores.mase, smape: scores.smape, coverage: scores.coverage })
+      evaluated.push({ label, method, members: members.map((m) => ({ family: m.family, mase: m.mase })), errors: scores.errors, mase: scores.mase })
+    }
+  }
   // Best first; a NaN score sorts last. The refit on all data can still fail: then the next one.
   evaluated.sort((a, b) => (Number.isNaN(a.mase) ? 1 : Number.isNaN(b.mase) ? -1 : a.mase - b.mase))
-  for (const candidate of evaluated) {
+  for (const choice of evaluated) {
     try {
-      const params = candidate.family.fit(y, context)
-      candidate.family.forecast(params, y, options.horizon, context)
+      const fitted = choice.members.map((m) => ({ model: m.family.name as ModelName, params: m.family.fit(y, context), mase: m.mase }))
+      choice.members.forEach((m, k) => m.family.forecast(fitted[k].params, y, options.horizon, context))
       const halfWidths =
-        candidate.errors.length > 0
-          ? conformalHalfWidths({ errors: candidate.errors, origins: origins.length, horizon: options.horizon }, options.level)
-          : naiveHalfWidths(y, options.horizon)
-      return { model: candidate.family.name, params, halfWidths, candidates, fallbacks, origins }
+        choice.errors.length > 0 ? conformalHalfWidths({ errors: choice.errors, origins: origins.length, horizon: options.horizon }, options.level) : naiveHalfWidths(y, options.horizon)
+      const selection = { label: choice.label, halfWidths, candidates, fallbacks, origins }
+      if (!choice.method) return { ...selection, model: fitted[0].model, params: fitted[0].params }
+      const weights = choice.method === 'weighted' ? inverseErrorWeights(fitted.map((f) => f.mase)) : fitted.map(() => 1)
+      const params: CombinationParams = { method: choice.method, members: fitted.map((f, k) => ({ model: f.model, params: f.params, weight: weights[k] })) }
+      return { ...selection, model: 'combination', params }
     } catch (error) {
-      fallbacks.push(describeFailure(candidate.family.name, error))
+      fallbacks.push(describeFailure(choice.label, error))
     }
   }
   throw new Error(`select: no candidate could be fitted (${fallbacks.map((f) => f.detail).join('; ') || 'seasonal naive missing from the candidates'})`)
+}
+
+function combineOrigins(method: CombinationMethod, forecasts: Float64Array[], weights: number[], origins: number, horizon: number): Float64Array {
+  const out = new Float64Array(origins * horizon)
+  for (let o = 0; o < origins; o++) {
+    const rows = forecasts.map((f) => f.subarray(o * horizon, (o + 1) * horizon))
+    out.set(combineForecasts(method, rows, weights), o * horizon)
+  }
+  return out
 }
 
 /** Without a backtest (very short series): the spread of one-step changes growing with sqrt(h). */
@@ -88,7 +130,7 @@ function naiveHalfWidths(y: Float64Array, horizon: number): Float64Array {
   return widths
 }
 
-function describeFailure(model: ModelName, error: unknown): Fallback {
+function describeFailure(model: string, error: unknown): Fallback {
   if (error instanceof ModelFitError) return { model, reason: error.reason, detail: error.message }
   return { model, reason: 'failed', detail: error instanceof Error ? error.message : String(error) }
 }

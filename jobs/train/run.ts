@@ -36,13 +36,14 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
   const selection = selectModel(series.values, families, modelContext, options)
   const trainedThroughMs = series.startMs + series.values.length * series.stepMs
   const version = versionId(compactTimestamp(trainedThroughMs), context.runId)
-  const chosen = selection.candidates.find((c) => c.model === selection.model)
+  const chosen = selection.candidates.find((c) => c.model === selection.label)
   const artifact: ModelArtifact = {
     schemaVersion: artifactSchemaVersion,
     metricId,
     version,
     runId: context.runId,
     model: selection.model,
+    label: selection.label,
     params: selection.params,
     periods,
     stepMs: series.stepMs,
@@ -59,7 +60,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
     metricId,
     version,
     runId: context.runId,
-    chosen: selection.model,
+    chosen: selection.label,
     origins: selection.origins.map((i) => toIsoSeconds(series.startMs + i * series.stepMs)),
     horizon: settings.horizon,
     intervalLevel: settings.intervalLevel,
@@ -94,7 +95,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
     metricId,
     version,
     runId: context.runId,
-    model: selection.model,
+    model: selection.label,
     backtestMase: artifact.backtestMase,
     artifactKey: modelArtifactKey(metricId, version),
     createdAt: nowIso,
@@ -104,7 +105,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
   if (decision.promote) await registry.approve(metricId, version, approved, `train:${context.runId}`, nowIso)
   const detail = {
     version,
-    model: selection.model,
+    model: selection.label,
     backtestMase: artifact.backtestMase,
     promoted: decision.promote,
     approved: decision.promote ? version : approved?.version,

@@ -2,7 +2,8 @@
 import type { ModelName } from '../../runtime/config-schema.js'
 import { createAutoArima } from './auto-arima.js'
 import { ets } from './ets.js'
-import type { ModelFamily } from './model.js'
+import type { ModelFamily, ModelKind } from './model.js'
+import { createCombination } from './combination.js'
 import { seasonalNaive } from './seasonal-naive.js'
 import { theta } from './theta.js'
 
@@ -10,14 +11,15 @@ export interface CatalogOptions {
   arimaMaxLength: number
 }
 
-/** Every family, keyed by name. */
-export function modelCatalog(options: CatalogOptions): Record<ModelName, ModelFamily> {
-  return {
+/** Every family, keyed by name; `combination` forecasts with members from the others. */
+export function modelCatalog(options: CatalogOptions): Record<ModelKind, ModelFamily> {
+  const singles: Record<ModelName, ModelFamily> = {
     snaive: seasonalNaive as ModelFamily,
     ets: ets as ModelFamily,
     theta: theta as ModelFamily,
     arima: createAutoArima(options.arimaMaxLength) as ModelFamily,
   }
+  return { ...singles, combination: createCombination(singles) as ModelFamily }
 }
 
 /** Seasonal periods in steps for a step length: daily and weekly cycles for hourly data, weekly for daily. */

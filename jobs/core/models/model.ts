@@ -12,8 +12,11 @@ export interface ModelContext {
   phase0: number
 }
 
+/** A single model, or a combination of several. */
+export type ModelKind = ModelName | 'combination'
+
 export interface ModelFamily<P = unknown> {
-  name: ModelName
+  name: ModelKind
   /** Estimates parameters on `y`. Throws ModelFitError when the fit is unusable. */
   fit(y: Float64Array, context: ModelContext): P
   /** Forecasts `horizon` steps after the end of `y` with fixed `params`. */

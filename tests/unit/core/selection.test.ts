@@ -7,6 +7,7 @@ import { seasonalNaive } from '../../../jobs/core/models/seasonal-naive.js'
 import { ModelFitError, type ModelFamily } from '../../../jobs/core/models/model.js'
 import { forecastFromArtifact, type ModelArtifact } from '../../../jobs/core/artifact.js'
 import { decidePromotion } from '../../../jobs/train/promotion.js'
+import { combineForecasts, inverseErrorWeights, type CombinationParams } from '../../../jobs/core/models/combination.js'
 import { seededRandom, normal } from '../../../jobs/core/random.js'
 
 test('conformal quantile uses the finite-sample rank ceil((n+1) level)', () => {
@@ -67,4 +68,34 @@ test('promotion: first version, margin, and ties', () => {
   assert.equal(decidePromotion(0.99, 1, 0.02).promote, false)
   assert.equal(decidePromotion(1, 1, 0).promote, false)
   assert.equal(decidePromotion(NaN, 1, 0.02).promote, false)
+})
+
+test('combinations: median and inverse-error weighting, step by step', () => {
+  const a = Float64Array.from([1, 10])
+  const b = Float64Array.from([2, 20])
+  const c = Float64Array.from([9, 30])
+  assert.deepEqual(Array.from(combineForecasts('median', [a, b, c], [1, 1, 1])), [2, 20])
+  const weighted = combineForecasts('weighted', [a, b], inverseErrorWeights([1, 3]))
+  assert.ok(Math.abs(weighted[0] - 1.25) < 1e-12 && Math.abs(weighted[1] - 12.5) < 1e-12, `${weighted}`)
+})
+
+test('selection scores combinations from the stored backtest forecasts and can choose one', () => {
+  // Two biased models with opposite biases: their median/average beats each of them.
+  const y = Float64Array.from({ length: 24 * 12 }, (_, t) => 100 + 10 * Math.sin((2 * Math.PI * t) / 24))
+  const biased = (name: 'ets' | 'theta' | 'arima', bias: number): ModelFamily => ({
+    name,
+    fit: () => ({ bias }),
+    forecast: (p, train, h) => Float64Array.from({ length: h }, (_, k) => train[train.length - 24 + (k % 24)] + (p as { bias: number }).bias),
+  })
+  const families = [seasonalNaive as ModelFamily, biased('ets', 5), biased('theta', -5), biased('arima', 6)]
+  const noisy = y.map((v, t) => v + ((t * 7919) % 13) - 6)
+  const selection = selectModel(noisy, families, { periods: [24], phase0: 0 }, { horizon: 24, originCount: 4, level: 0.9, maseLag: 24 })
+  const labels = selection.candidates.map((c) => c.model)
+  assert.ok(labels.includes('combination:median') && labels.includes('combination:weighted'))
+  const best = [...selection.candidates].sort((p, q) => p.mase - q.mase)[0]
+  assert.equal(selection.label, best.model)
+  if (selection.model === 'combination') {
+    const params = selection.params as CombinationParams
+    assert.ok(params.members.length >= 3)
+  }
 })
