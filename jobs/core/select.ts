@@ -33,6 +33,8 @@ export interface Selection {
   /** Conformal half-widths per horizon step. */
   halfWidths: Float64Array
   candidates: CandidateReport[]
+  /** Backtest errors (`origins x horizon`) of every candidate in `candidates`, by name. */
+  candidateErrors: Record<string, Float64Array>
   fallbacks: Fallback[]
   origins: number[]
 }
@@ -99,7 +101,8 @@ export function selectModel(y: Float64Array, families: readonly ModelFamily[], c
       choice.members.forEach((m, k) => m.family.forecast(fitted[k].params, y, options.horizon, context))
       const halfWidths =
         choice.errors.length > 0 ? conformalHalfWidths({ errors: choice.errors, origins: origins.length, horizon: options.horizon }, options.level) : naiveHalfWidths(y, options.horizon)
-      const selection = { label: choice.label, halfWidths, candidates, fallbacks, origins }
+      const candidateErrors = Object.fromEntries(evaluated.map((e) => [e.label, e.errors]))
+      const selection = { label: choice.label, halfWidths, candidates, candidateErrors, fallbacks, origins }
       if (!choice.method) return { ...selection, model: fitted[0].model, params: fitted[0].params }
       const weights = choice.method === 'weighted' ? inverseErrorWeights(fitted.map((f) => f.mase)) : fitted.map(() => 1)
       const params: CombinationParams = { method: choice.method, members: fitted.map((f, k) => ({ model: f.model, params: f.params, weight: weights[k] })) }
