@@ -64,9 +64,10 @@ export function backtestTruth(y: Float64Array, plan: BacktestPlan): BacktestTrut
 export function backtestForecasts(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): Float64Array {
   const { horizon, origins } = plan
   const out = new Float64Array(origins.length * horizon)
+  const shared = fixedParams ?? (family.backtestFitOnce && origins.length > 0 ? family.fit(y.subarray(0, origins[0]), context) : undefined)
   origins.forEach((origin, o) => {
     const train = y.subarray(0, origin)
-    const params = fixedParams ?? family.fit(train, context)
+    const params = shared ?? family.fit(train, context)
     out.set(family.forecast(params, train, horizon, context), o * horizon)
   })
   return out

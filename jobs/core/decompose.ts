@@ -15,7 +15,7 @@ export interface SeasonalDecomposition {
 }
 
 /** The most recent cycles used per period: enough for a stable median, few enough to adapt. */
-const recentCycles = 6
+const recentCycles = 4
 
 /** Decomposes `y` by the given periods (ascending); periods without two full cycles are skipped. */
 export function decomposeSeasonal(y: Float64Array, periods: readonly number[], phase0: number): SeasonalDecomposition {

@@ -89,7 +89,7 @@ export const defaultConfig: GrasConfig = {
     candidates: ['snaive', 'ets', 'theta', 'arima'],
     backtestOrigins: 6,
     promotionMargin: 0.02,
-    arimaMaxLength: 2000,
+    arimaMaxLength: 336,
   },
   infer: { ttlDays: 90 },
 }

@@ -10,6 +10,8 @@ export interface ModelContext {
   periods: readonly number[]
   /** The series' first step counted from the epoch, so seasonal phases match across windows. */
   phase0: number
+  /** `log` models strictly positive series on the log scale (multiplicative seasonality). Default none. */
+  transform?: 'none' | 'log'
 }
 
 /** A single model, or a combination of several. */
@@ -21,6 +23,12 @@ export interface ModelFamily<P = unknown> {
   fit(y: Float64Array, context: ModelContext): P
   /** Forecasts `horizon` steps after the end of `y` with fixed `params`. */
   forecast(params: P, y: Float64Array, horizon: number, context: ModelContext): Float64Array
+  /**
+   * When the parameters are a structure (an ARIMA order) whose search is costly and `forecast`
+   * re-estimates everything else: backtests search once, on the earliest origin's data (no look-ahead),
+   * and reuse it at every origin.
+   */
+  backtestFitOnce?: boolean
 }
 
 /** A fit that cannot be used (diverged, too short, foreign code failed); selection records it as a fallback. */

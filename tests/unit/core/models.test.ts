@@ -5,7 +5,7 @@ import { modelCatalog } from '../../../jobs/core/models/catalog.js'
 import { fitEts, forecastEts, filterEts } from '../../../jobs/core/models/ets.js'
 import { forecastSeasonalNaive } from '../../../jobs/core/models/seasonal-naive.js'
 import { forecastTheta, linearSlope } from '../../../jobs/core/models/theta.js'
-import { autoArimaForecast } from '../../../jobs/core/models/auto-arima.js'
+import { forecastArimaOrder, searchArimaOrder } from '../../../jobs/core/models/auto-arima.js'
 import { assertSaneForecast, ModelFitError } from '../../../jobs/core/models/model.js'
 import { seededRandom, normal } from '../../../jobs/core/random.js'
 
@@ -58,17 +58,34 @@ test('AutoARIMA output is contained: nothing reaches stdout', () => {
   }) as typeof process.stdout.write
   let result
   try {
-    result = autoArimaForecast(seasonalSeries(300), 12, 2000)
+    const y = seasonalSeries(300)
+    const order = searchArimaOrder(y, 2000)
+    result = forecastArimaOrder(y, order, 12, 2000)
   } finally {
     process.stdout.write = original
   }
   assert.deepEqual(writes, [])
-  assert.equal(result.mean.length, 12)
-  for (const v of result.mean) assert.ok(Number.isFinite(v))
+  assert.equal(result.length, 12)
+  for (const v of result) assert.ok(Number.isFinite(v))
+})
+
+test('AutoARIMA finds the order of simulated processes (read from the search it ran)', () => {
+  const random = seededRandom(11)
+  // ARIMA(0,1,0): a random walk; ARIMA(1,0,0) with mean: an AR(1) around 50.
+  const walk = new Float64Array(400)
+  for (let t = 1; t < 400; t++) walk[t] = walk[t - 1] + normal(random)
+  assert.equal(searchArimaOrder(walk, 2000).d, 1)
+  const ar = new Float64Array(400)
+  ar[0] = 50
+  for (let t = 1; t < 400; t++) ar[t] = 50 + 0.7 * (ar[t - 1] - 50) + normal(random)
+  const order = searchArimaOrder(ar, 2000)
+  assert.equal(order.d, 0)
+  assert.ok(order.p >= 1, `p = ${order.p}`)
 })
 
 test('AutoARIMA on too short a series is a ModelFitError, not a crash', () => {
-  assert.throws(() => autoArimaForecast(Float64Array.from([1, 2, 3]), 5, 100), ModelFitError)
+  assert.throws(() => searchArimaOrder(Float64Array.from([1, 2, 3]), 100), ModelFitError)
+  assert.throws(() => forecastArimaOrder(Float64Array.from([1, 2, 3]), { p: 1, d: 0, q: 0, mean: 1 }, 5, 100), ModelFitError)
 })
 
 test('a diverging forecast is rejected as ModelFitError', () => {

@@ -1,0 +1,184 @@
+/**
+ * The M4 benchmark (npm run bench:m4 -- --freq hourly|weekly): every model, the combinations and the
+ * per-series selection on the competition's Hourly or Weekly series, scored as the competition does
+ * (sMAPE, MASE, OWA against Naive2, MSIS and coverage of 95% intervals), with time and peak memory.
+ * Without a test CSV it holds out the last h points of every series. Forecasts and 95% bounds are
+ * written as CSV (id,F1..Fh) so anyone can score them independently.
+ */
+import { Command, Option } from 'commander'
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
+import { modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
+import { readM4Csv, type M4Series } from './m4/read-m4.js'
+import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
+import { hasR, runRAutoArima } from './m4/r-auto-arima.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const settings = {
+  hourly: { file: 'Hourly', horizon: 48, maseLag: 24, periods: [24, 168] },
+  weekly: { file: 'Weekly', horizon: 13, maseLag: 1, periods: [52] },
+} as const
+
+const program = new Command('bench:m4')
+  .addOption(new Option('--freq <freq>', 'M4 frequency').choices(['hourly', 'weekly']).default('hourly'))
+  .option('--train <csv>', 'M4 train CSV (default ../shared/datasets/m4/<Freq>-train.csv)')
+  .option('--test <csv>', 'M4 test CSV; without it the last h points of each series are held out')
+  .option('--limit <n>', 'first n series only', (v) => Number(v), Infinity)
+  .option('--workers <n>', 'worker threads', (v) => Number(v), availableParallelism())
+  .option('--origins <n>', 'rolling backtest origins per series', (v) => Number(v), 3)
+  .option('--candidates <names>', 'comma-separated models', modelNames.join(','))
+  .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
+  .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
+  .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
+  .parse()
+
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string }>()
+const freq = settings[options.freq]
+const level = 0.95
+const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
+const candidates = options.candidates.split(',') as ModelName[]
+
+interface Split {
+  id: string
+  insample: Float64Array
+  outsample: Float64Array
+}
+
+function split(train: M4Series[], test: M4Series[] | undefined): Split[] {
+  return train.map((s, i) => {
+    if (test) return { id: s.id, insample: s.values, outsample: test[i].values.subarray(0, freq.horizon) }
+    return { id: s.id, insample: s.values.subarray(0, s.values.length - freq.horizon), outsample: s.values.subarray(s.values.length - freq.horizon) }
+  })
+}
+
+async function evaluateAll(series: Split[]): Promise<SeriesResult[]> {
+  const results: SeriesResult[] = new Array(series.length)
+  let next = 0
+  const workers = Array.from({ length: Math.max(1, Math.min(options.workers, series.length)) }, () => new Worker(join(here, 'm4/worker.js')))
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((done, fail) => {
+          const send = () => {
+            if (next >= series.length) {
+              void worker.terminate().then(() => done())
+              return
+            }
+            const index = next++
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, level, candidates, transform: options.transform }
+            worker.postMessage(task)
+          }
+          worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {
+            if (!message.ok) return fail(new Error(`series ${series[message.index!].id}: ${message.error}`))
+            results[message.result!.index] = message.result!
+            send()
+          })
+          worker.on('error', fail)
+          send()
+        }),
+    ),
+  )
+  return results
+}
+
+interface Scores {
+  smape: number
+  mase: number
+  msis: number
+  coverage: number
+}
+
+function score(series: Split[], forecasts: (i: number) => MethodForecast): Scores {
+  const total = { smape: 0, mase: 0, msis: 0, coverage: 0 }
+  series.forEach((s, i) => {
+    const f = forecasts(i)
+    const scale = seasonalScale(s.insample, freq.maseLag)
+    total.smape += smape(s.outsample, f.mean)
+    total.mase += mase(s.outsample, f.mean, scale)
+    total.msis += msis(s.outsample, f.lower, f.upper, scale, 1 - level)
+    total.coverage += coverage(s.outsample, f.lower, f.upper)
+  })
+  const n = series.length
+  return { smape: total.smape / n, mase: total.mase / n, msis: total.msis / n, coverage: total.coverage / n }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN
+}
+
+function printTable(title: string, rows: [string, Scores][], naive2: Scores, extra: Record<string, string> = {}): void {
+  const head = ['method', 'sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95', ...Object.keys(extra).length ? ['note'] : []]
+  const lines = rows.map(([name, s]) => [
+    name,
+    s.smape.toFixed(3),
+    s.mase.toFixed(3),
+    ((s.smape / naive2.smape + s.mase / naive2.mase) / 2).toFixed(3),
+    name === 'naive2' ? '-' : s.msis.toFixed(3),
+    name === 'naive2' ? '-' : (100 * s.coverage).toFixed(1) + '%',
+    ...(Object.keys(extra).length ? [extra[name] ?? ''] : []),
+  ])
+  const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)))
+  console.log(`\n${title}`)
+  console.log(head.map((h, c) => (c === 0 ? h.padEnd(widths[c]) : h.padStart(widths[c]))).join('  '))
+  for (const line of lines) console.log(line.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  '))
+}
+
+function writeCsv(dir: string, method: string, series: Split[], results: SeriesResult[]): void {
+  const safe = method.replace(':', '-')
+  for (const part of ['mean', 'lower', 'upper'] as const) {
+    const header = ['id', ...Array.from({ length: freq.horizon }, (_, h) => `F${h + 1}`)].join(',')
+    const rows = series.map((s, i) => [s.id, ...Array.from(results[i].methods[method][part], (v) => Number(v.toPrecision(10)))].join(','))
+    writeFileSync(join(dir, `${options.freq}-${safe}-${part === 'mean' ? 'point' : part}.csv`), [header, ...rows].join('\n') + '\n')
+  }
+}
+
+async function main(): Promise<void> {
+  const train = readM4Csv(trainPath, options.limit)
+  const test = options.test ? readM4Csv(options.test, options.limit) : undefined
+  const series = split(train, test)
+  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${test ? 'test CSV' : 'last h held out'}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
+  console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
+  const started = performance.now()
+  const results = await evaluateAll(series)
+  const wallSeconds = (performance.now() - started) / 1000
+  const methods = Object.keys(results[0].methods)
+  const naive2 = score(series, (i) => results[i].methods.naive2)
+  const rows = methods.map((m) => [m, score(series, (i) => results[i].methods[m])] as [string, Scores])
+  const chosen = new Map<string, number>()
+  for (const r of results) chosen.set(r.selected, (chosen.get(r.selected) ?? 0) + 1)
+  printTable(`Accuracy on ${series.length} series (OWA against Naive2 on the same data)`, rows, naive2)
+  const seconds = results.map((r) => r.seconds)
+  console.log(`\nselected per series: ${[...chosen].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  console.log(`fallbacks recorded: ${results.reduce((s, r) => s + r.fallbacks, 0)}`)
+  console.log(`time: ${wallSeconds.toFixed(1)} s wall for all models + selection; per series median ${median(seconds).toFixed(3)} s, max ${Math.max(...seconds).toFixed(3)} s (one thread)`)
+  console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+  const outDir = resolve(options.out)
+  mkdirSync(outDir, { recursive: true })
+  for (const m of methods) writeCsv(outDir, m, series, results)
+  console.log(`forecasts and 95% bounds: ${outDir}/${options.freq}-<method>-{point,lower,upper}.csv`)
+
+  if (options.rBaseline > 0) {
+    if (!hasR()) {
+      console.log("\nR baseline skipped: Rscript with the forecast package is not installed (apt-get install r-cran-forecast)")
+      return
+    }
+    const subset = series.slice(0, options.rBaseline)
+    const r = runRAutoArima(subset, freq.horizon, freq.maseLag === 1 ? 52 : freq.maseLag)
+    const sub = (i: number) => results[i]
+    const rScores = score(subset, (i) => r[i])
+    const oursSelected = score(subset, (i) => sub(i).methods.selected)
+    const naive2Subset = score(subset, (i) => sub(i).methods.naive2)
+    const rMedian = median(r.map((x) => x.seconds))
+    const oursMedian = median(subset.map((_, i) => sub(i).seconds))
+    printTable(`R forecast::auto.arima vs gras selected, first ${subset.length} series`, [['naive2', naive2Subset], ['R auto.arima', rScores], ['gras selected', oursSelected]], naive2Subset)
+    console.log(`per series median: R auto.arima ${rMedian.toFixed(3)} s, gras (all models + selection) ${oursMedian.toFixed(3)} s: ${(rMedian / oursMedian).toFixed(1)}x`)
+    console.log(`total: R auto.arima ${r.reduce((s, x) => s + x.seconds, 0).toFixed(1)} s for ${subset.length} series`)
+  }
+}
+
+await main()
