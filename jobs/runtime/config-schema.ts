@@ -87,7 +87,7 @@ export const defaultConfig: GrasConfig = {
   metrics: {},
   train: {
     candidates: ['snaive', 'ets', 'theta', 'arima'],
-    backtestOrigins: 6,
+    backtestOrigins: 8,
     promotionMargin: 0.02,
     arimaMaxLength: 336,
   },
