@@ -15,6 +15,8 @@ import { runTrain } from './train/run.js'
 import { runPipeline } from './pipeline/run.js'
 import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
+import { submitWorkflow } from './commands/submit.js'
+import { connectWorkflows } from './io/k8s-workflows.js'
 import { resolveMetrics } from './pipeline/resolve-metrics.js'
 import { silverFeaturesRoot } from './core/lake-layout.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
@@ -137,6 +139,40 @@ export function buildProgram(): Command {
         const version = await rollbackVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, 'cli', new Date(context.now()).toISOString())
         context.logger.info({ metric, version }, 'rolled back')
       })
+    })
+
+  program
+    .command('submit')
+    .description('start a run of the installed WorkflowTemplate (as argo submit --from workflowtemplate/...); --watch follows it')
+    .addOption(new Option('--template <name>', 'WorkflowTemplate name').default('gras-pipeline').env('GRAS_WORKFLOW_TEMPLATE'))
+    .addOption(new Option('--entrypoint <name>', 'pipeline (features, train, infer), refresh (infer) or backtest (train)').choices(['pipeline', 'refresh', 'backtest']).default('pipeline'))
+    .addOption(new Option('--namespace <ns>', 'namespace of the template').default('gras').env('GRAS_NAMESPACE'))
+    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: the template default)').env('GRAS_METRICS'))
+    .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: the workflow creation time)'))
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster, else KUBECONFIG or ~/.kube/config)'))
+    .option('--watch', 'follow the workflow until it ends; the exit code reflects its outcome')
+    .addOption(new Option('--poll-seconds <n>', 'seconds between phase checks with --watch').default('10'))
+    .addOption(new Option('--timeout-minutes <n>', 'stop watching after this long (exit 75)').default('360'))
+    .action(async (options: { template: string; entrypoint: string; namespace: string; metrics?: string; asOf?: string; kubeconfig?: string; watch?: boolean; pollSeconds: string; timeoutMinutes: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions
+      const logger = createLogger({ level: globals.logLevel, fd: 1 })
+      activeLogger = logger
+      const parameters: Record<string, string> = {}
+      if (options.metrics) parameters.metrics = (splitMetrics(options.metrics) ?? []).join(',')
+      if (options.asOf) parameters['as-of'] = toIsoSeconds(parseTime(options.asOf, '--as-of'))
+      const result = await submitWorkflow(
+        await connectWorkflows(options.kubeconfig),
+        { namespace: options.namespace, template: options.template, entrypoint: options.entrypoint, parameters, generateName: `gras-${options.entrypoint}-` },
+        { enabled: Boolean(options.watch), pollMs: parseInteger(options.pollSeconds, '--poll-seconds', 1, 3600) * 1000, timeoutMs: parseInteger(options.timeoutMinutes, '--timeout-minutes', 1, 10080) * 60_000 },
+        logger.child({ job: 'submit' }),
+      )
+      if (!options.watch || result.phase === 'Succeeded') return
+      if (result.phase && ['Failed', 'Error'].includes(result.phase)) {
+        logger.error({ workflow: result.name, phase: result.phase, message: result.message }, 'workflow failed')
+        process.exitCode = ExitCode.workflowFailed
+        return
+      }
+      throw new TransientError(`submit: ${result.message}`)
     })
 
   program

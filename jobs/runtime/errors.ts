@@ -7,6 +7,8 @@
 /** Exit codes of every `gras` command; documented in README.md ("Exit codes"). */
 export const ExitCode = {
   ok: 0,
+  /** `gras submit --watch`: the workflow it started ended Failed or Error. */
+  workflowFailed: 1,
   /** Unhandled bug. */
   internal: 70,
   /** Bad flag or argument. */
