@@ -1,23 +1,35 @@
-# One image for every gras job. Build on Node 22 (the AWS SDK's floor from 2027).
-# The GPU variant (CUDA base for @tensorflow/tfjs-node-gpu) is tracked in the deploy issue.
+# One image for every gras job. Multi-stage; Node 22 (the AWS SDK's floor from 2027).
+#
+# Runtime base: CUDA 11.2 / cuDNN 8.1 user-space libraries, which @tensorflow/tfjs-node-gpu 4.x is
+# built against (the GPU driver comes from the node's AMI). The GPU backend is optional at run
+# time: the same image runs on CPU nodes, where the CUDA libraries are simply unused.
 
-FROM node:22.12-bookworm-slim AS build
+FROM node:22.12.0-bookworm-slim AS node
+
+FROM node:22.12.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-# --ignore-scripts: `prepare` would compile the tests, which the image does not carry.
+# Scripts off here: `prepare` would compile the tests, which this image does not carry.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY jobs ./jobs
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+RUN npx tsc -p tsconfig.build.json \
+ && npm prune --omit=dev --ignore-scripts \
+ # The native TensorFlow.js backends download libtensorflow in their install scripts, which only
+ # this build (with network access) can run; they stay optional dependencies of the project.
+ && npm install --no-save --omit=dev --foreground-scripts @tensorflow/tfjs-node-gpu@4.22.0 \
+ || echo "tfjs-node-gpu not installed: the image falls back to the CPU backends"
 
-FROM node:22.12-bookworm-slim
+FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 ENV NODE_ENV=production
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+RUN groupadd --gid 1000 gras && useradd --uid 1000 --gid 1000 --no-create-home --shell /usr/sbin/nologin gras
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
 # Non-root; the root filesystem can be read-only: jobs write only to the lake, DynamoDB and /tmp.
-USER node
-# Exec form, so SIGTERM from the kubelet reaches node (exit 75, retried by Argo), never `npm start`.
+USER 1000:1000
+# Exec form, so SIGTERM from the kubelet reaches node (exit 75, retried by Argo); never `npm start`.
 ENTRYPOINT ["node", "dist/jobs/cli.js"]
 CMD ["--help"]

@@ -4,6 +4,53 @@ variable "name_prefix" {
   default     = "gras"
 }
 
+variable "region" {
+  description = "AWS region of the cluster, the lake and the tables."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "kubernetes_version" {
+  description = "EKS Kubernetes version."
+  type        = string
+  default     = "1.33"
+}
+
+variable "namespace" {
+  description = "Namespace the chart is installed in (its ServiceAccount is trusted by the IRSA role)."
+  type        = string
+  default     = "gras"
+}
+
+variable "service_account" {
+  description = "ServiceAccount of every gras pod (chart value serviceAccount.name)."
+  type        = string
+  default     = "gras-forecast"
+}
+
+variable "lake_bucket_name" {
+  description = "S3 bucket of the lake (bronze/, silver/, models/, predictions/, quarantine/)."
+  type        = string
+}
+
+variable "bronze_writer_role_arns" {
+  description = "IAM roles of the Java application that writes bronze/ (granted PutObject there only)."
+  type        = list(string)
+  default     = []
+}
+
+variable "argo_workflows_version" {
+  description = "Argo Workflows Helm chart version (argo-helm); app >= 3.6 for CronWorkflow schedules and plural mutexes."
+  type        = string
+  default     = "0.45.15"
+}
+
+variable "karpenter_version" {
+  description = "Karpenter Helm chart version (v1 APIs)."
+  type        = string
+  default     = "1.5.0"
+}
+
 variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)

@@ -51,7 +51,7 @@ test('every manifest validates: chart (default and production), workflows/, karp
     for (const object of objects) validateObject(object, source)
   }
   const kinds = rendered.default.map((o) => o.kind).sort()
-  assert.deepEqual(kinds, ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'ServiceAccount', 'WorkflowTemplate'])
+  assert.deepEqual(kinds, ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate'])
 })
 
 test('validation catches a broken object (the check is real)', () => {
@@ -77,6 +77,7 @@ interface ContainerLike {
 }
 interface ArgoTemplate {
   name: string
+  serviceAccountName?: string
   container?: ContainerLike
   nodeSelector?: Record<string, string>
   tolerations?: { key: string; effect?: string }[]
@@ -103,14 +104,19 @@ function containers(objects: K8sObject[]): { where: string; pod: PodSpecLike; co
 for (const [name] of Object.entries(renderings)) {
   test(`policies hold with ${name} values`, () => {
     const objects = rendered[name]
-    const values = loadValues(join(chartDir, renderings[name as keyof typeof renderings])) as { serviceAccount: { name: string; roleArn: string } }
-    const sa = objects.find((o) => o.kind === 'ServiceAccount')!
-    assert.equal(sa.metadata.name, values.serviceAccount.name)
-    assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], values.serviceAccount.roleArn)
+    const values = loadValues(join(chartDir, renderings[name as keyof typeof renderings])) as { serviceAccounts: Record<string, { name: string; roleArn: string }> }
+    const accounts = objects.filter((o) => o.kind === 'ServiceAccount')
+    assert.deepEqual(accounts.map((a) => a.metadata.name).sort(), Object.values(values.serviceAccounts).map((a) => a.name).sort())
+    for (const [job, account] of Object.entries(values.serviceAccounts)) {
+      const sa = accounts.find((a) => a.metadata.name === account.name)!
+      assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], account.roleArn, job)
+      assert.ok(account.roleArn.endsWith(`-${job}`), `${job} has its own role`)
+    }
     const all = containers(objects)
     assert.equal(all.length, 4)
-    for (const { where, pod, container } of all) {
-      assert.equal(pod.serviceAccountName, values.serviceAccount.name, `${where}: runs as the IRSA ServiceAccount`)
+    for (const { where, pod, container, template } of all) {
+      const job = container.args?.[0] as string
+      assert.equal(template?.serviceAccountName ?? pod.serviceAccountName, values.serviceAccounts[job].name, `${where}: runs as its job's IRSA ServiceAccount`)
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: non-root`)
       assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${where}: no privilege escalation`)
       assert.equal(container.securityContext?.readOnlyRootFilesystem, true, `${where}: read-only root`)

@@ -1,0 +1,57 @@
+# The cluster, with a small managed node group for system pods (Karpenter, Argo, CoreDNS);
+# batch pods run on Karpenter's spot NodePools (karpenter/).
+
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 6.0"
+
+  name               = "${var.name_prefix}-vpc"
+  cidr               = "10.42.0.0/16"
+  azs                = ["${var.region}a", "${var.region}b", "${var.region}c"]
+  private_subnets    = ["10.42.0.0/19", "10.42.32.0/19", "10.42.64.0/19"]
+  public_subnets     = ["10.42.96.0/22", "10.42.100.0/22", "10.42.104.0/22"]
+  enable_nat_gateway = true
+  single_nat_gateway = true
+
+  private_subnet_tags = {
+    "karpenter.sh/discovery" = var.name_prefix
+  }
+
+  tags = var.tags
+}
+
+module "eks" {
+  source  = "terraform-aws-modules/eks/aws"
+  version = "~> 21.0"
+
+  name                                     = var.name_prefix
+  kubernetes_version                       = var.kubernetes_version
+  vpc_id                                   = module.vpc.vpc_id
+  subnet_ids                               = module.vpc.private_subnets
+  endpoint_public_access                   = true
+  enable_cluster_creator_admin_permissions = true
+  enable_irsa                              = true
+
+  addons = {
+    coredns                = {}
+    kube-proxy             = {}
+    vpc-cni                = { before_compute = true }
+    eks-pod-identity-agent = { before_compute = true }
+  }
+
+  eks_managed_node_groups = {
+    system = {
+      instance_types = ["m6i.large"]
+      min_size       = 2
+      max_size       = 3
+      desired_size   = 2
+      labels         = { "gras-forecast/pool" = "system" }
+    }
+  }
+
+  node_security_group_tags = {
+    "karpenter.sh/discovery" = var.name_prefix
+  }
+
+  tags = var.tags
+}

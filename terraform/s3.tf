@@ -1,0 +1,64 @@
+# The lake bucket: versioned, SSE-KMS with a bucket key, TLS only, public access blocked,
+# old versions and incomplete uploads cleaned up, cold data to STANDARD_IA.
+
+resource "aws_kms_key" "lake" {
+  description         = "${var.name_prefix} lake encryption"
+  enable_key_rotation = true
+  tags                = var.tags
+}
+
+module "lake_bucket" {
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "~> 5.0"
+
+  bucket = var.lake_bucket_name
+
+  versioning = { enabled = true }
+
+  server_side_encryption_configuration = {
+    rule = {
+      bucket_key_enabled = true
+      apply_server_side_encryption_by_default = {
+        sse_algorithm     = "aws:kms"
+        kms_master_key_id = aws_kms_key.lake.arn
+      }
+    }
+  }
+
+  # The Java application's roles may write bronze/ and nothing else.
+  attach_policy = length(var.bronze_writer_role_arns) > 0
+  policy        = length(var.bronze_writer_role_arns) > 0 ? data.aws_iam_policy_document.bronze_writers.json : null
+
+  attach_deny_insecure_transport_policy = true
+  attach_require_latest_tls_policy      = true
+  block_public_acls                     = true
+  block_public_policy                   = true
+  ignore_public_acls                    = true
+  restrict_public_buckets               = true
+
+  lifecycle_rule = [
+    {
+      id                                     = "lake-tiering"
+      enabled                                = true
+      abort_incomplete_multipart_upload_days = 7
+      transition = [
+        { days = 30, storage_class = "STANDARD_IA" },
+      ]
+      noncurrent_version_expiration = { days = 30 }
+    },
+  ]
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "bronze_writers" {
+  statement {
+    sid       = "JavaAppWritesBronze"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::${var.lake_bucket_name}/bronze/*", "arn:aws:s3:::${var.lake_bucket_name}/*/bronze/*"]
+    principals {
+      type        = "AWS"
+      identifiers = length(var.bronze_writer_role_arns) > 0 ? var.bronze_writer_role_arns : ["arn:aws:iam::000000000000:root"]
+    }
+  }
+}
