@@ -12,6 +12,7 @@ import { writeDemoData, lakeIsEmpty } from './demo/run.js'
 import { runFeatures } from './features/run.js'
 import { runInfer } from './infer/run.js'
 import { runTrain } from './train/run.js'
+import { runMonitor } from './monitor/run.js'
 import { runPipeline } from './pipeline/run.js'
 import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
@@ -26,9 +27,12 @@ import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } 
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
 import { createLogger, type Logger } from './runtime/logger.js'
 import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
+import { activeRuns } from './runtime/active-runs.js'
+import { pushRunMetrics } from './runtime/metric-loop.js'
 import type { GrasConfig } from './runtime/config-schema.js'
 
 interface GlobalOptions {
+  pushgateway?: string
   config?: string
   lake?: string
   dynamodb?: 'auto' | 'embedded' | 'aws'
@@ -50,6 +54,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--config <dir>', 'folder of *.yaml settings').env('GRAS_CONFIG'))
     .addOption(new Option('--lake <uri>', 'lake location: s3://bucket/prefix or a local folder').env('GRAS_LAKE'))
     .addOption(new Option('--dynamodb <mode>', 'DynamoDB: embedded dynalite, aws (SDK endpoint resolution), or auto').choices(['auto', 'embedded', 'aws']).env('GRAS_DYNAMODB_MODE'))
+    .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway that each job pushes its metrics to').env('GRAS_PUSHGATEWAY_URL'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').env('GRAS_LOG_LEVEL'))
     .showHelpAfterError()
     .exitOverride()
@@ -62,14 +67,19 @@ export function buildProgram(): Command {
 
   const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
     ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
-    ['train', 'fit candidates, backtest, select, register and promote models', runTrain],
     ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
+    ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
   ]
   for (const [name, description, run] of jobs) {
     withRunOptions(program.command(name).description(description)).action(async (options: RunOptions, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await run(context, metrics)])
     })
   }
+  withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))
+    .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
+    .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
+      await withJob(command, options, logFd(false), async (context, metrics) => [await runTrain(context, metrics, options.only)])
+    })
 
   withRunOptions(program.command('pipeline').description('features, train and infer in one run'))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
@@ -219,6 +229,7 @@ function settingsOverrides(globals: GlobalOptions): Partial<GrasConfig> & Record
 }
 
 let activeLogger: Logger | undefined
+let pushgatewayUrl: string | undefined
 
 /** Opens the job context for a command, runs `body`, closes it. */
 async function withContext(
@@ -230,10 +241,11 @@ async function withContext(
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd })
   activeLogger = logger
+  pushgatewayUrl = globals.pushgateway
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
-  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env })
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway })
   try {
     await body(context)
   } finally {
@@ -283,8 +295,14 @@ async function main(): Promise<void> {
   // Spot termination and `kubectl delete`: stop now; writes are atomic, so a rerun resumes cleanly.
   process.once('SIGTERM', () => {
     const error = new TransientError('signal: SIGTERM received; stopping (rerun to resume)')
-    ;(activeLogger ?? createLogger({ fd: 2 })).error({ err: error, exitCode: ExitCode.transient }, 'terminated')
-    process.exit(ExitCode.transient)
+    const logger = activeLogger ?? createLogger({ fd: 2 })
+    logger.error({ err: error, exitCode: ExitCode.transient }, 'terminated')
+    // Within the grace period: record the interrupted runs as failed, push (bounded), exit.
+    const pushes = activeRuns().map((run) => {
+      run.finish({ ok: false, metricsOk: 0, metricsFailed: 1 }, Date.now())
+      return pushgatewayUrl ? pushRunMetrics({ pushgatewayUrl }, run, logger) : Promise.resolve()
+    })
+    void Promise.race([Promise.all(pushes), new Promise((resolve) => setTimeout(resolve, 5000))]).finally(() => process.exit(ExitCode.transient))
   })
   const code = await runCli(process.argv)
   process.exit(code)

@@ -42,3 +42,24 @@ module "models_table" {
 
   tags = var.tags
 }
+
+# Realised accuracy per metric and day (gras monitor), and the drift flag per metric (date "~drift").
+module "accuracy_table" {
+  source  = "terraform-aws-modules/dynamodb-table/aws"
+  version = "~> 4.0"
+
+  name                           = "${var.name_prefix}-accuracy"
+  billing_mode                   = "PAY_PER_REQUEST"
+  hash_key                       = "metric_id"
+  range_key                      = "date"
+  point_in_time_recovery_enabled = true
+  deletion_protection_enabled    = true
+  server_side_encryption_enabled = true
+
+  attributes = [
+    { name = "metric_id", type = "S" },
+    { name = "date", type = "S" },
+  ]
+
+  tags = var.tags
+}

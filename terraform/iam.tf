@@ -2,7 +2,8 @@
 # and allowed only the lake prefixes and tables that job touches.
 #   features: read bronze/, write silver/ and quarantine/
 #   train:    read silver/ and models/, write models/, the models table
-#   infer:    read silver/ and models/, write predictions/, the predictions table, read the models table
+#   infer:    read silver/, models/ and predictions/, write predictions/, the predictions table, read the
+#             models table, the accuracy table (the monitor step runs under this role too)
 
 locals {
   oidc_provider = replace(module.eks.cluster_oidc_issuer_url, "https://", "")
@@ -18,15 +19,17 @@ locals {
       read_prefixes  = ["silver", "models"]
       write_prefixes = ["models"]
       table_actions = {
-        (module.models_table.dynamodb_table_arn) = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
+        (module.models_table.dynamodb_table_arn)   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
+        (module.accuracy_table.dynamodb_table_arn) = ["dynamodb:GetItem", "dynamodb:PutItem"]
       }
     }
     infer = {
-      read_prefixes  = ["silver", "models"]
+      read_prefixes  = ["silver", "models", "predictions"]
       write_prefixes = ["predictions"]
       table_actions = {
         (module.predictions_table.dynamodb_table_arn) = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
         (module.models_table.dynamodb_table_arn)      = ["dynamodb:GetItem", "dynamodb:Query"]
+        (module.accuracy_table.dynamodb_table_arn)    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
       }
     }
   }

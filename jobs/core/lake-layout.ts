@@ -44,9 +44,11 @@ export const modelVersionPrefix = (metricId: string, version: string) => `models
 export const modelArtifactKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/model.json`
 export const backtestReportKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/backtest.json`
 
+export const predictionsPrefixForMetric = (metricId: string) => `predictions/metric=${metricId}`
+
 /** `predictions/metric=<id>/date=YYYYMMDD/<runId>.parquet`. */
 export function predictionsKey(metricId: string, dateCompact: string, runId: string): string {
-  return `predictions/metric=${metricId}/date=${dateCompact}/${runId}.parquet`
+  return `${predictionsPrefixForMetric(metricId)}/date=${dateCompact}/${runId}.parquet`
 }
 
 /** Where a bad bronze file is copied, and its reason file beside it. */

@@ -13,7 +13,7 @@ import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import { DataError, InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
-import { forEachMetric } from '../pipeline/for-each-metric.js'
+import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
 import { countOverlap, findEventProblem, mergeSorted } from './check-events.js'
 import { quarantineFile, type QuarantineRecord } from './quarantine.js'
@@ -38,8 +38,15 @@ export interface FeaturesManifest {
 }
 
 export async function runFeatures(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
-  return forEachMetric(context, 'features', bronzeRoot, requested, async (metricId, log) => {
+  return forEachMetric(context, 'features', bronzeRoot, requested, async (metricId, log, metrics) => {
     const manifest = await featuresForMetric(context, metricId, log)
+    const rowsRead = manifest.inputFiles.reduce((sum, f) => sum + f.rows, 0)
+    metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
+    metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
+    metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
+    metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
+    metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
+    metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
     return { rows: manifest.rows, quarantined: manifest.quarantined.length }
   })
 }

@@ -14,13 +14,13 @@ import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { readArtifact } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
-import { forEachMetric } from '../pipeline/for-each-metric.js'
+import { forEachMetric } from '../runtime/metric-loop.js'
 import { toPredictionItems } from './prediction-items.js'
 
 export async function runInfer(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
-  return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log) => {
+  return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
     const artifact = await readArtifact(context.lake, metricId, approved.version)
@@ -36,6 +36,13 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const written = await writePredictions(context.dynamo, context.config.dynamodb.predictionsTable, items)
     const key = predictionsKey(metricId, compactDate(points.startMs), context.runId)
     await context.lake.put(key, encodePredictions(items))
+    metrics.add('gras_dynamodb_items_written', 'Prediction items written to DynamoDB in the last run', written.written)
+    metrics.add('gras_rows_written', 'Rows written in the last run', items.length)
+    if (written.batchRetries > 0) metrics.add('gras_aws_retries', 'AWS SDK request retries in the last run, by operation', written.batchRetries, { operation: 'BatchWriteItem.UnprocessedItems' })
+    for (const bound of ['value', 'lower', 'upper'] as const) {
+      metrics.setForMetric(metricId, 'gras_forecast_next', 'Forecast of the next step and its interval bounds', items[0][bound], { bound })
+    }
+    metrics.setForMetric(metricId, 'gras_forecast_next_timestamp_seconds', 'Time of the step gras_forecast_next is for', Date.parse(items[0].timestamp) / 1000)
     const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
     log.info(detail, 'forecast written')
     return detail

@@ -13,24 +13,47 @@ export function hasCustomEndpoint(env: Environment, service: 'S3' | 'DYNAMODB'):
   return Boolean(env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL)
 }
 
-export function createS3Client(env: Environment = process.env): S3Client {
+/** Told how many times an operation was retried by the SDK (throttling, 5xx, network). */
+export type RetryObserver = (operation: string, retries: number) => void
+
+/** Reports each command's retries from the attempts count the SDK puts on every response and error. */
+function observeRetries(client: S3Client | DynamoDBClient, onRetry: RetryObserver | undefined): void {
+  if (!onRetry) return
+  const report = (operation: string, attempts: number | undefined) => {
+    if (attempts && attempts > 1) onRetry(operation, attempts - 1)
+  }
+  ;(client.middlewareStack as { add(m: unknown, o: unknown): void }).add(
+    (next: (args: unknown) => Promise<{ output: { $metadata?: { attempts?: number } } }>, context: { commandName?: string }) => async (args: unknown) => {
+      try {
+        const result = await next(args)
+        report(context.commandName ?? 'unknown', result.output.$metadata?.attempts)
+        return result
+      } catch (error) {
+        report(context.commandName ?? 'unknown', (error as { $metadata?: { attempts?: number } }).$metadata?.attempts)
+        throw error
+      }
+    },
+    { step: 'initialize', name: 'grasRetryObserver' },
+  )
+}
+
+export function createS3Client(env: Environment = process.env, onRetry?: RetryObserver): S3Client {
   const custom = hasCustomEndpoint(env, 'S3')
-  return new S3Client({
+  const client = new S3Client({
     // S3-compatible servers (s3rver, MinIO) serve buckets by path, not by virtual host.
     forcePathStyle: custom,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (custom ? 'us-east-1' : undefined),
   })
+  observeRetries(client, onRetry)
+  return client
 }
 
-export function createDynamoClient(env: Environment = process.env, endpoint?: string): DynamoDBClient {
-  if (endpoint) {
-    // The embedded server: fixed local credentials, nothing from the environment.
-    return new DynamoDBClient({
-      endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
-    })
-  }
+export function createDynamoClient(env: Environment = process.env, endpoint?: string, onRetry?: RetryObserver): DynamoDBClient {
   const custom = hasCustomEndpoint(env, 'DYNAMODB')
-  return new DynamoDBClient({ region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (custom ? 'us-east-1' : undefined) })
+  const client = endpoint
+    ? // The embedded server: fixed local credentials, nothing from the environment.
+      new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } })
+    : new DynamoDBClient({ region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (custom ? 'us-east-1' : undefined) })
+  observeRetries(client, onRetry)
+  return client
 }

@@ -18,6 +18,7 @@ export interface TableDefinition {
 
 export const predictionsTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'timestamp', ttlAttribute: 'ttl' }
 export const modelsTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'version' }
+export const accuracyTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'date' }
 
 /** Creates the table if it does not exist and waits until it is ACTIVE. */
 export async function ensureTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<void> {

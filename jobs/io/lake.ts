@@ -2,7 +2,7 @@
 import { LocalObjectStore } from './local-store.js'
 import type { ObjectStore } from './object-store.js'
 import { S3ObjectStore } from './s3-store.js'
-import { createS3Client, type Environment } from './aws-clients.js'
+import { createS3Client, type Environment, type RetryObserver } from './aws-clients.js'
 
 export interface LakeLocation {
   kind: 's3' | 'local'
@@ -25,8 +25,8 @@ export function parseLakeUri(uri: string): LakeLocation {
   return { kind: 'local', path: uri }
 }
 
-export function openLake(uri: string, env: Environment = process.env): ObjectStore {
+export function openLake(uri: string, env: Environment = process.env, onRetry?: RetryObserver): ObjectStore {
   const location = parseLakeUri(uri)
-  if (location.kind === 's3') return new S3ObjectStore(createS3Client(env), location.bucket!, location.prefix!)
+  if (location.kind === 's3') return new S3ObjectStore(createS3Client(env, onRetry), location.bucket!, location.prefix!)
   return new LocalObjectStore(location.path!)
 }

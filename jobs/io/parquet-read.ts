@@ -3,7 +3,7 @@
  * and `value` column chunks (hyparquet plans the byte ranges), from any AsyncBuffer: a local file
  * or ranged S3 GETs. Schema violations throw DataError naming the file and the column.
  */
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet'
+import { parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../runtime/errors.js'
 import type { EventBatch } from '../core/series.js'
@@ -76,4 +76,13 @@ export async function readEvents(file: AsyncBuffer, source: string): Promise<Eve
     throw new DataError(`parquet: ${source}: cannot decode column data: ${(error as Error).message}`, { cause: error })
   }
   return { tsMs, values }
+}
+
+/** Reads whole rows of a small file of ours (predictions) as objects; timestamps as epoch ms. */
+export async function readRows(file: AsyncBuffer, source: string, columns: string[]): Promise<Record<string, unknown>[]> {
+  try {
+    return await parquetReadObjects({ file, columns, compressors, parsers })
+  } catch (error) {
+    throw new DataError(`parquet: ${source}: ${(error as Error).message}`, { cause: error })
+  }
 }

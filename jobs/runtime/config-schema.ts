@@ -60,6 +60,21 @@ export const configSchema = z
         ttlDays: z.number().int().min(1).max(3650),
       })
       .strict(),
+    observability: z
+      .object({
+        /** Per-metric Pushgateway groups are pushed for at most this many metrics (label cardinality). */
+        maxMetricGroups: z.number().int().min(0).max(100_000),
+      })
+      .strict(),
+    monitor: z
+      .object({
+        /** A metric is flagged for retraining when its realised MASE exceeds its backtest MASE by this factor. */
+        driftFactor: z.number().gt(1),
+        /** Days of realised accuracy `gras monitor` computes (ending yesterday). */
+        lookbackDays: z.number().int().min(1).max(90),
+        accuracyTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+      })
+      .strict(),
   })
   .strict()
 
@@ -92,6 +107,8 @@ export const defaultConfig: GrasConfig = {
     arimaMaxLength: 336,
   },
   infer: { ttlDays: 90 },
+  observability: { maxMetricGroups: 500 },
+  monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },
 }
 
 /** The effective settings of one metric: defaults with its overrides applied. */

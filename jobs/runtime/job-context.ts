@@ -4,12 +4,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createDynamoClient, hasCustomEndpoint, type Environment } from '../io/aws-clients.js'
-import { ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
+import { accuracyTableDefinition, ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
 import { openLake } from '../io/lake.js'
 import type { ObjectStore } from '../io/object-store.js'
 import type { GrasConfig } from './config-schema.js'
 import type { Logger } from './logger.js'
+import { recordAwsRetry } from './active-runs.js'
 
 export interface JobContext {
   config: Readonly<GrasConfig>
@@ -23,6 +24,8 @@ export interface JobContext {
   now: () => number
   /** True when DynamoDB is the in-process dynalite. */
   embeddedDynamo: boolean
+  /** Where each job pushes its Prometheus metrics; undefined: no push. */
+  pushgatewayUrl?: string
 }
 
 export interface OpenedContext extends JobContext {
@@ -41,16 +44,18 @@ export async function openJobContext(options: {
   runId: string
   asOfMs: number
   env: Environment
+  pushgatewayUrl?: string
 }): Promise<OpenedContext> {
   const { config, env } = options
-  const lake = openLake(config.lake, env)
+  const lake = openLake(config.lake, env, recordAwsRetry)
   const mode = chooseDynamoMode(config.dynamodb.mode, env)
   let embedded: EmbeddedDynamo | undefined
   if (mode === 'embedded') embedded = await startEmbeddedDynamo(config.dynamodb.embeddedDir)
-  const dynamo = createDynamoClient(env, embedded?.endpoint)
+  const dynamo = createDynamoClient(env, embedded?.endpoint, recordAwsRetry)
   if (config.dynamodb.createTables && (mode === 'embedded' || hasCustomEndpoint(env, 'DYNAMODB'))) {
     await ensureTable(dynamo, config.dynamodb.predictionsTable, predictionsTableDefinition)
     await ensureTable(dynamo, config.dynamodb.modelsTable, modelsTableDefinition)
+    await ensureTable(dynamo, config.monitor.accuracyTable, accuracyTableDefinition)
   }
   options.logger.debug({ lake: lake.uri, dynamodb: mode }, 'context opened')
   return {

@@ -9,7 +9,7 @@ export type MetricOutcome =
   | { metricId: string; ok: false; error: unknown }
 
 export interface JobReport {
-  job: 'features' | 'train' | 'infer'
+  job: 'features' | 'train' | 'infer' | 'monitor'
   outcomes: MetricOutcome[]
 }
 

@@ -10,20 +10,29 @@ import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel } from '../core/select.js'
 import { compactTimestamp, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
+import { clearDrift, isDrifted } from '../io/accuracy-table.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
+import type { RunMetrics } from '../runtime/run-metrics.js'
 import { readArtifact, versionId } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
-import { forEachMetric } from '../pipeline/for-each-metric.js'
+import { forEachMetric } from '../runtime/metric-loop.js'
 import { decidePromotion } from './promotion.js'
 
-export async function runTrain(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
+/** `only: 'drifted'` trains just the metrics the monitor flagged, and clears each flag after training. */
+export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
-  return forEachMetric(context, 'train', silverFeaturesRoot, requested, (metricId, log) => trainMetric(context, registry, metricId, log))
+  const table = context.config.monitor.accuracyTable
+  return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
+    if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
+    const detail = await trainMetric(context, registry, metricId, log, metrics)
+    if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
+    return detail
+  })
 }
 
-async function trainMetric(context: JobContext, registry: ModelRegistry, metricId: string, log: JobContext['logger']): Promise<Record<string, unknown>> {
+async function trainMetric(context: JobContext, registry: ModelRegistry, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
   const { series } = await readSilverSeries(context.lake, metricId)
   const settings = settingsFor(context.config, metricId)
   const periods = seasonalPeriods(series.stepMs)
@@ -69,7 +78,14 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
   }
   await context.lake.put(backtestReportKey(metricId, version), JSON.stringify(report, null, 2) + '\n')
   await context.lake.put(modelArtifactKey(metricId, version), JSON.stringify(artifact, null, 2) + '\n')
-  for (const fallback of selection.fallbacks) log.warn({ model: fallback.model, reason: fallback.reason, detail: fallback.detail }, 'model fallback')
+  for (const fallback of selection.fallbacks) {
+    log.warn({ model: fallback.model, reason: fallback.reason, detail: fallback.detail }, 'model fallback')
+    metrics.add('gras_model_fallbacks', 'Candidate models that failed and were skipped in the last run, by reason', 1, { reason: fallback.reason })
+  }
+  metrics.add('gras_series_trained', 'Series trained in the last run', 1)
+  metrics.setForMetric(metricId, 'gras_backtest_mase', 'Backtest MASE of the model trained last', artifact.backtestMase)
+  metrics.setForMetric(metricId, 'gras_backtest_coverage', 'Backtest interval coverage of the model trained last', chosen?.coverage ?? Number.NaN)
+  metrics.setForMetric(metricId, 'gras_chosen_model', 'Model chosen by the last training (1 for the chosen one)', 1, { model: selection.label })
 
   // Promotion compares like with like: both versions' fixed parameters scored on today's origins.
   const approved = await registry.getApproved(metricId)

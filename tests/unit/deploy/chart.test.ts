@@ -51,7 +51,7 @@ test('every manifest validates: chart (default and production), workflows/, karp
     for (const object of objects) validateObject(object, source)
   }
   const kinds = rendered.default.map((o) => o.kind).sort()
-  assert.deepEqual(kinds, ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate'])
+  assert.deepEqual(kinds, ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate'])
 })
 
 test('validation catches a broken object (the check is real)', () => {
@@ -113,9 +113,10 @@ for (const [name] of Object.entries(renderings)) {
       assert.ok(account.roleArn.endsWith(`-${job}`), `${job} has its own role`)
     }
     const all = containers(objects)
-    assert.equal(all.length, 4)
+    assert.equal(all.length, 5)
     for (const { where, pod, container, template } of all) {
-      const job = container.args?.[0] as string
+      // monitor runs under infer's identity: it reads what infer wrote.
+      const job = container.args?.[0] === 'monitor' ? 'infer' : (container.args?.[0] as string)
       assert.equal(template?.serviceAccountName ?? pod.serviceAccountName, values.serviceAccounts[job].name, `${where}: runs as its job's IRSA ServiceAccount`)
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: non-root`)
       assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${where}: no privilege escalation`)
@@ -161,6 +162,7 @@ function substitute(arg: string): string {
     .replace('{{inputs.parameters.metric}}', 'G')
     .replace('{{workflow.parameters.run-id}}', 'gras-retrain-x7k2p')
     .replace('{{workflow.parameters.as-of}}', '2024-01-29T14:00:00Z')
+    .replace('{{workflow.parameters.train-scope}}', 'drifted')
 }
 
 /** Parses argv with the real `gras` program, actions replaced by no-ops; throws on an unknown flag. */

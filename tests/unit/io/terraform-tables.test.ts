@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { modelsTableDefinition, predictionsTableDefinition } from '../../../jobs/io/dynamo-tables.js'
+import { accuracyTableDefinition, modelsTableDefinition, predictionsTableDefinition } from '../../../jobs/io/dynamo-tables.js'
 import { repoRoot } from '../../helpers/paths.js'
 
 function moduleBlock(hcl: string, name: string): string {
@@ -16,7 +16,7 @@ const attribute = (block: string, key: string) => new RegExp(`\\n\\s*${key}\\s*=
 
 test('terraform key schemas match the code', () => {
   const hcl = readFileSync(join(repoRoot, 'terraform/dynamodb.tf'), 'utf8')
-  for (const [name, definition] of [['predictions_table', predictionsTableDefinition], ['models_table', modelsTableDefinition]] as const) {
+  for (const [name, definition] of [['predictions_table', predictionsTableDefinition], ['models_table', modelsTableDefinition], ['accuracy_table', accuracyTableDefinition]] as const) {
     const block = moduleBlock(hcl, name)
     assert.equal(attribute(block, 'hash_key'), definition.partitionKey, name)
     assert.equal(attribute(block, 'range_key'), definition.sortKey, name)
