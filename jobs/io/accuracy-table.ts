@@ -37,8 +37,8 @@ export async function putDayAccuracy(client: DynamoDBClient, table: string, reco
   )
 }
 
-export async function queryAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, number | string>[]> {
-  const out: Record<string, number | string>[] = []
+export async function queryAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, number | string | boolean>[]> {
+  const out: Record<string, number | string | boolean>[] = []
   let startKey: Record<string, AttributeValue> | undefined
   do {
     const page = await client.send(
@@ -51,7 +51,7 @@ export async function queryAccuracy(client: DynamoDBClient, table: string, metri
       }),
     )
     for (const item of page.Items ?? []) {
-      out.push(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : v.S ?? (v.BOOL ?? NaN)])) as Record<string, number | string>)
+      out.push(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : (v.S ?? v.BOOL ?? Number.NaN)])))
     }
     startKey = page.LastEvaluatedKey
   } while (startKey)

@@ -17,6 +17,9 @@ import { S3ObjectStore } from '../../jobs/io/s3-store.js'
 let s3: S3Server
 let dynamo: DynamoServer
 let env: Record<string, string>
+// Distinctive credentials (s3rver and dynalite accept any): no log line may contain them.
+const secretKey = 'gRaS-SeCrEt-wJalrXUtnFEMI-K7MDENG'
+const sessionToken = 'gRaS-SeSsIoN-ToKeN-IQoJb3JpZ2luX2Vj'
 const cwd = tempDir('e2e-cloud')
 const asOfMs = Math.floor(Date.now() / 86_400_000) * 86_400_000
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
@@ -32,7 +35,9 @@ before(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: testCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey,
+    AWS_SECRET_ACCESS_KEY: secretKey,
+    AWS_SESSION_TOKEN: sessionToken,
+    GRAS_LOG_LEVEL: 'debug',
   }
 })
 after(async () => {
@@ -68,6 +73,10 @@ test('demo data and a pipeline run against S3 and DynamoDB endpoints', async () 
   assert.ok(keys.some((k) => k.startsWith(`models/metric=S/${approved!.version}/model.json`)))
   assert.ok(keys.some((k) => k.startsWith('predictions/metric=G/date=') && k.endsWith('/cloud-1.parquet')))
   assert.ok(!existsLocally(join(cwd, '.gras')), 'nothing embedded was used')
+  for (const output of [demo.stdout, demo.stderr, run.stdout, run.stderr]) {
+    assert.ok(!output.includes(secretKey) && !output.includes(sessionToken), 'credentials never reach the logs')
+  }
+  assert.ok(run.logs.some((l) => l.level === 'debug'), 'debug logging was on')
 })
 
 function existsLocally(path: string): boolean {
