@@ -121,15 +121,37 @@ export function searchArimaOrder(adjusted: Float64Array, maxLength: number): Ari
 /** Estimates the coefficients of `order` on `adjusted` and forecasts `horizon` steps. */
 export function forecastArimaOrder(adjusted: Float64Array, order: ArimaOrder, horizon: number, maxLength: number): Float64Array {
   if (adjusted.length < 20) throw new ModelFitError('arima', 'too-short', `${adjusted.length} points (expected at least 20)`)
+  const series = tail(adjusted, maxLength)
+  // The package's fixed-order fit returns zeros when p = q = 0 (seen on M4 Weekly); those models
+  // have closed forms anyway: mean, random walk (with drift when the order has a mean), or a line.
+  if (order.p === 0 && order.q === 0) return pureDifferenceForecast(series, order, horizon)
   return withArima(({ ARIMA }) => {
+    // The package's fixed-order fit has no intercept: for d = 0 the mean is removed first and added
+    // back, or every forecast decays to zero (seen on M4 Weekly).
+    const mean = order.d === 0 ? series.reduce((sum, v) => sum + v, 0) / series.length : 0
     // Conditional sum of squares: exact ML with the default L-BFGS diverged on about 1 in 6 M4 Hourly series.
-    const model = new ARIMA({ p: order.p, d: order.d, q: order.q, method: 1, verbose: false }).fit(tail(adjusted, maxLength))
+    const model = new ARIMA({ p: order.p, d: order.d, q: order.q, method: 1, verbose: false }).fit(series.map((v) => v - mean))
     try {
-      return Float64Array.from(model.predict(horizon)[0])
+      return Float64Array.from(model.predict(horizon)[0], (v) => v + mean)
     } finally {
       model.destroy()
     }
   })
+}
+
+function pureDifferenceForecast(series: number[], order: ArimaOrder, horizon: number): Float64Array {
+  const n = series.length
+  const last = series[n - 1]
+  const out = new Float64Array(horizon)
+  if (order.d === 0) return out.fill(series.reduce((sum, v) => sum + v, 0) / n)
+  if (order.d === 1) {
+    const drift = order.mean ? (last - series[0]) / (n - 1) : 0
+    for (let h = 0; h < horizon; h++) out[h] = last + drift * (h + 1)
+    return out
+  }
+  const slope = last - series[n - 2]
+  for (let h = 0; h < horizon; h++) out[h] = last + slope * (h + 1)
+  return out
 }
 
 export function fitAutoArima(y: Float64Array, context: ModelContext, maxLength: number): ArimaParams {

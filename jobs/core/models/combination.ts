@@ -36,9 +36,10 @@ export function combineForecasts(method: CombinationMethod, forecasts: readonly 
   return out
 }
 
-/** Weights proportional to 1 / MASE, for the `weighted` method. */
+/** Weights proportional to 1 / MASE, for the `weighted` method; a member without a finite score gets 0 (all 0: equal weights). */
 export function inverseErrorWeights(maseValues: readonly number[]): number[] {
-  return maseValues.map((m) => 1 / Math.max(m, 1e-9))
+  const weights = maseValues.map((m) => (Number.isFinite(m) ? 1 / Math.max(m, 1e-9) : 0))
+  return weights.some((w) => w > 0) ? weights : weights.map(() => 1)
 }
 
 /** The combination as a model family over the single-model families of `catalog`. */

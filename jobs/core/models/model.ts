@@ -43,14 +43,24 @@ export class ModelFitError extends Error {
   }
 }
 
-/** Throws ModelFitError unless every forecast is finite and within a generous band around the data. */
+/**
+ * Throws ModelFitError unless every forecast is finite and within the data's range widened by twice
+ * that range on each side: beyond it a forecast is an explosion, not an extrapolation.
+ */
 export function assertSaneForecast(model: string, y: Float64Array, forecast: Float64Array): Float64Array {
-  let maxAbs = 0
-  for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) maxAbs = Math.max(maxAbs, Math.abs(y[i]))
-  const bound = 10 * (maxAbs + 1)
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) continue
+    if (y[i] < min) min = y[i]
+    if (y[i] > max) max = y[i]
+  }
+  const slack = 2 * (max - min) + 1e-9 * Math.max(Math.abs(max), Math.abs(min), 1)
   for (let i = 0; i < forecast.length; i++) {
     if (!Number.isFinite(forecast[i])) throw new ModelFitError(model, 'diverged', `forecast step ${i + 1} is ${forecast[i]}`)
-    if (Math.abs(forecast[i]) > bound) throw new ModelFitError(model, 'diverged', `forecast step ${i + 1} is ${forecast[i]} (data max |y| ${maxAbs})`)
+    if (forecast[i] < min - slack || forecast[i] > max + slack) {
+      throw new ModelFitError(model, 'diverged', `forecast step ${i + 1} is ${forecast[i]} (data range ${min} .. ${max})`)
+    }
   }
   return forecast
 }
