@@ -147,6 +147,10 @@ async function main(): Promise<void> {
   const results = await evaluateAll(series)
   const wallSeconds = (performance.now() - started) / 1000
   const methods = Object.keys(results[0].methods)
+  for (const m of methods) {
+    const bad = series.filter((_, i) => ['mean', 'lower', 'upper'].some((part) => results[i].methods[m][part as 'mean'].length !== freq.horizon || results[i].methods[m][part as 'mean'].some((v) => !Number.isFinite(v))))
+    if (bad.length > 0) console.log(`warning: ${m} has non-finite values for ${bad.length} series (${bad.slice(0, 5).map((s) => s.id).join(', ')})`)
+  }
   const naive2 = score(series, (i) => results[i].methods.naive2)
   const rows = methods.map((m) => [m, score(series, (i) => results[i].methods[m])] as [string, Scores])
   const chosen = new Map<string, number>()

@@ -65,7 +65,9 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
     }
   }
   if (singles.length >= 3) {
-    const ranked = [...singles].filter((s) => Number.isFinite(s.mase)).sort((a, b) => a.mase - b.mase).slice(0, 3)
+    // Series too short to backtest have no scores: the best three are then all three, weighted equally.
+    const scored = [...singles].filter((s) => Number.isFinite(s.mase)).sort((a, b) => a.mase - b.mase).slice(0, 3)
+    const ranked = scored.length > 0 ? scored : singles.slice(0, 3)
     methods['combination:median'] = withWidths(combineForecasts('median', singles.map((s) => s.mean), singles.map(() => 1)), selection.candidateErrors['combination:median'])
     methods['combination:weighted'] = withWidths(
       combineForecasts('weighted', ranked.map((s) => s.mean), inverseErrorWeights(ranked.map((s) => s.mase))),
