@@ -11,6 +11,34 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { assertSafeKey, joinKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
+import { backoffDelayMs, sleep } from './backoff.js'
+import { TransientError } from '../runtime/errors.js'
+
+const listedObjectAttempts = 6
+
+/**
+ * Reads an object that a listing just returned. A 404 then means the read reached a replica that
+ * has not seen the object yet (S3-compatible stores with eventual consistency): retry with backoff;
+ * if it persists, it is transient, not missing input.
+ */
+async function readListedObject(send: () => Promise<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>, key: string): Promise<Uint8Array> {
+  return retryWhileMissing(async () => (await send()).Body!.transformToByteArray(), key)
+}
+
+async function retryWhileMissing<T>(call: () => Promise<T>, key: string): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call()
+    } catch (error) {
+      const name = (error as { name?: string }).name
+      if ((name !== 'NoSuchKey' && name !== 'NotFound') || attempt + 1 >= listedObjectAttempts) {
+        if (name === 'NoSuchKey' || name === 'NotFound') throw new TransientError(`s3: ${key} was listed but still reads as missing after ${listedObjectAttempts} attempts`, { cause: error })
+        throw error
+      }
+      await sleep(backoffDelayMs(attempt, 100, 2000))
+    }
+  }
+}
 
 export class S3ObjectStore implements ObjectStore {
   readonly uri: string
@@ -70,10 +98,8 @@ export class S3ObjectStore implements ObjectStore {
       async slice(start: number, end?: number): Promise<ArrayBuffer> {
         const stop = Math.min(end ?? size, size)
         if (stop <= start) return new ArrayBuffer(0)
-        const response = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${stop - 1}`, IfMatch: info.etag ? `"${info.etag}"` : undefined }),
-        )
-        const bytes = await response.Body!.transformToByteArray()
+        const command = new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${stop - 1}`, IfMatch: info.etag ? `"${info.etag}"` : undefined })
+        const bytes = await readListedObject(() => client.send(command), key)
         buffer.bytesFetched += bytes.byteLength
         return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
       },
@@ -81,14 +107,21 @@ export class S3ObjectStore implements ObjectStore {
     return buffer
   }
 
+  /**
+   * The whole object, or undefined when it is missing. A 404 is asked again twice, briefly: on
+   * stores with eventual consistency a just-written object (a manifest) can read as missing once.
+   */
   async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }))
-      return await response.Body!.transformToByteArray()
-    } catch (error) {
-      const name = (error as { name?: string }).name
-      if (name === 'NoSuchKey' || name === 'NotFound') return undefined
-      throw error
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }))
+        return await response.Body!.transformToByteArray()
+      } catch (error) {
+        const name = (error as { name?: string }).name
+        if (name !== 'NoSuchKey' && name !== 'NotFound') throw error
+        if (attempt >= 2) return undefined
+        await sleep(backoffDelayMs(attempt, 100, 400))
+      }
     }
   }
 
@@ -99,8 +132,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async copy(fromKey: string, toKey: string): Promise<void> {
     const source = `${this.bucket}/${this.fullKey(fromKey)}`
-    await this.client.send(
-      new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: encodeURI(source) }),
-    )
+    // The source was listed: a 404 is a replica that has not caught up (see readListedObject).
+    await retryWhileMissing(() => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: encodeURI(source) })), fromKey)
   }
 }
