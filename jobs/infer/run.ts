@@ -15,12 +15,25 @@ import type { JobReport } from '../runtime/metric-outcome.js'
 import { readArtifact } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
+import { acquireLease, withLease } from '../io/lease-lock.js'
+import type { Logger } from '../runtime/logger.js'
+import type { RunMetrics } from '../runtime/run-metrics.js'
 import { toPredictionItems } from './prediction-items.js'
+
+/** Longer than any infer of one metric. */
+const inferLeaseMs = 15 * 60_000
 
 export async function runInfer(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
   return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
+    // One infer per metric at a time: the pre-query and the batch write of writePredictions are then
+    // not raced by another run, so a newer forecast is never overwritten by an older one.
+    const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'infer', context.runId, context.now(), inferLeaseMs)
+    return withLease(lock, () => inferMetric(metricId, log, metrics))
+  })
+
+  async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics): Promise<Record<string, unknown>> {
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
     const artifact = await readArtifact(context.lake, metricId, approved.version)
@@ -46,7 +59,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
     log.info(detail, 'forecast written')
     return detail
-  })
+  }
 }
 
 function encodePredictions(items: PredictionItem[]): Uint8Array {

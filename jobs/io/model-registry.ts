@@ -74,7 +74,7 @@ export class ModelRegistry {
     const response = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: version } }, ConsistentRead: true }),
     )
-    return response.Item && version !== approvedPointerKey ? toRecord(response.Item) : undefined
+    return response.Item && !version.startsWith('~') ? toRecord(response.Item) : undefined
   }
 
   /** Every version of a metric, oldest first. */
@@ -91,7 +91,8 @@ export class ModelRegistry {
           ConsistentRead: true,
         }),
       )
-      for (const item of page.Items ?? []) if (item.version?.S !== approvedPointerKey) out.push(toRecord(item))
+      // Items whose version starts with '~' are the approved pointer and locks, not versions.
+      for (const item of page.Items ?? []) if (!item.version?.S?.startsWith('~')) out.push(toRecord(item))
       startKey = page.LastEvaluatedKey
     } while (startKey)
     return out

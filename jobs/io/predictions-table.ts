@@ -3,7 +3,8 @@
  * Writes never let an older run overwrite a newer forecast, and a rerun of the same run writes
  * identical items. New keys go in BatchWriteItem calls (25 items, UnprocessedItems retried with
  * backoff); keys that already hold a forecast get a conditional PutItem, since BatchWriteItem
- * cannot carry a condition.
+ * cannot carry a condition. Callers hold the metric's infer lease (lease-lock.ts), so no other run
+ * writes the same keys between the query and the batch.
  */
 import {
   BatchWriteItemCommand,

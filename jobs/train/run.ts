@@ -11,6 +11,7 @@ import { selectModel } from '../core/select.js'
 import { compactTimestamp, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { clearDrift, isDrifted } from '../io/accuracy-table.js'
+import { acquireLease, withLease } from '../io/lease-lock.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
@@ -20,13 +21,17 @@ import { readSilverSeries } from '../pipeline/read-silver.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { decidePromotion } from './promotion.js'
 
+/** Longer than any training of one metric; a run killed mid-training blocks the next for at most this. */
+const trainLeaseMs = 2 * 3_600_000
+
 /** `only: 'drifted'` trains just the metrics the monitor flagged, and clears each flag after training. */
 export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const table = context.config.monitor.accuracyTable
   return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
-    const detail = await trainMetric(context, registry, metricId, log, metrics)
+    const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'train', context.runId, context.now(), trainLeaseMs)
+    const detail = await withLease(lock, () => trainMetric(context, registry, metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
   })

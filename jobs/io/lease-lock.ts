@@ -1,0 +1,78 @@
+/**
+ * A per-metric lease lock in the registry table (item `version = "~lock:<job>"`): two runs of the
+ * same job on the same metric never overlap, and a run that died (SIGKILL, lost node) holds it only
+ * until its lease expires. Acquire and release are conditional writes, so exactly one run wins.
+ */
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { GrasError, ExitCode } from '../runtime/errors.js'
+
+/** Another run holds the lock: retry later (exit 75), which Argo's retryStrategy does. */
+export class LockBusyError extends GrasError {
+  constructor(message: string) {
+    super(message, ExitCode.transient)
+  }
+}
+
+export interface LeaseLock {
+  release(): Promise<void>
+}
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException'
+
+export async function acquireLease(
+  client: DynamoDBClient,
+  table: string,
+  metricId: string,
+  job: string,
+  owner: string,
+  nowMs: number,
+  leaseMs: number,
+): Promise<LeaseLock> {
+  const key = { metric_id: { S: metricId }, version: { S: `~lock:${job}` } }
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { ...key, owner: { S: owner }, acquired_at: { N: String(nowMs) }, expires_at: { N: String(nowMs + leaseMs) } },
+        ConditionExpression: 'attribute_not_exists(version) OR expires_at < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':owner': { S: owner } },
+      }),
+    )
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error
+    const held = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))
+    const holder = held.Item?.owner?.S ?? 'another run'
+    const until = held.Item?.expires_at?.N ? new Date(Number(held.Item.expires_at.N)).toISOString() : 'unknown'
+    throw new LockBusyError(`lock: ${job} of metric ${metricId} is running in ${holder} (lease until ${until}); this run leaves it alone and can be retried`)
+  }
+  return {
+    async release() {
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: key,
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: owner } },
+          }),
+        )
+      } catch (error) {
+        // Lost the lease to another run after it expired: nothing of ours to release.
+        if (!isConditionFailure(error)) throw error
+      }
+    },
+  }
+}
+
+/** Runs `body` holding the lease; releases it however `body` ends. */
+export async function withLease<T>(lock: Promise<LeaseLock>, body: () => Promise<T>): Promise<T> {
+  const held = await lock
+  try {
+    return await body()
+  } finally {
+    await held.release()
+  }
+}
