@@ -5,6 +5,8 @@
 import type { EventBatch } from '../core/series.js'
 import { dayMs, toIsoSeconds } from '../core/time.js'
 
+export const maxAbsValue = 1e300
+
 /** Describes the first contract violation in `events` of a file partitioned on `dayStartMs`, or undefined. */
 export function findEventProblem(events: EventBatch, dayStartMs: number): string | undefined {
   const { tsMs, values } = events
@@ -18,12 +20,14 @@ export function findEventProblem(events: EventBatch, dayStartMs: number): string
   let firstBadValue = -1
   for (let i = 0; i < n; i++) {
     const t = tsMs[i]
-    if (!Number.isFinite(t)) {
+    // Beyond +-8.64e15 ms a number is no date at all (ECMAScript's time range).
+    if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) {
       if (badTs++ === 0) firstBadTs = i
     } else if (t < dayStartMs || t >= dayStartMs + dayMs) {
       if (outside++ === 0) firstOutside = i
     }
-    if (!Number.isFinite(values[i])) {
+    // Beyond 1e300, a handful of events would overflow to Infinity when summed per hour.
+    if (!Number.isFinite(values[i]) || Math.abs(values[i]) > maxAbsValue) {
       if (badValues++ === 0) firstBadValue = i
     }
   }
@@ -31,7 +35,7 @@ export function findEventProblem(events: EventBatch, dayStartMs: number): string
   if (outside > 0) {
     return `ts: ${outside} timestamp(s) outside the partition day ${toIsoSeconds(dayStartMs).slice(0, 10)} (first at row ${firstOutside}: ${toIsoSeconds(tsMs[firstOutside])})`
   }
-  if (badValues > 0) return `value: ${badValues} null or non-finite value(s) (first at row ${firstBadValue}: ${values[firstBadValue]})`
+  if (badValues > 0) return `value: ${badValues} null, non-finite or out-of-range value(s) (first at row ${firstBadValue}: ${values[firstBadValue]}; expected finite with |value| <= ${maxAbsValue})`
   const duplicate = firstDuplicate(tsMs)
   if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoSeconds(duplicate)}`
   return undefined

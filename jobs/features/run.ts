@@ -7,7 +7,8 @@ import { bronzeDayPrefix, bronzePartitionDay, bronzeRoot, silverFeaturesKey, sil
 import { concatEvents, type EventBatch } from '../core/series.js'
 import { daysInWindow, floorToStep, toIsoSeconds } from '../core/time.js'
 import { encodeParquet } from '../io/parquet-write.js'
-import { readEvents } from '../io/parquet-read.js'
+import { IsolatedParquetReader } from '../io/parquet-isolated.js'
+import type { RunMetrics } from '../runtime/run-metrics.js'
 import type { ObjectInfo } from '../io/object-store.js'
 import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import { DataError, InputMissingError } from '../runtime/errors.js'
@@ -37,21 +38,31 @@ export interface FeaturesManifest {
   bytesRead: number
 }
 
+/** Time a single bronze file may take to decode before it is quarantined as hostile. */
+const decodeTimeoutMs = 30_000
+
 export async function runFeatures(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
-  return forEachMetric(context, 'features', bronzeRoot, requested, async (metricId, log, metrics) => {
-    const manifest = await featuresForMetric(context, metricId, log)
-    const rowsRead = manifest.inputFiles.reduce((sum, f) => sum + f.rows, 0)
-    metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
-    metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
-    metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
-    metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
-    metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
-    metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
-    return { rows: manifest.rows, quarantined: manifest.quarantined.length }
-  })
+  const reader = new IsolatedParquetReader(decodeTimeoutMs)
+  try {
+    return await forEachMetric(context, 'features', bronzeRoot, requested, (metricId, log, metrics) => featuresWithMetrics(context, reader, metricId, log, metrics))
+  } finally {
+    await reader.close()
+  }
 }
 
-async function featuresForMetric(context: JobContext, metricId: string, log: JobContext['logger']): Promise<FeaturesManifest> {
+async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
+  const manifest = await featuresForMetric(context, reader, metricId, log)
+  const rowsRead = manifest.inputFiles.reduce((sum, f) => sum + f.rows, 0)
+  metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
+  metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
+  metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
+  metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
+  metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
+  metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
+  return { rows: manifest.rows, quarantined: manifest.quarantined.length }
+}
+
+async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<FeaturesManifest> {
   const settings = settingsFor(context.config, metricId)
   const stepMs = frequencies[settings.frequency]
   const windowEndMs = floorToStep(context.asOfMs, stepMs)
@@ -75,7 +86,7 @@ async function featuresForMetric(context: JobContext, metricId: string, log: Job
     }
     try {
       const buffer = await context.lake.openBuffer(info)
-      const events = await readEvents(buffer, info.key)
+      const events = await reader.read(buffer, info.key)
       bytesRead += buffer.bytesFetched
       const problem = findEventProblem(events, day)
       if (problem) await quarantine(info, `${info.key}: ${problem}`)

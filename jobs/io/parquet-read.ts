@@ -11,6 +11,12 @@ import type { EventBatch } from '../core/series.js'
 /** Footer bytes fetched first; most footers of two-column files fit, larger ones cost one more read. */
 const footerFetchBytes = 16 * 1024
 
+/**
+ * Bounds on what a file may declare before we allocate for it: a corrupt or hostile footer can
+ * claim billions of rows or gigabytes of pages, and we would rather refuse it than run out of memory.
+ */
+export const readLimits = { maxRows: 50_000_000, maxUncompressedBytes: 2 * 1024 ** 3 }
+
 // Timestamps stay numbers (epoch ms) instead of Date objects: one Float64Array, no object per row.
 const parsers = {
   timestampFromMilliseconds: (v: bigint) => Number(v),
@@ -54,6 +60,19 @@ export async function readEvents(file: AsyncBuffer, source: string): Promise<Eve
   const problem = describeSchemaProblem(topLevel)
   if (problem) throw new DataError(`parquet: ${source}: ${problem}`)
   const rows = Number(metadata.num_rows)
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > readLimits.maxRows) {
+    throw new DataError(`parquet: ${source}: declares ${metadata.num_rows} rows (limit ${readLimits.maxRows})`)
+  }
+  let declaredBytes = 0
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const name = chunk.meta_data?.path_in_schema?.[0]
+      if (name === 'ts' || name === 'value') declaredBytes += Number(chunk.meta_data?.total_uncompressed_size ?? 0)
+    }
+  }
+  if (declaredBytes > readLimits.maxUncompressedBytes) {
+    throw new DataError(`parquet: ${source}: ts and value declare ${declaredBytes} uncompressed bytes (limit ${readLimits.maxUncompressedBytes})`)
+  }
   const tsMs = new Float64Array(rows).fill(Number.NaN)
   const values = new Float64Array(rows).fill(Number.NaN)
   try {

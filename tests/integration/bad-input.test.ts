@@ -39,7 +39,7 @@ const expectedBad: Record<string, RegExp> = {
   'zero-bytes.parquet': /not a readable Parquet file/,
   'missing-value.parquet': /missing column value/,
   'string-ts.parquet': /column ts has type BYTE_ARRAY\/UTF8/,
-  'nan-values.parquet': /value: 1 null or non-finite value\(s\)/,
+  'nan-values.parquet': /value: 1 null, non-finite or out-of-range value\(s\)/,
   'duplicate-ts.parquet': /ts: duplicate timestamp 2024-01-29T20:00:00Z/,
   'other-day.parquet': /outside the partition day 2024-01-29/,
   'redelivered.parquet': /duplicate timestamp\(s\) already delivered by/,

@@ -15,7 +15,8 @@ test('each contract violation is named with the field and the first offending ro
   assert.match(findEventProblem(batch([], []), day)!, /no rows/)
   assert.match(findEventProblem(batch([day, NaN], [1, 2]), day)!, /^ts: 1 null or invalid timestamp\(s\) \(first at row 1\)/)
   assert.match(findEventProblem(batch([day, day + 25 * hour], [1, 2]), day)!, /^ts: 1 timestamp\(s\) outside the partition day 2024-01-29 \(first at row 1: 2024-01-30T01:00:00Z\)/)
-  assert.match(findEventProblem(batch([day, day + 1], [1, Infinity]), day)!, /^value: 1 null or non-finite value\(s\) \(first at row 1: Infinity\)/)
+  assert.match(findEventProblem(batch([day, day + 1], [1, Infinity]), day)!, /^value: 1 null, non-finite or out-of-range value\(s\) \(first at row 1: Infinity/)
+  assert.match(findEventProblem(batch([day, day + 1], [1e308, 1]), day)!, /^value: 1 null, non-finite or out-of-range value\(s\) \(first at row 0: 1e\+308/)
   assert.match(findEventProblem(batch([day + 5, day + 5], [1, 2]), day)!, /^ts: duplicate timestamp 2024-01-29T00:00:00Z/)
 })
 
