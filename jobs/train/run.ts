@@ -110,19 +110,26 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
       return plan.origins.length > 0 ? backtestFamily(family, series.values, plan, modelContext, params).mase : Number.NaN
     }
   }
-  const decision = approved?.version === version ? { promote: false, reason: 'this version is already approved (rerun)' } : decidePromotion(candidateMase, approvedMase, context.config.train.promotionMargin)
+  // A rerun of the same run (a retried step, a rerun after a kill) keeps the decision it recorded
+  // first and only completes what is missing (the pointer); it never decides again.
+  const recorded = await registry.getVersion(metricId, version)
   const nowIso = new Date(context.now()).toISOString()
-  await registry.register({
-    metricId,
-    version,
-    runId: context.runId,
-    model: selection.label,
-    backtestMase: artifact.backtestMase,
-    artifactKey: modelArtifactKey(metricId, version),
-    createdAt: nowIso,
-    decision: decision.promote || approved?.version === version ? 'promoted' : 'kept',
-    reason: decision.reason,
-  })
+  const decision = recorded
+    ? { promote: recorded.decision === 'promoted' && approved?.version !== version, reason: recorded.reason }
+    : decidePromotion(candidateMase, approvedMase, context.config.train.promotionMargin)
+  if (!recorded) {
+    await registry.register({
+      metricId,
+      version,
+      runId: context.runId,
+      model: selection.label,
+      backtestMase: artifact.backtestMase,
+      artifactKey: modelArtifactKey(metricId, version),
+      createdAt: nowIso,
+      decision: decision.promote ? 'promoted' : 'kept',
+      reason: decision.reason,
+    })
+  }
   if (decision.promote) await registry.approve(metricId, version, approved, `train:${context.runId}`, nowIso)
   const detail = {
     version,
