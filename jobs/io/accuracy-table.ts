@@ -3,7 +3,8 @@
  * can query ("accuracy of G over the last 7 days": metric_id = G AND date BETWEEN ...), plus one
  * drift item per metric (date = "~drift") that `gras train --only drifted` reads and clears.
  */
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { queryAll } from './dynamo-query.js'
 import type { DayAccuracy, DriftDecision } from '../monitor/realised-accuracy.js'
 
 export const driftKey = '~drift'
@@ -38,24 +39,13 @@ export async function putDayAccuracy(client: DynamoDBClient, table: string, reco
 }
 
 export async function queryAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, number | string | boolean>[]> {
-  const out: Record<string, number | string | boolean>[] = []
-  let startKey: Record<string, AttributeValue> | undefined
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'metric_id = :m AND #d BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#d': 'date' },
-        ExpressionAttributeValues: { ':m': { S: metricId }, ':from': { S: fromDate }, ':to': { S: toDate } },
-        ExclusiveStartKey: startKey,
-      }),
-    )
-    for (const item of page.Items ?? []) {
-      out.push(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : (v.S ?? v.BOOL ?? Number.NaN)])))
-    }
-    startKey = page.LastEvaluatedKey
-  } while (startKey)
-  return out
+  const items = await queryAll(client, {
+    TableName: table,
+    KeyConditionExpression: 'metric_id = :m AND #d BETWEEN :from AND :to',
+    ExpressionAttributeNames: { '#d': 'date' },
+    ExpressionAttributeValues: { ':m': { S: metricId }, ':from': { S: fromDate }, ':to': { S: toDate } },
+  })
+  return items.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : (v.S ?? v.BOOL ?? Number.NaN)])))
 }
 
 export async function putDrift(client: DynamoDBClient, table: string, metricId: string, decision: DriftDecision, runId: string, nowIso: string): Promise<void> {
@@ -83,17 +73,6 @@ export async function isDrifted(client: DynamoDBClient, table: string, metricId:
 
 /** Clears the flag after a retrain; the next monitor run raises it again if the new model drifts too. */
 export async function clearDrift(client: DynamoDBClient, table: string, metricId: string, runId: string, nowIso: string): Promise<void> {
-  await client.send(
-    new PutItemCommand({
-      TableName: table,
-      Item: {
-        metric_id: { S: metricId },
-        date: { S: driftKey },
-        drifted: { BOOL: false },
-        reason: { S: `cleared by retrain ${runId}` },
-        updated_by: { S: runId },
-        updated_at: { S: nowIso },
-      },
-    }),
-  )
+  const cleared: DriftDecision = { drifted: false, realisedMase: Number.NaN, expectedMase: Number.NaN, reason: `cleared by retrain ${runId}` }
+  await putDrift(client, table, metricId, cleared, runId, nowIso)
 }

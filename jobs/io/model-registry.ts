@@ -8,11 +8,11 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { GrasError, ExitCode } from '../runtime/errors.js'
+import { queryAll } from './dynamo-query.js'
 
 export const approvedPointerKey = '~approved'
 const historyLength = 20
@@ -79,23 +79,14 @@ export class ModelRegistry {
 
   /** Every version of a metric, oldest first. */
   async listVersions(metricId: string): Promise<ModelVersionRecord[]> {
-    const out: ModelVersionRecord[] = []
-    let startKey: Record<string, AttributeValue> | undefined
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'metric_id = :m',
-          ExpressionAttributeValues: { ':m': { S: metricId } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      )
-      // Items whose version starts with '~' are the approved pointer and locks, not versions.
-      for (const item of page.Items ?? []) if (!item.version?.S?.startsWith('~')) out.push(toRecord(item))
-      startKey = page.LastEvaluatedKey
-    } while (startKey)
-    return out
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'metric_id = :m',
+      ExpressionAttributeValues: { ':m': { S: metricId } },
+      ConsistentRead: true,
+    })
+    // Items whose version starts with '~' are the approved pointer and locks, not versions.
+    return items.filter((item) => !item.version?.S?.startsWith('~')).map(toRecord)
   }
 
   async getApproved(metricId: string): Promise<ApprovedPointer | undefined> {

@@ -10,12 +10,12 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   PutItemCommand,
-  QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { TransientError } from '../runtime/errors.js'
 import { backoffDelayMs, sleep } from './backoff.js'
+import { queryAll } from './dynamo-query.js'
 
 export interface PredictionItem {
   metricId: string
@@ -82,21 +82,13 @@ export async function queryPredictions(
   toIso: string,
   nowSeconds?: number,
 ): Promise<PredictionItem[]> {
-  const out: PredictionItem[] = []
-  let startKey: Record<string, AttributeValue> | undefined
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'metric_id = :m AND #ts BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#ts': 'timestamp' },
-        ExpressionAttributeValues: { ':m': { S: metricId }, ':from': { S: fromIso }, ':to': { S: toIso } },
-        ExclusiveStartKey: startKey,
-      }),
-    )
-    for (const item of page.Items ?? []) out.push(fromAttributes(item))
-    startKey = page.LastEvaluatedKey
-  } while (startKey)
+  const items = await queryAll(client, {
+    TableName: table,
+    KeyConditionExpression: 'metric_id = :m AND #ts BETWEEN :from AND :to',
+    ExpressionAttributeNames: { '#ts': 'timestamp' },
+    ExpressionAttributeValues: { ':m': { S: metricId }, ':from': { S: fromIso }, ':to': { S: toIso } },
+  })
+  const out = items.map(fromAttributes)
   return nowSeconds === undefined ? out : out.filter((item) => !(item.ttl <= nowSeconds))
 }
 
