@@ -1,0 +1,54 @@
+/** The global neural forecaster on the wasm backend (the native backends are not installed here). */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { selectBackend } from '../../../jobs/neural/backend.js'
+import { buildGlobalMlp, flatWeights, forecastGlobalMlp, trainGlobalMlp } from '../../../jobs/neural/global-mlp.js'
+import { buildWindows } from '../../../jobs/neural/windows.js'
+import { normal, seededRandom } from '../../../jobs/core/random.js'
+
+test('backend selection falls back past the absent native packages without crashing', async () => {
+  const choice = await selectBackend()
+  assert.equal(choice.backend, 'wasm')
+  assert.deepEqual(choice.skipped.map((s) => s.backend), ['tensorflow-gpu', 'tensorflow'])
+  assert.ok(choice.skipped.every((s) => s.reason.length > 0))
+  await assert.rejects(selectBackend('tensorflow'), /neural: backend tensorflow is not available/)
+  assert.equal((await selectBackend('wasm')).backend, 'wasm')
+})
+
+test('windows are scaled by their input level and cover every series', () => {
+  const y = Float64Array.from({ length: 20 }, (_, t) => 10 + t)
+  const windows = buildWindows([y, y.map((v) => v * 1000)], 4, 2, 3, 10)
+  assert.equal(windows.count, 10)
+  // The same shape at 1000x the level gives the same scaled window.
+  assert.deepEqual(Array.from(windows.inputs.subarray(0, 4)), Array.from(windows.inputs.subarray(20, 24)))
+  const scale = (24 + 25 + 26 + 27) / 4
+  assert.ok(Math.abs(windows.inputs[0] - 24 / scale) < 1e-6, 'newest window first')
+})
+
+function syntheticSeries(count: number, length: number): Float64Array[] {
+  const random = seededRandom(5)
+  return Array.from({ length: count }, (_, s) =>
+    Float64Array.from({ length }, (_, t) => (50 + 10 * s) * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 24)) + normal(random)),
+  )
+}
+
+test('trains on a tiny set, forecasts finite values of the right shape, and is deterministic given a seed', async () => {
+  await selectBackend('wasm')
+  const series = syntheticSeries(12, 200)
+  const options = { inputSteps: 48, horizon: 12, hidden: [32], epochs: 4, batchSize: 64, learningRate: 3e-3, seed: 11 }
+  const windows = buildWindows(series, options.inputSteps, options.horizon, 6, 20)
+  const runs = []
+  for (let r = 0; r < 2; r++) {
+    const trained = buildGlobalMlp(options)
+    const losses: number[] = []
+    await trainGlobalMlp(trained, windows, options, { onEpochEnd: (_e, loss) => void losses.push(loss) })
+    runs.push({ weights: flatWeights(trained.model), forecasts: forecastGlobalMlp(trained.model, series, options.inputSteps), losses })
+  }
+  assert.deepEqual(runs[0].weights, runs[1].weights, 'same seed, same weights')
+  assert.ok(runs[0].losses[3] < runs[0].losses[0], `loss falls: ${runs[0].losses}`)
+  assert.equal(runs[0].forecasts.length, 12)
+  for (const f of runs[0].forecasts) {
+    assert.equal(f.length, 12)
+    for (const v of f) assert.ok(Number.isFinite(v))
+  }
+})
