@@ -34,9 +34,11 @@ const program = new Command('bench:m4')
   .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
+  .option('--neural', 'also train the global neural model (TensorFlow.js) on all series and score it alone and combined')
+  .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -137,6 +139,30 @@ function writeCsv(dir: string, method: string, series: Split[], results: SeriesR
   }
 }
 
+/** Trains the global model on every insample series and adds `neural` and `selected+neural` (their mean) per series. */
+async function addNeural(series: Split[], results: SeriesResult[]): Promise<void> {
+  const { selectBackend } = await import('../jobs/neural/backend.js')
+  const { buildGlobalMlp, forecastGlobalMlp, trainGlobalMlp, defaultMlpOptions } = await import('../jobs/neural/global-mlp.js')
+  const { buildWindows } = await import('../jobs/neural/windows.js')
+  const backend = await selectBackend()
+  const neuralOptions = { ...defaultMlpOptions, horizon: freq.horizon, inputSteps: Math.min(defaultMlpOptions.inputSteps, ...series.map((s) => s.insample.length)), epochs: options.epochs }
+  const windows = buildWindows(series.map((s) => s.insample), neuralOptions.inputSteps, neuralOptions.horizon, Math.ceil(freq.horizon / 2), 60)
+  const started = performance.now()
+  const trained = buildGlobalMlp(neuralOptions)
+  await trainGlobalMlp(trained, windows, neuralOptions)
+  const seconds = (performance.now() - started) / 1000
+  const forecasts = forecastGlobalMlp(trained.model, series.map((s) => s.insample), neuralOptions.inputSteps)
+  results.forEach((r, i) => {
+    const selected = r.methods.selected
+    const widths = selected.upper.map((u, h) => u - selected.mean[h])
+    const mean = forecasts[i]
+    r.methods.neural = { mean, lower: mean.map((v, h) => v - widths[h]), upper: mean.map((v, h) => v + widths[h]) }
+    const both = mean.map((v, h) => (v + selected.mean[h]) / 2)
+    r.methods['selected+neural'] = { mean: both, lower: both.map((v, h) => v - widths[h]), upper: both.map((v, h) => v + widths[h]) }
+  })
+  console.log(`neural: backend ${backend.backend}, ${windows.count} windows of ${neuralOptions.inputSteps} -> ${neuralOptions.horizon}, ${neuralOptions.epochs} epochs, ${seconds.toFixed(1)} s training (intervals borrowed from the selected model)`)
+}
+
 async function main(): Promise<void> {
   const train = readM4Csv(trainPath, options.limit)
   const test = options.test ? readM4Csv(options.test, options.limit) : undefined
@@ -146,6 +172,7 @@ async function main(): Promise<void> {
   const started = performance.now()
   const results = await evaluateAll(series)
   const wallSeconds = (performance.now() - started) / 1000
+  if (options.neural) await addNeural(series, results)
   const methods = Object.keys(results[0].methods)
   for (const m of methods) {
     const bad = series.filter((_, i) => ['mean', 'lower', 'upper'].some((part) => results[i].methods[m][part as 'mean'].length !== freq.horizon || results[i].methods[m][part as 'mean'].some((v) => !Number.isFinite(v))))
