@@ -13,6 +13,8 @@ import { runFeatures } from './features/run.js'
 import { runInfer } from './infer/run.js'
 import { runTrain } from './train/run.js'
 import { runMonitor } from './monitor/run.js'
+import type { BackendName } from './neural/backend.js'
+import { gracefulStopEnabled, requestStop } from './runtime/termination.js'
 import { runPipeline } from './pipeline/run.js'
 import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
@@ -148,6 +150,26 @@ export function buildProgram(): Command {
       await withContext(command, 2, async (context) => {
         const version = await rollbackVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, 'cli', new Date(context.now()).toISOString())
         context.logger.info({ metric, version }, 'rolled back')
+      })
+    })
+
+  withRunOptions(program.command('train-neural').description('train the global neural model (TensorFlow.js) with checkpoints; resumes a run id from its checkpoint'))
+    .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).env('GRAS_NEURAL_BACKEND'))
+    .addOption(new Option('--epochs <n>', 'training epochs').default('20'))
+    .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints').default('2'))
+    .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles').default('7'))
+    .action(async (options: RunOptions & { backend?: BackendName; epochs: string; checkpointEvery: string; seed: string }, command: Command) => {
+      const run = {
+        backend: options.backend,
+        epochs: parseInteger(options.epochs, '--epochs', 1, 10_000),
+        checkpointEvery: parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
+        seed: parseInteger(options.seed, '--seed', 0, 2 ** 31),
+      }
+      await withJob(command, options, logFd(false), async (context, metrics) => {
+        // Loaded on use: TensorFlow.js is large and only this command needs it.
+        const { runTrainNeural } = await import('./neural/run.js')
+        await runTrainNeural(context, metrics, run)
+        return []
       })
     })
 
@@ -293,7 +315,13 @@ export async function runCli(argv: string[]): Promise<ExitCodeValue> {
 
 async function main(): Promise<void> {
   // Spot termination and `kubectl delete`: stop now; writes are atomic, so a rerun resumes cleanly.
-  process.once('SIGTERM', () => {
+  process.on('SIGTERM', () => {
+    if (gracefulStopEnabled()) {
+      // The job finishes its batch, checkpoints and exits 75 itself.
+      ;(activeLogger ?? createLogger({ fd: 2 })).warn({}, 'SIGTERM received: stopping after the current batch')
+      requestStop()
+      return
+    }
     const error = new TransientError('signal: SIGTERM received; stopping (rerun to resume)')
     const logger = activeLogger ?? createLogger({ fd: 2 })
     logger.error({ err: error, exitCode: ExitCode.transient }, 'terminated')

@@ -42,15 +42,23 @@ export function buildGlobalMlp(options: GlobalMlpOptions): TrainedModel {
 }
 
 export interface TrainHooks {
-  /** First epoch to run (after resuming from a checkpoint). */
+  /** Where to resume (from a checkpoint): the epoch, and the batches of it already done. */
   startEpoch?: number
+  startBatch?: number
   /** Checked after every batch; true stops training at once and returns. */
   shouldStop?: () => boolean
   onEpochEnd?: (epoch: number, loss: number) => Promise<void> | void
 }
 
-/** Trains from `startEpoch`; returns the epoch reached and whether it was stopped early. */
-export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, options: GlobalMlpOptions, hooks: TrainHooks = {}): Promise<{ epochsDone: number; stopped: boolean }> {
+export interface TrainProgress {
+  /** The epoch in progress (or `options.epochs` when done) and the batches of it completed. */
+  epoch: number
+  batch: number
+  stopped: boolean
+}
+
+/** Trains from (startEpoch, startBatch); stops after any batch when asked, reporting where it stopped. */
+export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, options: GlobalMlpOptions, hooks: TrainHooks = {}): Promise<TrainProgress> {
   const order = new Uint32Array(windows.count)
   for (let epoch = hooks.startEpoch ?? 0; epoch < options.epochs; epoch++) {
     // The shuffle of epoch e depends only on (seed, e): a resumed run sees the same batches.
@@ -62,7 +70,8 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
     }
     let lossSum = 0
     let batches = 0
-    for (let start = 0; start < windows.count; start += options.batchSize) {
+    const firstBatch = epoch === (hooks.startEpoch ?? 0) ? (hooks.startBatch ?? 0) : 0
+    for (let start = firstBatch * options.batchSize; start < windows.count; start += options.batchSize) {
       const size = Math.min(options.batchSize, windows.count - start)
       const x = new Float32Array(size * windows.inputSteps)
       const y = new Float32Array(size * windows.horizon)
@@ -78,11 +87,11 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
       ys.dispose()
       lossSum += loss
       batches++
-      if (hooks.shouldStop?.()) return { epochsDone: epoch, stopped: true }
+      if (hooks.shouldStop?.()) return { epoch, batch: start / options.batchSize + 1, stopped: true }
     }
-    await hooks.onEpochEnd?.(epoch + 1, lossSum / batches)
+    await hooks.onEpochEnd?.(epoch + 1, lossSum / Math.max(1, batches))
   }
-  return { epochsDone: options.epochs, stopped: false }
+  return { epoch: options.epochs, batch: 0, stopped: false }
 }
 
 /** Forecasts `horizon` steps for each series from its last input window. */
