@@ -12,12 +12,12 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 # Scripts off here: `prepare` would compile the tests, which this image does not carry.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY jobs ./jobs
-RUN npx tsc -p tsconfig.build.json \
- && npm prune --omit=dev --ignore-scripts \
- # The native TensorFlow.js backends download libtensorflow in their install scripts, which only
- # this build (with network access) can run; they stay optional dependencies of the project.
- && npm install --no-save --omit=dev --foreground-scripts @tensorflow/tfjs-node-gpu@4.22.0 \
- || echo "tfjs-node-gpu not installed: the image falls back to the CPU backends"
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+# The native TensorFlow.js backends (optional dependencies) download libtensorflow in their install
+# scripts, which only this build, with network access, can run. If it fails the image still works:
+# gras train-neural falls back to tfjs-node, then wasm (jobs/neural/backend.ts).
+RUN npm rebuild --foreground-scripts @tensorflow/tfjs-node-gpu @tensorflow/tfjs-node \
+ || echo "native TensorFlow.js backends unavailable: the image falls back to wasm"
 
 FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 ENV NODE_ENV=production
