@@ -36,9 +36,10 @@ const program = new Command('bench:m4')
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
   .option('--neural', 'also train the global neural model (TensorFlow.js) on all series and score it alone and combined')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
+  .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number; neuralInput: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -145,7 +146,7 @@ async function addNeural(series: Split[], results: SeriesResult[]): Promise<void
   const { buildGlobalMlp, forecastGlobalMlp, trainGlobalMlp, defaultMlpOptions } = await import('../jobs/neural/global-mlp.js')
   const { buildWindows } = await import('../jobs/neural/windows.js')
   const backend = await selectBackend()
-  const neuralOptions = { ...defaultMlpOptions, horizon: freq.horizon, inputSteps: Math.min(defaultMlpOptions.inputSteps, ...series.map((s) => s.insample.length)), epochs: options.epochs }
+  const neuralOptions = { ...defaultMlpOptions, horizon: freq.horizon, inputSteps: Math.min(options.neuralInput, ...series.map((s) => s.insample.length - freq.horizon)), epochs: options.epochs }
   const windows = buildWindows(series.map((s) => s.insample), neuralOptions.inputSteps, neuralOptions.horizon, Math.ceil(freq.horizon / 2), 60)
   const started = performance.now()
   const trained = buildGlobalMlp(neuralOptions)
