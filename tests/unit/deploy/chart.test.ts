@@ -113,10 +113,10 @@ for (const [name] of Object.entries(renderings)) {
       assert.ok(account.roleArn.endsWith(`-${job}`), `${job} has its own role`)
     }
     const all = containers(objects)
-    assert.equal(all.length, 5)
+    assert.equal(all.length, 6)
     for (const { where, pod, container, template } of all) {
       // monitor runs under infer's identity: it reads what infer wrote.
-      const job = container.args?.[0] === 'monitor' ? 'infer' : (container.args?.[0] as string)
+      const job = container.args?.[0] === 'monitor' ? 'infer' : container.args?.[0] === 'train-neural' ? 'train' : (container.args?.[0] as string)
       assert.equal(template?.serviceAccountName ?? pod.serviceAccountName, values.serviceAccounts[job].name, `${where}: runs as its job's IRSA ServiceAccount`)
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: non-root`)
       assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${where}: no privilege escalation`)
@@ -125,14 +125,18 @@ for (const [name] of Object.entries(renderings)) {
       assert.ok(container.resources?.limits?.cpu && container.resources.limits.memory, `${where}: has limits`)
       assert.deepEqual(container.command, ['node', 'dist/jobs/cli.js'], `${where}: runs the CLI directly (SIGTERM reaches node)`)
     }
-    const train = all.find((c) => c.where === 'WorkflowTemplate/train')!
+    // Only the neural step needs a GPU; the statistical fits fan out on CPU spot nodes.
+    const train = all.find((c) => c.where === 'WorkflowTemplate/train-neural')!
     assert.equal(train.container.resources?.requests?.['nvidia.com/gpu'], '1')
     assert.equal(train.container.resources?.limits?.['nvidia.com/gpu'], '1')
     assert.ok(train.template!.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.effect === 'NoSchedule'), 'train tolerates the GPU taint')
     assert.equal(train.template!.nodeSelector?.['karpenter.sh/nodepool'], 'gras-gpu-spot')
     assert.equal(train.template!.metadata?.annotations?.['karpenter.sh/do-not-disrupt'], 'true')
     assert.ok(train.template!.activeDeadlineSeconds! > 0)
-    for (const cpu of all.filter((c) => c.where !== 'WorkflowTemplate/train')) assert.equal((cpu.template ?? cpu.pod).nodeSelector?.['karpenter.sh/nodepool'], 'gras-cpu-spot', cpu.where)
+    for (const cpu of all.filter((c) => c.where !== 'WorkflowTemplate/train-neural')) {
+      assert.equal((cpu.template ?? cpu.pod).nodeSelector?.['karpenter.sh/nodepool'], 'gras-cpu-spot', cpu.where)
+      assert.equal(cpu.container.resources?.requests?.['nvidia.com/gpu'], undefined, `${cpu.where} needs no GPU`)
+    }
 
     const template = objects.find((o) => o.kind === 'WorkflowTemplate')!.spec as Record<string, any>
     assert.ok(template.synchronization.mutexes.length === 1 && template.synchronization.mutexes[0].name, 'a workflow-level mutex')
@@ -142,7 +146,10 @@ for (const [name] of Object.entries(renderings)) {
     for (const badInput of ['65', '66', '70']) assert.ok(!retry.expression.includes(badInput), `does not retry ${badInput}`)
     assert.ok(template.activeDeadlineSeconds > 0 && template.podGC.strategy && template.ttlStrategy.secondsAfterSuccess > 0)
     const pipeline = template.templates.find((t: ArgoTemplate) => t.name === 'pipeline')
-    assert.ok(pipeline.parallelism > 0 && pipeline.dag.tasks.every((t: { withParam?: string }) => t.withParam?.includes('workflow.parameters.metrics')))
+    // Per-metric steps fan out over the metrics; the global neural step runs once.
+    const perMetric = pipeline.dag.tasks.filter((t: { name: string }) => t.name !== 'train-neural')
+    assert.ok(pipeline.parallelism > 0 && perMetric.length === 3 && perMetric.every((t: { withParam?: string }) => t.withParam?.includes('workflow.parameters.metrics')))
+    assert.deepEqual(pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train-neural').depends, 'features')
 
     for (const cron of objects.filter((o) => o.kind === 'CronWorkflow')) {
       const spec = cron.spec as Record<string, any>
@@ -163,6 +170,7 @@ function substitute(arg: string): string {
     .replace('{{workflow.parameters.run-id}}', 'gras-retrain-x7k2p')
     .replace('{{workflow.parameters.as-of}}', '2024-01-29T14:00:00Z')
     .replace('{{workflow.parameters.train-scope}}', 'drifted')
+    .replace('{{workflow.parameters.metrics}}', 'G,R')
 }
 
 /** Parses argv with the real `gras` program, actions replaced by no-ops; throws on an unknown flag. */
