@@ -30,22 +30,27 @@ export async function acquireLease(
   leaseMs: number,
 ): Promise<LeaseLock> {
   const key = { metric_id: { S: metricId }, version: { S: `~lock:${job}` } }
-  try {
-    await client.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { ...key, owner: { S: owner }, acquired_at: { N: String(nowMs) }, expires_at: { N: String(nowMs + leaseMs) } },
-        ConditionExpression: 'attribute_not_exists(version) OR expires_at < :now OR #owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':owner': { S: owner } },
-      }),
-    )
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error
-    const held = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))
-    const holder = held.Item?.owner?.S ?? 'another run'
-    const until = held.Item?.expires_at?.N ? new Date(Number(held.Item.expires_at.N)).toISOString() : 'unknown'
-    throw new LockBusyError(`lock: ${job} of metric ${metricId} is running in ${holder} (lease until ${until}); this run leaves it alone and can be retried`)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...key, owner: { S: owner }, acquired_at: { N: String(nowMs) }, expires_at: { N: String(nowMs + leaseMs) } },
+          ConditionExpression: 'attribute_not_exists(version) OR expires_at < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':owner': { S: owner } },
+        }),
+      )
+      break
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error
+      const held = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))
+      // Released between our attempt and this read: try again (a few times, then call it busy).
+      if (!held.Item && attempt < 2) continue
+      const holder = held.Item?.owner?.S ?? 'another run'
+      const until = held.Item?.expires_at?.N ? new Date(Number(held.Item.expires_at.N)).toISOString() : 'unknown'
+      throw new LockBusyError(`lock: ${job} of metric ${metricId} is running in ${holder} (lease until ${until}); this run leaves it alone and can be retried`)
+    }
   }
   return {
     async release() {
