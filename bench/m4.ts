@@ -37,9 +37,10 @@ const program = new Command('bench:m4')
   .option('--neural', 'also train the global neural model (TensorFlow.js) on all series and score it alone and combined')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
+  .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number; neuralInput: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -147,12 +148,12 @@ async function addNeural(series: Split[], results: SeriesResult[]): Promise<void
   const { buildWindows } = await import('../jobs/neural/windows.js')
   const backend = await selectBackend()
   const neuralOptions = { ...defaultMlpOptions, horizon: freq.horizon, inputSteps: Math.min(options.neuralInput, ...series.map((s) => s.insample.length - freq.horizon)), epochs: options.epochs }
-  const windows = buildWindows(series.map((s) => s.insample), neuralOptions.inputSteps, neuralOptions.horizon, Math.ceil(freq.horizon / 2), 60)
+  const windows = buildWindows(series.map((s) => s.insample), neuralOptions.inputSteps, neuralOptions.horizon, Math.ceil(freq.horizon / 2), 60, options.neuralBaseline ?? freq.maseLag)
   const started = performance.now()
   const trained = buildGlobalMlp(neuralOptions)
   await trainGlobalMlp(trained, windows, neuralOptions)
   const seconds = (performance.now() - started) / 1000
-  const forecasts = forecastGlobalMlp(trained.model, series.map((s) => s.insample), neuralOptions.inputSteps)
+  const forecasts = forecastGlobalMlp(trained.model, series.map((s) => s.insample), neuralOptions.inputSteps, options.neuralBaseline ?? freq.maseLag)
   results.forEach((r, i) => {
     const selected = r.methods.selected
     const widths = selected.upper.map((u, h) => u - selected.mean[h])

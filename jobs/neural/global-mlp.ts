@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { seededRandom } from '../core/random.js'
-import { lastWindow, type WindowSet } from './windows.js'
+import { lastWindow, seasonalNaiveAt, type WindowSet } from './windows.js'
 
 export interface GlobalMlpOptions {
   inputSteps: number
@@ -94,15 +94,15 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
   return { epoch: options.epochs, batch: 0, stopped: false }
 }
 
-/** Forecasts `horizon` steps for each series from its last input window. */
-export function forecastGlobalMlp(model: tf.Sequential, series: readonly Float64Array[], inputSteps: number): Float64Array[] {
+/** Forecasts `horizon` steps for each series from its last input window (adding back the seasonal naive baseline when trained on residuals). */
+export function forecastGlobalMlp(model: tf.Sequential, series: readonly Float64Array[], inputSteps: number, baselinePeriod = 0): Float64Array[] {
   const windows = series.map((y) => lastWindow(y, inputSteps))
   const x = tf.tensor2d(Float32Array.from(windows.flatMap((w) => Array.from(w.input))), [series.length, inputSteps])
   const out = model.predict(x) as tf.Tensor2D
   const values = out.arraySync()
   x.dispose()
   out.dispose()
-  return values.map((row, s) => Float64Array.from(row, (v) => v * windows[s].scale))
+  return values.map((row, s) => Float64Array.from(row, (v, h) => v * windows[s].scale + (baselinePeriod > 0 ? seasonalNaiveAt(series[s], series[s].length, baselinePeriod, h) : 0)))
 }
 
 /** All trainable weights as one flat array (for comparing runs). */

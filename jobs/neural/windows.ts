@@ -20,8 +20,12 @@ export function windowScale(values: ArrayLike<number>, start: number, length: nu
   return mean > 0 ? mean : 1
 }
 
-/** Windows ending every `stride` steps, newest first, at most `maxPerSeries` per series. */
-export function buildWindows(series: readonly Float64Array[], inputSteps: number, horizon: number, stride: number, maxPerSeries: number): WindowSet {
+/**
+ * Windows ending every `stride` steps, newest first, at most `maxPerSeries` per series. With
+ * `baselinePeriod`, targets are the residual on the seasonal naive forecast of that period (the model
+ * learns corrections to "same hour last week", an easier target than the level itself).
+ */
+export function buildWindows(series: readonly Float64Array[], inputSteps: number, horizon: number, stride: number, maxPerSeries: number, baselinePeriod = 0): WindowSet {
   const starts: [number, number][] = []
   series.forEach((y, s) => {
     let taken = 0
@@ -33,7 +37,10 @@ export function buildWindows(series: readonly Float64Array[], inputSteps: number
     const y = series[s]
     const scale = windowScale(y, start, inputSteps)
     for (let i = 0; i < inputSteps; i++) inputs[w * inputSteps + i] = y[start + i] / scale
-    for (let h = 0; h < horizon; h++) targets[w * horizon + h] = y[start + inputSteps + h] / scale
+    for (let h = 0; h < horizon; h++) {
+      const baseline = baselinePeriod > 0 ? seasonalNaiveAt(y, start + inputSteps, baselinePeriod, h) : 0
+      targets[w * horizon + h] = (y[start + inputSteps + h] - baseline) / scale
+    }
   })
   return { inputs, targets, count: starts.length, inputSteps, horizon }
 }
@@ -43,4 +50,9 @@ export function lastWindow(y: Float64Array, inputSteps: number): { input: Float3
   const start = y.length - inputSteps
   const scale = windowScale(y, start, inputSteps)
   return { input: Float32Array.from(y.subarray(start), (v) => v / scale), scale }
+}
+
+/** The seasonal naive forecast, h steps after `end` (exclusive), from the last `period` values before it. */
+export function seasonalNaiveAt(y: ArrayLike<number>, end: number, period: number, h: number): number {
+  return y[end - period + (h % period)]
 }

@@ -52,3 +52,18 @@ test('trains on a tiny set, forecasts finite values of the right shape, and is d
     for (const v of f) assert.ok(Number.isFinite(v))
   }
 })
+
+test('residual targets subtract the seasonal naive baseline, and forecasts add it back', async () => {
+  await selectBackend('wasm')
+  const period = 4
+  const y = Float64Array.from({ length: 40 }, (_, t) => 10 + [0, 5, 2, 7][t % period])
+  const windows = buildWindows([y], 8, 4, 4, 5, period)
+  // A purely periodic series has zero residuals on its seasonal naive forecast.
+  assert.ok(windows.targets.every((v) => Math.abs(v) < 1e-6))
+  const options = { inputSteps: 8, horizon: 4, hidden: [4], epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1 }
+  const trained = buildGlobalMlp(options)
+  // Zero weights: the model predicts 0 residual, so the forecast is exactly the seasonal naive.
+  trained.model.setWeights(trained.model.getWeights().map((w) => w.mul(0)))
+  const [forecast] = forecastGlobalMlp(trained.model, [y], 8, period)
+  assert.deepEqual(Array.from(forecast), [10, 15, 12, 17])
+})
