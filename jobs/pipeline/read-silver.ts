@@ -1,6 +1,7 @@
 /** Reads a metric's silver features back as a regular series, through its manifest. */
 import { silverManifestKey } from '../core/lake-layout.js'
 import type { RegularSeries } from '../core/series.js'
+import { cachedAsyncBuffer } from 'hyparquet'
 import { readEvents, readRows } from '../io/parquet-read.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { DataError, InputMissingError } from '../runtime/errors.js'
@@ -26,7 +27,8 @@ export async function readSilverSeries(lake: ObjectStore, metricId: string): Pro
   const dataFiles = await lake.list(manifest.dataKey.slice(0, manifest.dataKey.lastIndexOf('/')))
   const info = dataFiles.find((f) => f.key === manifest.dataKey)
   if (!info) throw new InputMissingError(`silver: ${manifest.dataKey} named by ${manifestKey} is missing`)
-  const buffer = await lake.openBuffer(info)
+  // Two reads of one file (values, then the observed mask): the cache fetches each byte range once.
+  const buffer = cachedAsyncBuffer(await lake.openBuffer(info))
   const events = await readEvents(buffer, manifest.dataKey)
   const observedRows = await readRows(buffer, manifest.dataKey, ['observed'])
   const observed = Uint8Array.from(observedRows, (r) => (r.observed === false ? 0 : 1))

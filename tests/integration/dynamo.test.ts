@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { startDynamoServer, testCredentials, type DynamoServer } from '../helpers/servers.js'
-import { startUnprocessedProxy } from '../helpers/unprocessed-proxy.js'
+import { startFaultProxy } from '../helpers/fault-proxy.js'
 import { ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../../jobs/io/dynamo-tables.js'
 import { queryPredictions, writePredictions, type PredictionItem } from '../../jobs/io/predictions-table.js'
 import { ModelRegistry, RegistryConflictError } from '../../jobs/io/model-registry.js'
@@ -56,14 +56,15 @@ test('a rerun of an older run never overwrites a newer forecast; the same run re
 })
 
 test('UnprocessedItems are retried with backoff until every item is stored', async () => {
-  const proxy = await startUnprocessedProxy(dynamo.endpoint)
+  // Every BatchWriteItem of two or more items comes back half unprocessed.
+  const proxy = await startFaultProxy(dynamo.endpoint, 'dynamodb', 1, { unprocessed: 1 })
   const client = new DynamoDBClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: testCredentials })
   try {
     const written = items('A', 50, '2024-01-29T14:00:00Z', 'run-u', 10)
     const report = await writePredictions(client, 'predictions', written)
     assert.equal(report.written, 50)
     assert.ok(report.batchRetries >= 2, `retries ${report.batchRetries}`)
-    assert.ok(proxy.itemsHeldBack > 0)
+    assert.ok(proxy.counts.unprocessed > 0)
     assert.deepEqual(await queryPredictions(dynamo.client, 'predictions', 'A', written[0].timestamp, written[49].timestamp), written)
   } finally {
     client.destroy()
