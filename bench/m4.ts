@@ -16,6 +16,7 @@ import { modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRAutoArima } from './m4/r-auto-arima.js'
+import { trainBenchNeural, type BenchNeural } from './m4/train-neural.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const settings = {
@@ -30,11 +31,11 @@ const program = new Command('bench:m4')
   .option('--limit <n>', 'first n series only', (v) => Number(v), Infinity)
   .option('--workers <n>', 'worker threads', (v) => Number(v), availableParallelism())
   .option('--origins <n>', 'rolling backtest origins per series', (v) => Number(v), 3)
-  .option('--candidates <names>', 'comma-separated models', modelNames.join(','))
+  .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
   .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
-  .option('--neural', 'also train the global neural model (TensorFlow.js) on all series and score it alone and combined')
+  .option('--neural', 'also train the global neural model (TensorFlow.js) as gras train-neural does, and make it a candidate of the selection')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
@@ -44,7 +45,7 @@ const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?:
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
-const candidates = options.candidates.split(',') as ModelName[]
+const candidates = [...(options.candidates.split(',') as ModelName[]), ...(options.neural ? (['neural'] as const) : [])]
 
 interface Split {
   id: string
@@ -59,7 +60,7 @@ function split(train: M4Series[], test: M4Series[] | undefined): Split[] {
   })
 }
 
-async function evaluateAll(series: Split[]): Promise<SeriesResult[]> {
+async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<SeriesResult[]> {
   const results: SeriesResult[] = new Array(series.length)
   let next = 0
   const workers = Array.from({ length: Math.max(1, Math.min(options.workers, series.length)) }, () => new Worker(join(here, 'm4/worker.js')))
@@ -73,7 +74,7 @@ async function evaluateAll(series: Split[]): Promise<SeriesResult[]> {
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, level, candidates, transform: options.transform }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, level, candidates, transform: options.transform, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {
@@ -141,28 +142,15 @@ function writeCsv(dir: string, method: string, series: Split[], results: SeriesR
   }
 }
 
-/** Trains the global model on every insample series and adds `neural` and `selected+neural` (their mean) per series. */
-async function addNeural(series: Split[], results: SeriesResult[]): Promise<void> {
-  const { selectBackend } = await import('../jobs/neural/backend.js')
-  const { buildGlobalMlp, forecastGlobalMlp, trainGlobalMlp, defaultMlpOptions } = await import('../jobs/neural/global-mlp.js')
-  const { buildWindows } = await import('../jobs/neural/windows.js')
-  const backend = await selectBackend()
-  const neuralOptions = { ...defaultMlpOptions, horizon: freq.horizon, inputSteps: Math.min(options.neuralInput, ...series.map((s) => s.insample.length - freq.horizon)), epochs: options.epochs }
-  const windows = buildWindows(series.map((s) => s.insample), neuralOptions.inputSteps, neuralOptions.horizon, Math.ceil(freq.horizon / 2), 60, options.neuralBaseline ?? freq.maseLag)
-  const started = performance.now()
-  const trained = buildGlobalMlp(neuralOptions)
-  await trainGlobalMlp(trained, windows, neuralOptions)
-  const seconds = (performance.now() - started) / 1000
-  const forecasts = forecastGlobalMlp(trained.model, series.map((s) => s.insample), neuralOptions.inputSteps, options.neuralBaseline ?? freq.maseLag)
-  results.forEach((r, i) => {
+/** Adds `mean(selected,neural)`: the plain average of the statistical selection and the neural model. */
+function addNeuralAverage(results: SeriesResult[]): void {
+  for (const r of results) {
     const selected = r.methods.selected
+    const neural = r.methods.neural
+    const mean = neural.mean.map((v, h) => (v + selected.mean[h]) / 2)
     const widths = selected.upper.map((u, h) => u - selected.mean[h])
-    const mean = forecasts[i]
-    r.methods.neural = { mean, lower: mean.map((v, h) => v - widths[h]), upper: mean.map((v, h) => v + widths[h]) }
-    const both = mean.map((v, h) => (v + selected.mean[h]) / 2)
-    r.methods['selected+neural'] = { mean: both, lower: both.map((v, h) => v - widths[h]), upper: both.map((v, h) => v + widths[h]) }
-  })
-  console.log(`neural: backend ${backend.backend}, ${windows.count} windows of ${neuralOptions.inputSteps} -> ${neuralOptions.horizon}, ${neuralOptions.epochs} epochs, ${seconds.toFixed(1)} s training (intervals borrowed from the selected model)`)
+    r.methods['mean(selected,neural)'] = { mean, lower: mean.map((v, h) => v - widths[h]), upper: mean.map((v, h) => v + widths[h]) }
+  }
 }
 
 async function main(): Promise<void> {
@@ -171,10 +159,17 @@ async function main(): Promise<void> {
   const series = split(train, test)
   console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${test ? 'test CSV' : 'last h held out'}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
+  const neural = options.neural
+    ? await trainBenchNeural(
+        series.map((s) => s.insample),
+        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
+      )
+    : undefined
+  if (neural) console.log(neural.summary)
   const started = performance.now()
-  const results = await evaluateAll(series)
+  const results = await evaluateAll(series, neural)
   const wallSeconds = (performance.now() - started) / 1000
-  if (options.neural) await addNeural(series, results)
+  if (neural) addNeuralAverage(results)
   const methods = Object.keys(results[0].methods)
   for (const m of methods) {
     const bad = series.filter((_, i) => ['mean', 'lower', 'upper'].some((part) => results[i].methods[m][part as 'mean'].length !== freq.horizon || results[i].methods[m][part as 'mean'].some((v) => !Number.isFinite(v))))
@@ -182,11 +177,15 @@ async function main(): Promise<void> {
   }
   const naive2 = score(series, (i) => results[i].methods.naive2)
   const rows = methods.map((m) => [m, score(series, (i) => results[i].methods[m])] as [string, Scores])
-  const chosen = new Map<string, number>()
-  for (const r of results) chosen.set(r.selected, (chosen.get(r.selected) ?? 0) + 1)
+  const tally = (labels: (string | undefined)[]) => {
+    const counts = new Map<string, number>()
+    for (const label of labels) if (label) counts.set(label, (counts.get(label) ?? 0) + 1)
+    return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
+  }
   printTable(`Accuracy on ${series.length} series (OWA against Naive2 on the same data)`, rows, naive2)
   const seconds = results.map((r) => r.seconds)
-  console.log(`\nselected per series: ${[...chosen].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  console.log(`\nselected per series: ${tally(results.map((r) => r.selected))}`)
+  if (neural) console.log(`selected per series with neural a candidate: ${tally(results.map((r) => r.selectedWithNeural))}`)
   console.log(`fallbacks recorded: ${results.reduce((s, r) => s + r.fallbacks, 0)}`)
   console.log(`time: ${wallSeconds.toFixed(1)} s wall for all models + selection; per series median ${median(seconds).toFixed(3)} s, max ${Math.max(...seconds).toFixed(3)} s (one thread)`)
   console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)

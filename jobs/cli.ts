@@ -21,7 +21,7 @@ import { approveVersion, formatModelListings, listModels, rollbackVersion } from
 import { submitWorkflow } from './commands/submit.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
 import { resolveMetrics } from './pipeline/resolve-metrics.js'
-import { silverFeaturesRoot } from './core/lake-layout.js'
+import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
 import { ModelRegistry } from './io/model-registry.js'
 import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
@@ -129,7 +129,8 @@ export function buildProgram(): Command {
     .action(async (options: { metrics?: string; json?: boolean }, command: Command) => {
       await withContext(command, 2, async (context) => {
         const requested = splitMetrics(options.metrics)
-        const metricIds = requested ?? (await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics
+        // Without --metrics: every metric with features, and the global neural model's versions.
+        const metricIds = requested ?? [...(await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics, neuralRegistryId]
         const listings = await listModels(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metricIds)
         process.stdout.write((options.json ? JSON.stringify(listings, null, 2) : formatModelListings(listings)) + '\n')
       })
@@ -155,20 +156,25 @@ export function buildProgram(): Command {
 
   withRunOptions(program.command('train-neural').description('train the global neural model (TensorFlow.js) with checkpoints; resumes a run id from its checkpoint'))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).env('GRAS_NEURAL_BACKEND'))
-    .addOption(new Option('--epochs <n>', 'training epochs').default('20'))
-    .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints').default('2'))
-    .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles').default('7'))
-    .action(async (options: RunOptions & { backend?: BackendName; epochs: string; checkpointEvery: string; seed: string }, command: Command) => {
-      const run = {
-        backend: options.backend,
-        epochs: parseInteger(options.epochs, '--epochs', 1, 10_000),
-        checkpointEvery: parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
-        seed: parseInteger(options.seed, '--seed', 0, 2 ** 31),
+    .addOption(new Option('--epochs <n>', 'epochs of each network (default: neural.epochs in config)'))
+    .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints (default: neural.checkpointEvery)'))
+    .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles (default: neural.seed)'))
+    .action(async (options: RunOptions & { backend?: BackendName; epochs?: string; checkpointEvery?: string; seed?: string }, command: Command) => {
+      const flags = {
+        epochs: options.epochs === undefined ? undefined : parseInteger(options.epochs, '--epochs', 1, 10_000),
+        checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
+        seed: options.seed === undefined ? undefined : parseInteger(options.seed, '--seed', 0, 2 ** 31),
       }
       await withJob(command, options, logFd(false), async (context, metrics) => {
         // Loaded on use: TensorFlow.js is large and only this command needs it.
         const { runTrainNeural } = await import('./neural/run.js')
-        await runTrainNeural(context, metrics, run)
+        const settings = context.config.neural
+        await runTrainNeural(context, metrics, {
+          backend: options.backend,
+          epochs: flags.epochs ?? settings.epochs,
+          checkpointEvery: flags.checkpointEvery ?? settings.checkpointEvery,
+          seed: flags.seed ?? settings.seed,
+        })
         return []
       })
     })

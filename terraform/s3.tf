@@ -46,6 +46,14 @@ module "lake_bucket" {
       ]
       noncurrent_version_expiration = { days = 30 }
     },
+    {
+      # train-neural's checkpoints are only needed while a run can still be retried.
+      id                                     = "expire-neural-checkpoints"
+      enabled                                = true
+      filter                                 = { prefix = "checkpoints/" }
+      expiration                             = { days = 7 }
+      abort_incomplete_multipart_upload_days = 1
+    },
   ]
 
   tags = var.tags

@@ -9,7 +9,9 @@ import { modelCatalog } from '../../jobs/core/models/catalog.js'
 import { combineForecasts, inverseErrorWeights } from '../../jobs/core/models/combination.js'
 import { forecastNaive2 } from '../../jobs/core/models/naive2.js'
 import type { ModelContext, ModelFamily } from '../../jobs/core/models/model.js'
-import { selectModel } from '../../jobs/core/select.js'
+import { createNeuralFamily } from '../../jobs/core/models/neural.js'
+import { backtestCandidates, chooseModel } from '../../jobs/core/select.js'
+import { precomputedNeural, type NeuralForecasts } from './neural-forecasts.js'
 import type { ModelName } from '../../jobs/runtime/config-schema.js'
 
 export interface SeriesTask {
@@ -22,6 +24,8 @@ export interface SeriesTask {
   level: number
   candidates: ModelName[]
   transform: 'none' | 'log'
+  /** The global model's forecasts for this series (bench/m4/neural.ts), when the bench trained one. */
+  neural?: NeuralForecasts
 }
 
 export interface MethodForecast {
@@ -32,9 +36,14 @@ export interface MethodForecast {
 
 export interface SeriesResult {
   index: number
-  /** Forecasts by method: each single model, `combination:median`, `combination:weighted`, `selected`, `naive2`. */
+  /**
+   * Forecasts by method: each single model, `combination:median`, `combination:weighted`, `selected`
+   * (chosen among the statistical candidates), `selected-with-neural` (the neural model a candidate too,
+   * as `gras train` does), `naive2`.
+   */
   methods: Record<string, MethodForecast>
   selected: string
+  selectedWithNeural?: string
   fallbacks: number
   seconds: number
 }
@@ -44,9 +53,14 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const y = task.values
   const h = task.horizon
   const context: ModelContext = { periods: task.periods, phase0: 0, transform: task.transform }
-  const catalog = modelCatalog({ arimaMaxLength: 336 })
+  const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
+  const catalog = modelCatalog({ arimaMaxLength: 336, neural: neural as ModelFamily | undefined })
   const families = task.candidates.map((name) => catalog[name])
-  const selection = selectModel(y, families, context, { horizon: h, originCount: task.origins, level: task.level, maseLag: task.maseLag })
+  const selectionOptions = { horizon: h, originCount: task.origins, level: task.level, maseLag: task.maseLag }
+  // One backtest of every candidate; two choices from it: without and with the neural model.
+  const backtested = backtestCandidates(y, families, context, selectionOptions)
+  const selection = chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')
+  const withNeural = neural ? chooseModel(y, backtested, context, selectionOptions) : undefined
   const methods: Record<string, MethodForecast> = {}
   const withWidths = (mean: Float64Array, errors: Float64Array | undefined): MethodForecast => {
     const widths = errors && errors.length > 0 ? conformalHalfWidths({ errors, origins: errors.length / h, horizon: h }, task.level) : selection.halfWidths
@@ -76,7 +90,11 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   }
   const selectedMean = catalog[selection.model].forecast(selection.params, y, h, context)
   methods.selected = { mean: selectedMean, lower: selectedMean.map((v, i) => v - selection.halfWidths[i]), upper: selectedMean.map((v, i) => v + selection.halfWidths[i]) }
+  if (withNeural) {
+    const mean = catalog[withNeural.model].forecast(withNeural.params, y, h, context)
+    methods['selected-with-neural'] = { mean, lower: mean.map((v, i) => v - withNeural.halfWidths[i]), upper: mean.map((v, i) => v + withNeural.halfWidths[i]) }
+  }
   const naive2 = forecastNaive2(y, h, task.maseLag)
   methods.naive2 = { mean: naive2, lower: naive2, upper: naive2 }
-  return { index: task.index, methods, selected: selection.label, fallbacks: selection.fallbacks.length, seconds: (performance.now() - started) / 1000 }
+  return { index: task.index, methods, selected: selection.label, selectedWithNeural: withNeural?.label, fallbacks: backtested.fallbacks.length, seconds: (performance.now() - started) / 1000 }
 }

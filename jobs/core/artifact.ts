@@ -42,7 +42,7 @@ export interface ForecastPoints {
 
 /** Forecasts from the end of `series` with the artifact's fixed parameters and calibrated widths. */
 export function forecastFromArtifact(artifact: ModelArtifact, family: ModelFamily, series: RegularSeries): ForecastPoints {
-  const context = { periods: artifact.periods, phase0: Math.round(series.startMs / series.stepMs) }
+  const context = { periods: artifact.periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const horizon = artifact.horizon
   const mean = family.forecast(artifact.params, series.values, horizon, context)
   const lower = new Float64Array(horizon)

@@ -55,3 +55,13 @@ export function predictionsKey(metricId: string, dateCompact: string, runId: str
 export function quarantineKeys(sourceKey: string): { copy: string; reason: string } {
   return { copy: `quarantine/${sourceKey}`, reason: `quarantine/${sourceKey}.reason.json` }
 }
+
+/** The global neural model: its registry id (not a valid metric id, so it cannot collide with one) and its keys. */
+export const neuralRegistryId = '_neural'
+export const neuralVersionPrefix = (version: string) => `models/neural/${version}`
+export const neuralModelPrefix = (version: string, phase: NeuralPhase) => `${neuralVersionPrefix(version)}/${phase}`
+/** Written last by train-neural: a version without it is incomplete. */
+export const neuralMetaKey = (version: string) => `${neuralVersionPrefix(version)}/gras.json`
+export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase) => `checkpoints/${runId}/${phase}`
+/** `backtest`: trained on data before every series' first backtest origin; `final`: on all data. */
+export type NeuralPhase = 'backtest' | 'final'

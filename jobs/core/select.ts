@@ -1,12 +1,14 @@
 /**
- * Per-series model selection. Every candidate is backtested on the same rolling origins; from their
- * stored backtest forecasts two combinations are scored too (median of all, inverse-MASE weighting
- * of the best three) at no extra fitting cost. The lowest mean MASE wins, is fitted on all the
- * data, and its intervals are calibrated on its own backtest errors. A failed candidate is a
- * recorded fallback, not a failure: seasonal naive cannot fail and is always among the candidates.
+ * Per-series model selection, in two stages. `backtestCandidates` backtests every candidate on the
+ * same rolling origins and keeps their forecasts; `chooseModel` scores two combinations of them too
+ * (median of all, inverse-MASE weighting of the best three) at no extra fitting cost, picks the
+ * lowest mean MASE, fits it on all the data and calibrates its intervals on its own backtest errors.
+ * Keeping the stages apart lets a caller compare choices from subsets of one backtest (the M4 bench:
+ * with and without the neural model). A failed candidate is a recorded fallback, not a failure:
+ * seasonal naive cannot fail and is always among the candidates.
  */
 import type { ModelName } from '../runtime/config-schema.js'
-import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan } from './backtest.js'
+import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan, type BacktestTruth } from './backtest.js'
 import { conformalHalfWidths } from './conformal.js'
 import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'
 import { ModelFitError, type ModelContext, type ModelFamily, type ModelKind } from './models/model.js'
@@ -48,6 +50,24 @@ export interface SelectionOptions {
   combinations?: boolean
 }
 
+/** One backtested single model: its forecasts at every origin and their scores. */
+interface BacktestedSingle {
+  family: ModelFamily
+  forecasts: Float64Array
+  report: CandidateReport
+  errors: Float64Array
+}
+
+/** Stage one's result: what every candidate did on the shared origins. */
+export interface Backtested {
+  origins: number[]
+  truth: BacktestTruth
+  singles: BacktestedSingle[]
+  fallbacks: Fallback[]
+  /** Seasonal naive, kept for series too short to backtest. */
+  benchmark?: ModelFamily
+}
+
 interface Evaluated {
   label: string
   members: { family: ModelFamily; mase: number }[]
@@ -56,41 +76,51 @@ interface Evaluated {
   mase: number
 }
 
-/** Selects and fits a model for `y`; `families` must contain `snaive`. */
-export function selectModel(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Selection {
+/** The origins selection backtests on: the same for every candidate, and for the neural model's cutoff. */
+export function selectionOrigins(length: number, options: SelectionOptions, context: ModelContext): number[] {
   const minTrain = Math.max(options.horizon, 2 * (context.periods[0] ?? 1))
-  const origins = planOrigins(y.length, options.horizon, options.originCount, minTrain)
+  return planOrigins(length, options.horizon, options.originCount, minTrain)
+}
+
+/** Stage one: backtests each family on the shared origins; failures become fallbacks. */
+export function backtestCandidates(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Backtested {
+  const origins = selectionOrigins(y.length, options, context)
   const plan: BacktestPlan = { horizon: options.horizon, origins, maseLag: options.maseLag, level: options.level }
-  const candidates: CandidateReport[] = []
-  const fallbacks: Fallback[] = []
-  const evaluated: Evaluated[] = []
-  const singles: { family: ModelFamily; forecasts: Float64Array; mase: number }[] = []
   const truth = backtestTruth(y, plan)
+  const result: Backtested = { origins, truth, singles: [], fallbacks: [], benchmark: families.find((f) => f.name === 'snaive') }
+  if (origins.length === 0) return result
   for (const family of families) {
-    if (origins.length === 0) {
-      // Too short to backtest: only the benchmark is trusted.
-      if (family.name === 'snaive') evaluated.push({ label: 'snaive', members: [{ family, mase: NaN }], errors: new Float64Array(0), mase: NaN })
-      continue
-    }
     try {
       const forecasts = backtestForecasts(family, y, plan, context)
       const scores = scoreBacktest(truth, forecasts)
-      candidates.push({ model: family.name, mase: scores.mase, smape: scores.smape, coverage: scores.coverage })
-      evaluated.push({ label: family.name, members: [{ family, mase: scores.mase }], errors: scores.errors, mase: scores.mase })
-      singles.push({ family, forecasts, mase: scores.mase })
+      result.singles.push({ family, forecasts, errors: scores.errors, report: { model: family.name, mase: scores.mase, smape: scores.smape, coverage: scores.coverage } })
     } catch (error) {
-      fallbacks.push(describeFailure(family.name, error))
+      result.fallbacks.push(describeFailure(family.name, error))
     }
   }
+  return result
+}
+
+/** Stage two: scores combinations of the backtested singles (all, or those `include` accepts), fits the best. */
+export function chooseModel(y: Float64Array, backtested: Backtested, context: ModelContext, options: SelectionOptions, include: (name: string) => boolean = () => true): Selection {
+  const { origins, truth } = backtested
+  const singles = backtested.singles.filter((s) => include(s.family.name))
+  const fallbacks = backtested.fallbacks.filter((f) => include(f.model))
+  const candidates: CandidateReport[] = singles.map((s) => s.report)
+  const evaluated: Evaluated[] = singles.map((s) => ({ label: s.family.name, members: [{ family: s.family, mase: s.report.mase }], errors: s.errors, mase: s.report.mase }))
+  if (origins.length === 0 && backtested.benchmark) {
+    // Too short to backtest: only the benchmark is trusted.
+    evaluated.push({ label: 'snaive', members: [{ family: backtested.benchmark, mase: NaN }], errors: new Float64Array(0), mase: NaN })
+  }
   if ((options.combinations ?? true) && singles.length >= 3) {
-    const ranked = [...singles].sort((a, b) => a.mase - b.mase)
+    const ranked = [...singles].sort((a, b) => a.report.mase - b.report.mase)
     for (const [method, members] of [['median', singles], ['weighted', ranked.slice(0, 3)]] as const) {
-      const weights = method === 'weighted' ? inverseErrorWeights(members.map((m) => m.mase)) : members.map(() => 1)
+      const weights = method === 'weighted' ? inverseErrorWeights(members.map((m) => m.report.mase)) : members.map(() => 1)
       const forecasts = combineOrigins(method, members.map((m) => m.forecasts), weights, origins.length, options.horizon)
       const scores = scoreBacktest(truth, forecasts)
       const label = `combination:${method}`
       candidates.push({ model: label, mase: scores.mase, smape: scores.smape, coverage: scores.coverage })
-      evaluated.push({ label, method, members: members.map((m) => ({ family: m.family, mase: m.mase })), errors: scores.errors, mase: scores.mase })
+      evaluated.push({ label, method, members: members.map((m) => ({ family: m.family, mase: m.report.mase })), errors: scores.errors, mase: scores.mase })
     }
   }
   // Best first; a NaN score sorts last. The refit on all data can still fail: then the next one.
@@ -114,6 +144,10 @@ export function selectModel(y: Float64Array, families: readonly ModelFamily[], c
   throw new Error(`select: no candidate could be fitted (${fallbacks.map((f) => f.detail).join('; ') || 'seasonal naive missing from the candidates'})`)
 }
 
+/** Selects and fits a model for `y`; `families` must contain `snaive`. */
+export function selectModel(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Selection {
+  return chooseModel(y, backtestCandidates(y, families, context, options), context, options)
+}
 function combineOrigins(method: CombinationMethod, forecasts: Float64Array[], weights: number[], origins: number, horizon: number): Float64Array {
   const out = new Float64Array(origins * horizon)
   for (let o = 0; o < origins; o++) {

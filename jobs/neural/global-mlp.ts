@@ -29,13 +29,16 @@ export function buildGlobalMlp(options: GlobalMlpOptions): TrainedModel {
   const layers = options.hidden.map((units, i) =>
     tf.layers.dense({
       ...(i === 0 ? { inputShape: [options.inputSteps] } : {}),
+      // Fixed names: tfjs otherwise numbers layers per process, and the saved topology would differ
+      // between a run and its resumption.
+      name: `hidden${i + 1}`,
       units,
       activation: 'relu',
       kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed * 100 + i }),
     }),
   )
-  layers.push(tf.layers.dense({ units: options.horizon, kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed * 100 + 99 }) }))
-  const model = tf.sequential({ layers })
+  layers.push(tf.layers.dense({ name: 'forecast', units: options.horizon, kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed * 100 + 99 }) }))
+  const model = tf.sequential({ name: 'gras_global_mlp', layers })
   const optimizer = tf.train.adam(options.learningRate)
   model.compile({ optimizer, loss: 'meanAbsoluteError' })
   return { model, optimizer }
@@ -95,7 +98,7 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
 }
 
 /** Forecasts `horizon` steps for each series from its last input window (adding back the seasonal naive baseline when trained on residuals). */
-export function forecastGlobalMlp(model: tf.Sequential, series: readonly Float64Array[], inputSteps: number, baselinePeriod = 0): Float64Array[] {
+export function forecastGlobalMlp(model: tf.LayersModel, series: readonly Float64Array[], inputSteps: number, baselinePeriod = 0): Float64Array[] {
   const windows = series.map((y) => lastWindow(y, inputSteps))
   const x = tf.tensor2d(Float32Array.from(windows.flatMap((w) => Array.from(w.input))), [series.length, inputSteps])
   const out = model.predict(x) as tf.Tensor2D

@@ -1,72 +1,179 @@
 /**
  * The `train-neural` job: the global model over every metric's silver series, trained on the best
- * TensorFlow.js backend available (the GPU one on GPU nodes), checkpointed to the lake every N epochs
- * and on SIGTERM, resumed from the newest checkpoint of the same run id, and saved as an artifact.
+ * TensorFlow.js backend available (the GPU one on GPU nodes) in two phases: a backtest network on the
+ * data before the backtest cutoff (training-plan.ts), which `gras train` scores leak-free beside the
+ * statistical models, and a final network on all data, which `infer` forecasts with. Each phase is
+ * checkpointed to the lake every N epochs and on SIGTERM and resumed from its newest checkpoint of the
+ * same run id; a phase already saved is not trained again. The version is registered and approved
+ * under the registry id `_neural`; each metric's selection then decides whether to use it.
  */
-import { silverFeaturesRoot } from '../core/lake-layout.js'
-import { TransientError, InputMissingError } from '../runtime/errors.js'
-import type { JobContext } from '../runtime/job-context.js'
-import { enableGracefulStop, stopRequested } from '../runtime/termination.js'
+import * as tf from '@tensorflow/tfjs'
+import { backtestFamily } from '../core/backtest.js'
+import { selectionOrigins } from '../core/select.js'
+import { neuralCheckpointPrefix, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
+import { seasonalPeriods } from '../core/models/catalog.js'
+import { createNeuralFamily } from '../core/models/neural.js'
+import { compactTimestamp } from '../core/time.js'
+import { ModelRegistry } from '../io/model-registry.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
 import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { versionId } from '../pipeline/model-artifacts.js'
+import { settingsFor } from '../runtime/config-schema.js'
+import { InputMissingError, TransientError } from '../runtime/errors.js'
+import type { JobContext } from '../runtime/job-context.js'
+import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runtime/termination.js'
 import { selectBackend, type BackendName } from './backend.js'
-import { restoreCheckpoint, saveCheckpoint, lakeIOHandler } from './checkpoint.js'
-import { buildGlobalMlp, defaultMlpOptions, flatWeights, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
-import { buildWindows } from './windows.js'
-import { seasonalPeriods } from '../core/models/catalog.js'
+import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
+import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
+import { neuralPredictor, type NeuralMeta } from './predictor.js'
+import { planNeuralTraining } from './training-plan.js'
+import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet } from './windows.js'
 
 export interface NeuralRunOptions {
   backend?: BackendName
   epochs: number
   checkpointEvery: number
   seed: number
-  horizon?: number
 }
 
-export async function runTrainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ weightsKey: string; epochs: number }> {
+export async function runTrainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ version: string; backtestMase: number }> {
   enableGracefulStop()
+  try {
+    return await trainNeural(context, requested, run)
+  } finally {
+    disableGracefulStop()
+    // A SIGTERM that came after the last batch: the work is saved, but the pod is going away.
+    if (stopRequested()) throw new TransientError('neural: SIGTERM received; the model is saved, stopping')
+  }
+}
+
+async function trainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ version: string; backtestMase: number }> {
   const log = context.logger.child({ job: 'train-neural', run_id: context.runId })
   const backend = await selectBackend(run.backend)
   log.info({ backend: backend.backend, skipped: backend.skipped }, 'backend selected')
   const { metrics } = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
   const silver = await Promise.all(metrics.map((m) => readSilverSeries(context.lake, m)))
-  const series = silver.map((s) => s.series.values)
-  const stepMs = silver[0].series.stepMs
+  const plan = planNeuralTraining(
+    silver.map((s, i) => {
+      const settings = settingsFor(context.config, metrics[i])
+      const periods = seasonalPeriods(s.series.stepMs)
+      const selection = { horizon: settings.horizon, originCount: context.config.train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0] }
+      return { metricId: metrics[i], series: s.series, selection, periods }
+    }),
+  )
+  if (plan.skipped.length > 0) log.warn({ skipped: plan.skipped, stepMs: plan.stepMs }, 'metrics with another step length left out of the global model')
+  const series = plan.used.map((p) => p.series.values)
+  // Residuals on the daily seasonal naive forecast: on the M4 Hourly hold-out this took the model
+  // from OWA 0.747 (levels) to 0.590 (bench/m4.ts --neural).
+  const baselinePeriod = seasonalPeriods(plan.stepMs)[0]
   const options: GlobalMlpOptions = {
     ...defaultMlpOptions,
-    horizon: run.horizon ?? context.config.defaults.horizon,
-    inputSteps: Math.min(defaultMlpOptions.inputSteps, ...series.map((y) => y.length - (run.horizon ?? context.config.defaults.horizon))),
+    horizon: plan.horizon,
+    inputSteps: Math.max(baselinePeriod, Math.min(defaultMlpOptions.inputSteps, ...series.map((y) => y.length - plan.horizon))),
     epochs: run.epochs,
     seed: run.seed,
   }
-  // Residuals on the daily seasonal naive forecast: on the M4 Hourly hold-out this took the model
-  // from OWA 0.747 (levels) to 0.590 (bench/m4.ts --neural).
-  const baselinePeriod = seasonalPeriods(stepMs)[0]
-  const windows = buildWindows(series, options.inputSteps, options.horizon, Math.ceil(options.horizon / 2), 200, baselinePeriod)
+  const stride = Math.ceil(options.horizon / 2)
+  const windows: Record<NeuralPhase, WindowSet> = {
+    backtest: buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, baselinePeriod, plan.backtestEnds),
+    final: buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, baselinePeriod),
+  }
+  if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
+  const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
+
+  for (const phase of ['backtest', 'final'] as const) {
+    const prefix = neuralModelPrefix(version, phase)
+    if (await context.lake.get(`${prefix}/model.json`)) {
+      log.info({ phase, version }, 'phase already saved by this run: not trained again')
+      continue
+    }
+    // Too little history before the cutoff: the backtest network learns from the final windows'
+    // oldest part instead of nothing, and `gras train` refuses origins before the cutoff anyway.
+    const set = windows[phase].count > 0 ? windows[phase] : windows.final
+    await trainPhase(context, log, phase, set, options, run, prefix)
+  }
+
+  const [backtestNet, finalNet] = await Promise.all((['backtest', 'final'] as const).map((phase) => tf.loadLayersModel(lakeIOHandler(context.lake, neuralModelPrefix(version, phase)))))
+  const meta: NeuralMeta = {
+    version,
+    runId: context.runId,
+    inputSteps: options.inputSteps,
+    horizon: options.horizon,
+    baselinePeriod,
+    stepMs: plan.stepMs,
+    seed: options.seed,
+    epochs: options.epochs,
+    windows: { backtest: windows.backtest.count, final: windows.final.count },
+    backtestCutoffMs: windows.backtest.count > 0 ? plan.backtestCutoffMs : plan.finalThroughMs,
+    finalThroughMs: plan.finalThroughMs,
+    backtestMase: Number.NaN,
+    // No creation time: a rerun of the run writes the same bytes (the registry records when).
+    metrics: plan.used.map((p) => p.metricId),
+  }
+  meta.backtestMase = meanBacktestMase(meta, { backtest: backtestNet, final: finalNet }, plan.used)
+  await context.lake.put(neuralMetaKey(version), JSON.stringify(meta, null, 2) + '\n')
+  await registerAndApprove(context, meta)
+  log.info({ version, epochs: meta.epochs, windows: meta.windows, backtestMase: meta.backtestMase, backtestCutoff: new Date(meta.backtestCutoffMs).toISOString() }, 'neural model saved')
+  return { version, backtestMase: meta.backtestMase }
+}
+
+async function trainPhase(context: JobContext, log: JobContext['logger'], phase: NeuralPhase, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string): Promise<void> {
+  const checkpoints = neuralCheckpointPrefix(context.runId, phase)
   const trained = buildGlobalMlp(options)
-  const resumed = await restoreCheckpoint(context.lake, context.runId, trained)
-  if (resumed) log.info({ epoch: resumed.epoch, batch: resumed.batch }, 'resumed from checkpoint')
-  const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, context.runId, trained, { epoch, batch }, new Date(context.now()).toISOString())
+  const resumed = await restoreCheckpoint(context.lake, checkpoints, trained)
+  if (resumed) log.info({ phase, epoch: resumed.epoch, batch: resumed.batch }, 'resumed from checkpoint')
+  const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch }, new Date(context.now()).toISOString())
   const progress = await trainGlobalMlp(trained, windows, options, {
     startEpoch: resumed?.epoch,
     startBatch: resumed?.batch,
     shouldStop: stopRequested,
     async onEpochEnd(epoch, loss) {
-      log.info({ epoch, loss, windows: windows.count }, 'epoch done')
+      log.info({ phase, epoch, loss, windows: windows.count }, 'epoch done')
       if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
     },
   })
   if (progress.stopped) {
     await checkpoint(progress.epoch, progress.batch)
-    log.warn({ epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
-    throw new TransientError(`neural: stopped by SIGTERM at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
+    log.warn({ phase, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
+    throw new TransientError(`neural: stopped by SIGTERM in the ${phase} phase at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
   }
-  const prefix = `models/neural/${context.runId}`
   await trained.model.save(lakeIOHandler(context.lake, prefix))
-  // What a reader needs besides the weights to forecast with them.
-  await context.lake.put(`${prefix}/gras.json`, JSON.stringify({ inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod, stepMs, seed: options.seed, epochs: options.epochs }) + '\n')
-  const weights = flatWeights(trained.model)
-  log.info({ epochs: options.epochs, windows: windows.count, weights: weights.length, artifact: prefix }, 'neural model saved')
-  return { weightsKey: `${prefix}/weights.bin`, epochs: options.epochs }
+  trained.model.dispose()
+}
+
+/** The backtest network scored on each metric's own selection origins, averaged: the registry's figure. */
+function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.LayersModel>, used: ReturnType<typeof planNeuralTraining>['used']): number {
+  const family = createNeuralFamily(new Map([[meta.version, neuralPredictor(meta, networks)]]), meta.version)
+  const scores = used.flatMap((p) => {
+    const origins = selectionOrigins(p.series.values.length, p.selection, { periods: p.periods, phase0: 0 })
+    if (origins.length === 0) return []
+    const context = { periods: p.periods, phase0: Math.round(p.series.startMs / p.series.stepMs), stepMs: p.series.stepMs }
+    try {
+      return [backtestFamily(family, p.series.values, { ...p.selection, origins }, context).mase]
+    } catch {
+      return []
+    }
+  })
+  return scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
+}
+
+async function registerAndApprove(context: JobContext, meta: NeuralMeta): Promise<void> {
+  const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
+  const nowIso = new Date(context.now()).toISOString()
+  if (!(await registry.getVersion(neuralRegistryId, meta.version))) {
+    await registry.register({
+      metricId: neuralRegistryId,
+      version: meta.version,
+      runId: meta.runId,
+      model: 'neural',
+      backtestMase: meta.backtestMase,
+      artifactKey: neuralMetaKey(meta.version),
+      createdAt: nowIso,
+      decision: 'promoted',
+      reason: "newest global model; each metric's backtest decides whether it is used",
+    })
+  }
+  const approved = await registry.getApproved(neuralRegistryId)
+  if (approved?.version !== meta.version) await registry.approve(neuralRegistryId, meta.version, approved, `train-neural:${meta.runId}`, nowIso)
 }

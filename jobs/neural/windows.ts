@@ -4,6 +4,9 @@
  * one model, as in N-BEATS and the M4 winner's per-window normalisation). Pure; Float32Array for tfjs.
  */
 
+/** Windows per series at most (the newest ones): bounds the work a very long series adds. */
+export const defaultMaxWindowsPerSeries = 200
+
 export interface WindowSet {
   inputs: Float32Array
   targets: Float32Array
@@ -23,13 +26,14 @@ export function windowScale(values: ArrayLike<number>, start: number, length: nu
 /**
  * Windows ending every `stride` steps, newest first, at most `maxPerSeries` per series. With
  * `baselinePeriod`, targets are the residual on the seasonal naive forecast of that period (the model
- * learns corrections to "same hour last week", an easier target than the level itself).
+ * learns corrections to "same hour the day before", an easier target than the level itself). With `ends`,
+ * series s contributes only windows whose targets end at or before index `ends[s]` (a backtest cutoff).
  */
-export function buildWindows(series: readonly Float64Array[], inputSteps: number, horizon: number, stride: number, maxPerSeries: number, baselinePeriod = 0): WindowSet {
+export function buildWindows(series: readonly Float64Array[], inputSteps: number, horizon: number, stride: number, maxPerSeries: number, baselinePeriod = 0, ends?: readonly number[]): WindowSet {
   const starts: [number, number][] = []
   series.forEach((y, s) => {
     let taken = 0
-    for (let end = y.length - horizon; end - inputSteps >= 0 && taken < maxPerSeries; end -= stride, taken++) starts.push([s, end - inputSteps])
+    for (let end = Math.min(y.length, ends?.[s] ?? y.length) - horizon; end - inputSteps >= 0 && taken < maxPerSeries; end -= stride, taken++) starts.push([s, end - inputSteps])
   })
   const inputs = new Float32Array(starts.length * inputSteps)
   const targets = new Float32Array(starts.length * horizon)

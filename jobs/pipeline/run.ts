@@ -1,20 +1,35 @@
 /**
- * `gras pipeline`: features -> train -> infer in one process. Each stage runs on the metrics the
- * previous one produced; a metric that failed is reported and does not stop the others.
+ * `gras pipeline`: features -> train-neural -> train -> infer in one process. Each stage runs on the
+ * metrics the previous one produced; a metric that failed is reported and does not stop the others.
+ * The global neural model is trained only when `neural` is a candidate, and a failure to train it
+ * leaves train with the previously approved version (or without one), as in the workflow.
  */
 import { runFeatures } from '../features/run.js'
 import { runInfer } from '../infer/run.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { succeededMetrics, type JobReport } from '../runtime/metric-outcome.js'
 import { runTrain } from '../train/run.js'
+import { TransientError } from '../runtime/errors.js'
 
 export async function runPipeline(context: JobContext, requested?: readonly string[]): Promise<JobReport[]> {
   const features = await runFeatures(context, requested)
   const featured = succeededMetrics(features)
   if (featured.length === 0) return [features]
+  if (context.config.train.candidates.includes('neural')) await trainNeuralOrWarn(context, featured)
   const train = await runTrain(context, featured)
   const trained = succeededMetrics(train)
   if (trained.length === 0) return [features, train]
   const infer = await runInfer(context, trained)
   return [features, train, infer]
+}
+
+async function trainNeuralOrWarn(context: JobContext, metrics: string[]): Promise<void> {
+  try {
+    // Loaded on use: TensorFlow.js is large.
+    const { runTrainNeural } = await import('../neural/run.js')
+    await runTrainNeural(context, metrics, context.config.neural)
+  } catch (error) {
+    if (error instanceof TransientError) throw error
+    context.logger.warn({ err: error, job: 'train-neural', run_id: context.runId }, 'global neural model not trained: train goes on with the approved one, if any')
+  }
 }

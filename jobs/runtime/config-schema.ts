@@ -28,7 +28,8 @@ export const metricSettingsSchema = z
 
 export type MetricSettings = z.infer<typeof metricSettingsSchema>
 
-export const modelNames = ['snaive', 'ets', 'theta', 'arima'] as const
+/** `neural` is the global model of `gras train-neural`: a candidate when an approved version exists. */
+export const modelNames = ['snaive', 'ets', 'theta', 'arima', 'neural'] as const
 export type ModelName = (typeof modelNames)[number]
 
 export const configSchema = z
@@ -53,6 +54,16 @@ export const configSchema = z
         /** A new version is approved only if its backtest MASE is below approved * (1 - margin). */
         promotionMargin: z.number().min(0).max(1),
         arimaMaxLength: z.number().int().min(50),
+      })
+      .strict(),
+    neural: z
+      .object({
+        /** Epochs of each of the two networks (backtest, final) `gras train-neural` trains. */
+        epochs: z.number().int().min(1).max(10_000),
+        /** Epochs between checkpoints (a SIGTERM checkpoints at once regardless). */
+        checkpointEvery: z.number().int().min(1).max(10_000),
+        /** Seed of the initial weights and the shuffles: same seed, same data, same model. */
+        seed: z.number().int().min(0).max(2 ** 31),
       })
       .strict(),
     infer: z
@@ -101,11 +112,12 @@ export const defaultConfig: GrasConfig = {
   },
   metrics: {},
   train: {
-    candidates: ['snaive', 'ets', 'theta', 'arima'],
+    candidates: ['snaive', 'ets', 'theta', 'arima', 'neural'],
     backtestOrigins: 8,
     promotionMargin: 0.02,
     arimaMaxLength: 336,
   },
+  neural: { epochs: 20, checkpointEvery: 2, seed: 7 },
   infer: { ttlDays: 90 },
   observability: { maxMetricGroups: 500 },
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },

@@ -10,6 +10,11 @@ export function enableGracefulStop(): void {
   graceful = true
 }
 
+/** Back to stopping at once (after the job that opted in is done: `gras pipeline` goes on to train). */
+export function disableGracefulStop(): void {
+  graceful = false
+}
+
 export function gracefulStopEnabled(): boolean {
   return graceful
 }

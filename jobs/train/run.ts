@@ -4,7 +4,9 @@
  */
 import { backtestFamily } from '../core/backtest.js'
 import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
-import { backtestReportKey, modelArtifactKey, silverFeaturesRoot } from '../core/lake-layout.js'
+import { backtestReportKey, modelArtifactKey, neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
+import { neuralVersionsOf } from '../core/models/neural.js'
+import type { LoadedNeuralModels } from '../neural/loaded-models.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel } from '../core/select.js'
@@ -28,21 +30,49 @@ const trainLeaseMs = 2 * 3_600_000
 export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const table = context.config.monitor.accuracyTable
+  const neural = await neuralCandidate(context, registry)
   return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
     const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'train', context.runId, context.now(), trainLeaseMs)
-    const detail = await withLease(lock, () => trainMetric(context, registry, metricId, log, metrics))
+    const detail = await withLease(lock, () => trainMetric(context, registry, neural, metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
   })
 }
 
-async function trainMetric(context: JobContext, registry: ModelRegistry, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
+interface NeuralCandidate {
+  models: () => Promise<LoadedNeuralModels>
+  /** The approved global model version, loaded; undefined when there is none or it failed to load. */
+  current?: string
+}
+
+/**
+ * The approved global model, loaded once for all metrics of the run when `neural` is a candidate.
+ * Without one (or unreadable), the candidate is a recorded fallback of every metric, not a failure.
+ */
+async function neuralCandidate(context: JobContext, registry: ModelRegistry): Promise<NeuralCandidate> {
+  let loaded: LoadedNeuralModels | undefined
+  // Imported on first use: TensorFlow.js is large and most runs without a neural model never need it.
+  const models = async () => (loaded ??= new (await import('../neural/loaded-models.js')).LoadedNeuralModels(context.lake, context.logger))
+  if (!context.config.train.candidates.includes('neural')) return { models }
+  const approved = await registry.getApproved(neuralRegistryId)
+  if (!approved) return { models }
+  try {
+    await (await models()).ensure([approved.version])
+    return { models, current: approved.version }
+  } catch (error) {
+    context.logger.warn({ err: error, neuralVersion: approved.version }, 'approved neural model could not be loaded: neural left out of this run')
+    return { models }
+  }
+}
+
+async function trainMetric(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
   const { series } = await readSilverSeries(context.lake, metricId)
   const settings = settingsFor(context.config, metricId)
   const periods = seasonalPeriods(series.stepMs)
-  const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs) }
-  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
+  const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
+  const neuralFamily = neural.current ? (await neural.models()).family(neural.current) : undefined
+  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, neural: neuralFamily })
   const names = new Set(['snaive' as const, ...context.config.train.candidates])
   const families = [...names].map((name) => catalog[name])
   const options = { horizon: settings.horizon, originCount: context.config.train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0] }
@@ -101,6 +131,13 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, metricI
     candidateMase = scoreFixed(catalog[selection.model], selection.params)
     try {
       const current = await readArtifact(context.lake, metricId, approved.version)
+      const versions = neuralVersionsOf(current.model, current.params)
+      if (versions.length > 0) {
+        // The approved model may use an older global model: its backtest network is re-scored too.
+        const models = await neural.models()
+        await models.ensure(versions)
+        catalog.neural = models.family(neural.current)
+      }
       approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
     } catch (error) {
       log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')

@@ -64,6 +64,9 @@ async function state(cwd: string, dynamo: DynamoServer) {
   const lake = new LocalObjectStore(join(cwd, '.gras/lake'))
   const objects: Record<string, string> = {}
   for (const info of await lake.list('')) {
+    // Neural checkpoints are work files (their state.json says when it was saved); the bucket's
+    // lifecycle rule expires them. The models they lead to are compared like everything else.
+    if (info.key.startsWith('checkpoints/')) continue
     const bytes = Buffer.from((await lake.get(info.key))!)
     // Local etags are size and mtime; the copied bronze files' mtimes differ in the last milliseconds.
     objects[info.key] = info.key.endsWith('_manifest.json') ? bytes.toString().replace(/"etag": "[^"]*"/g, '"etag": "-"') : createHash('sha256').update(bytes).digest('hex')
@@ -71,7 +74,7 @@ async function state(cwd: string, dynamo: DynamoServer) {
   const predictions = []
   const registry = []
   const models = new ModelRegistry(dynamo.client, 'gras-models')
-  for (const metric of ['G', 'S']) {
+  for (const metric of ['G', 'S', '_neural']) {
     predictions.push(...(await queryPredictions(dynamo.client, 'gras-predictions', metric, '0', '9')))
     registry.push(...(await models.listVersions(metric)).map(({ createdAt: _createdAt, ...rest }) => rest))
     const pointer = await models.getApproved(metric)

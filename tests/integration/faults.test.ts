@@ -65,11 +65,14 @@ async function runAll(env: Record<string, string>): Promise<void> {
 async function snapshot(bucket: string, dynamo: DynamoServer): Promise<{ objects: Record<string, string>; predictions: unknown[]; registry: unknown[] }> {
   const lake = new S3ObjectStore(s3.client, bucket, 'gras')
   const objects: Record<string, string> = {}
-  for (const info of await lake.list('')) objects[info.key] = Buffer.from((await lake.get(info.key))!).toString('base64')
+  for (const info of await lake.list('')) {
+    // Neural checkpoints are work files stamped with their save time (see crash-safety.test.ts).
+    if (!info.key.startsWith('checkpoints/')) objects[info.key] = Buffer.from((await lake.get(info.key))!).toString('base64')
+  }
   const predictions = []
   const registry = []
   const models = new ModelRegistry(dynamo.client, 'gras-models')
-  for (const metric of ['G', 'S']) {
+  for (const metric of ['G', 'S', '_neural']) {
     predictions.push(...(await queryPredictions(dynamo.client, 'gras-predictions', metric, '0', '9')))
     registry.push(...(await models.listVersions(metric)).map(({ createdAt: _createdAt, ...rest }) => rest), (await models.getApproved(metric))?.version)
   }

@@ -4,11 +4,14 @@ import { createAutoArima } from './auto-arima.js'
 import { ets } from './ets.js'
 import type { ModelFamily, ModelKind } from './model.js'
 import { createCombination } from './combination.js'
+import { createNeuralFamily } from './neural.js'
 import { seasonalNaive } from './seasonal-naive.js'
 import { theta } from './theta.js'
 
 export interface CatalogOptions {
   arimaMaxLength: number
+  /** The global model's family, when one is loaded (train, infer); without it `neural` always falls back. */
+  neural?: ModelFamily
 }
 
 /** Every family, keyed by name; `combination` forecasts with members from the others. */
@@ -18,8 +21,13 @@ export function modelCatalog(options: CatalogOptions): Record<ModelKind, ModelFa
     ets: ets as ModelFamily,
     theta: theta as ModelFamily,
     arima: createAutoArima(options.arimaMaxLength) as ModelFamily,
+    neural: options.neural ?? (createNeuralFamily(new Map()) as ModelFamily),
   }
-  return { ...singles, combination: createCombination(singles) as ModelFamily }
+  // The combination looks its members up in the catalog it belongs to, so replacing a family here
+  // (train and infer set `neural` once its versions are loaded) reaches the combinations too.
+  const catalog = { ...singles } as Record<ModelKind, ModelFamily>
+  catalog.combination = createCombination(catalog) as ModelFamily
+  return catalog
 }
 
 /** Seasonal periods in steps for a step length: daily and weekly cycles for hourly data, weekly for daily. */

@@ -149,7 +149,13 @@ for (const [name] of Object.entries(renderings)) {
     // Per-metric steps fan out over the metrics; the global neural step runs once.
     const perMetric = pipeline.dag.tasks.filter((t: { name: string }) => t.name !== 'train-neural')
     assert.ok(pipeline.parallelism > 0 && perMetric.length === 3 && perMetric.every((t: { withParam?: string }) => t.withParam?.includes('workflow.parameters.metrics')))
-    assert.deepEqual(pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train-neural').depends, 'features')
+    const neuralTask = pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train-neural')
+    assert.deepEqual(neuralTask.depends, 'features')
+    // train backtests the global model, so it waits for it; a failed neural step does not stop it.
+    assert.deepEqual(neuralTask.continueOn, { failed: true, error: true })
+    const trainTask = pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train')
+    for (const outcome of ['train-neural.Succeeded', 'train-neural.Failed', 'train-neural.Errored']) assert.ok(trainTask.depends.includes(outcome), `train runs after ${outcome}`)
+    assert.ok(trainTask.depends.startsWith('features &&'))
 
     for (const cron of objects.filter((o) => o.kind === 'CronWorkflow')) {
       const spec = cron.spec as Record<string, any>

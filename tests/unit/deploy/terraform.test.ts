@@ -63,6 +63,7 @@ test('lake bucket: versioning, SSE-KMS with bucket key, TLS only, lifecycle', ()
   assert.match(lake, /attach_deny_insecure_transport_policy\s*=\s*true/)
   assert.match(lake, /abort_incomplete_multipart_upload_days\s*=\s*\d+/)
   assert.match(lake, /storage_class\s*=\s*"STANDARD_IA"/)
+  assert.match(lake, /filter\s*=\s*\{\s*prefix\s*=\s*"checkpoints\/"\s*\}\s*expiration\s*=\s*\{\s*days\s*=\s*\d+\s*\}/, 'neural checkpoints expire')
 })
 
 test('DynamoDB tables: on demand, PITR, deletion protection, TTL on ttl', () => {

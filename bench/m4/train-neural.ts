@@ -1,0 +1,64 @@
+/**
+ * The global model for the M4 bench, trained as `gras train-neural` trains it: a backtest network on
+ * the windows that end before each series' first backtest origin (M4 series share no calendar, so
+ * the cutoff is per series), and a final network on all the training part. Returns, per series, the
+ * backtest network's forecasts at every origin and the final network's from the end, for the workers.
+ */
+import { selectionOrigins } from '../../jobs/core/select.js'
+import { selectBackend } from '../../jobs/neural/backend.js'
+import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type GlobalMlpOptions } from '../../jobs/neural/global-mlp.js'
+import { buildWindows, defaultMaxWindowsPerSeries } from '../../jobs/neural/windows.js'
+import type { NeuralForecasts } from './neural-forecasts.js'
+
+export interface BenchNeuralSettings {
+  horizon: number
+  periods: number[]
+  maseLag: number
+  origins: number
+  level: number
+  epochs: number
+  inputSteps: number
+  baselinePeriod: number
+}
+
+export interface BenchNeural {
+  perSeries: NeuralForecasts[]
+  summary: string
+  trainSeconds: number
+}
+
+export async function trainBenchNeural(series: readonly Float64Array[], settings: BenchNeuralSettings): Promise<BenchNeural> {
+  const backend = await selectBackend()
+  const options: GlobalMlpOptions = {
+    ...defaultMlpOptions,
+    horizon: settings.horizon,
+    inputSteps: Math.min(settings.inputSteps, ...series.map((y) => y.length - settings.horizon)),
+    epochs: settings.epochs,
+  }
+  const selection = { horizon: settings.horizon, originCount: settings.origins, level: settings.level, maseLag: settings.maseLag }
+  const origins = series.map((y) => selectionOrigins(y.length, selection, { periods: settings.periods, phase0: 0 }))
+  const stride = Math.ceil(settings.horizon / 2)
+  const backtestWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod, origins.map((o, s) => o[0] ?? series[s].length))
+  const finalWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod)
+  const started = performance.now()
+  const backtest = buildGlobalMlp(options)
+  await trainGlobalMlp(backtest, backtestWindows, options)
+  const final = buildGlobalMlp(options)
+  await trainGlobalMlp(final, finalWindows, options)
+  const trainSeconds = (performance.now() - started) / 1000
+
+  // Origins too early for one input window get no forecast: selection then records a fallback.
+  const usable = origins.map((o) => o.filter((origin) => origin >= options.inputSteps))
+  const prefixes = usable.flatMap((o, s) => o.map((origin) => series[s].subarray(0, origin)))
+  const backtestForecasts = prefixes.length > 0 ? forecastGlobalMlp(backtest.model, prefixes, options.inputSteps, settings.baselinePeriod) : []
+  const finalForecasts = forecastGlobalMlp(final.model, series, options.inputSteps, settings.baselinePeriod)
+  let next = 0
+  const perSeries = series.map((y, s) => ({
+    lengths: [...usable[s], y.length],
+    forecasts: [...usable[s].map(() => backtestForecasts[next++]), finalForecasts[s]],
+  }))
+  const summary =
+    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${options.epochs} epochs per network; ` +
+    `backtest network ${backtestWindows.count} windows, final network ${finalWindows.count} windows; ${trainSeconds.toFixed(1)} s training both`
+  return { perSeries, summary, trainSeconds }
+}

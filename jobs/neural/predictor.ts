@@ -1,0 +1,61 @@
+/**
+ * A trained global model loaded from the lake for forecasting on CPU (train's backtest and `infer`):
+ * its metadata and both its networks. It picks the network that had not seen the data after the
+ * series' end: the final one for a series ending at or after all its training data, the backtest one
+ * for a series ending between the backtest cutoff and that, and none before the cutoff.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { neuralMetaKey, neuralModelPrefix } from '../core/lake-layout.js'
+import { ModelFitError, type ModelContext } from '../core/models/model.js'
+import type { NeuralPredictor } from '../core/models/neural.js'
+import type { ObjectStore } from '../io/object-store.js'
+import { InputMissingError } from '../runtime/errors.js'
+import { lakeIOHandler } from './checkpoint.js'
+import { forecastGlobalMlp } from './global-mlp.js'
+
+/** `models/neural/<version>/gras.json`: what a reader needs besides the weights. */
+export interface NeuralMeta {
+  version: string
+  runId: string
+  inputSteps: number
+  horizon: number
+  /** Targets are residuals on the seasonal naive forecast of this period (0: levels). */
+  baselinePeriod: number
+  stepMs: number
+  seed: number
+  epochs: number
+  windows: { backtest: number; final: number }
+  /** The backtest network saw no data at or after this time. */
+  backtestCutoffMs: number
+  /** The final network saw no data at or after this time (the end of the newest series). */
+  finalThroughMs: number
+  /** Mean backtest MASE over the metrics it was trained on (leak-free, from the backtest network). */
+  backtestMase: number
+  metrics: string[]
+}
+
+export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 'final', tf.LayersModel>): NeuralPredictor {
+  return {
+    version: meta.version,
+    predict(y: Float64Array, horizon: number, context: ModelContext): Float64Array {
+      if (context.stepMs !== undefined && context.stepMs !== meta.stepMs) throw new ModelFitError('neural', 'failed', `model ${meta.version} was trained on ${meta.stepMs} ms steps, the series has ${context.stepMs} ms`)
+      if (horizon > meta.horizon) throw new ModelFitError('neural', 'failed', `model ${meta.version} forecasts ${meta.horizon} steps, ${horizon} asked`)
+      if (y.length < meta.inputSteps) throw new ModelFitError('neural', 'too-short', `${y.length} points, the model reads ${meta.inputSteps}`)
+      const endMs = (context.phase0 + y.length) * (context.stepMs ?? meta.stepMs)
+      const network = endMs >= meta.finalThroughMs ? networks.final : endMs >= meta.backtestCutoffMs ? networks.backtest : undefined
+      if (!network) {
+        throw new ModelFitError('neural', 'failed', `look-ahead: a forecast from ${new Date(endMs).toISOString()} precedes model ${meta.version}'s backtest cutoff ${new Date(meta.backtestCutoffMs).toISOString()}`)
+      }
+      return forecastGlobalMlp(network, [y], meta.inputSteps, meta.baselinePeriod)[0].slice(0, horizon)
+    },
+  }
+}
+
+/** Loads version `version` (metadata and both networks) from the lake; InputMissingError when incomplete. */
+export async function loadNeuralPredictor(lake: ObjectStore, version: string): Promise<NeuralPredictor & { meta: NeuralMeta }> {
+  const bytes = await lake.get(neuralMetaKey(version))
+  if (!bytes) throw new InputMissingError(`neural: ${neuralMetaKey(version)} is missing (model version ${version} incomplete or deleted)`)
+  const meta = JSON.parse(new TextDecoder().decode(bytes)) as NeuralMeta
+  const [backtest, final] = await Promise.all((['backtest', 'final'] as const).map((phase) => tf.loadLayersModel(lakeIOHandler(lake, neuralModelPrefix(version, phase)))))
+  return { ...neuralPredictor(meta, { backtest, final }), meta }
+}
