@@ -7,7 +7,7 @@
  */
 import { Command, Option } from 'commander'
 import { availableParallelism, cpus, totalmem } from 'node:os'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -15,7 +15,7 @@ import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accurac
 import { modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
-import { hasR, runRAutoArima } from './m4/r-auto-arima.js'
+import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
 import { trainBenchNeural, type BenchNeural } from './m4/train-neural.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -34,14 +34,18 @@ const program = new Command('bench:m4')
   .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
   .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
+  .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
   .option('--neural', 'also train the global neural model (TensorFlow.js) as gras train-neural does, and make it a candidate of the selection')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
+  .option('--neural-cache <file>', 'reuse the neural forecasts saved in this file by an earlier run with the same settings (written when missing)')
+  .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...)', (v) => Number(v), 1)
+  .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -142,14 +146,27 @@ function writeCsv(dir: string, method: string, series: Split[], results: SeriesR
   }
 }
 
-/** Adds `mean(selected,neural)`: the plain average of the statistical selection and the neural model. */
+/** The neural forecasts from `--neural-cache` when it exists (for iterating on selection), else trained and saved there. */
+async function cachedNeural(train: () => Promise<BenchNeural>): Promise<BenchNeural> {
+  const file = options.neuralCache
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { summary: string; trainSeconds: number; perSeries: { lengths: number[]; forecasts: number[][] }[] }
+    const perSeries = saved.perSeries.map((s) => ({ lengths: s.lengths, forecasts: s.forecasts.map((f) => Float64Array.from(f)) }))
+    return { ...saved, perSeries, summary: `${saved.summary} (from ${file})` }
+  }
+  const trained = await train()
+  if (file) writeFileSync(file, JSON.stringify({ ...trained, perSeries: trained.perSeries.map((s) => ({ lengths: s.lengths, forecasts: s.forecasts.map((f) => Array.from(f)) })) }))
+  return trained
+}
+
+/** Adds `mean-selected-neural`: the plain average of the statistical selection and the neural model. */
 function addNeuralAverage(results: SeriesResult[]): void {
   for (const r of results) {
     const selected = r.methods.selected
     const neural = r.methods.neural
     const mean = neural.mean.map((v, h) => (v + selected.mean[h]) / 2)
     const widths = selected.upper.map((u, h) => u - selected.mean[h])
-    r.methods['mean(selected,neural)'] = { mean, lower: mean.map((v, h) => v - widths[h]), upper: mean.map((v, h) => v + widths[h]) }
+    r.methods['mean-selected-neural'] = { mean, lower: mean.map((v, h) => v - widths[h]), upper: mean.map((v, h) => v + widths[h]) }
   }
 }
 
@@ -160,10 +177,10 @@ async function main(): Promise<void> {
   console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${test ? 'test CSV' : 'last h held out'}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
   const neural = options.neural
-    ? await trainBenchNeural(
+    ? await cachedNeural(() => trainBenchNeural(
         series.map((s) => s.insample),
-        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
-      )
+        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, stride: options.neuralStride, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
+      ))
     : undefined
   if (neural) console.log(neural.summary)
   const started = performance.now()
@@ -194,23 +211,27 @@ async function main(): Promise<void> {
   for (const m of methods) writeCsv(outDir, m, series, results)
   console.log(`forecasts and 95% bounds: ${outDir}/${options.freq}-<method>-{point,lower,upper}.csv`)
 
-  if (options.rBaseline > 0) {
+  if (options.rBaseline > 0 || options.rMstl > 0) {
     if (!hasR()) {
-      console.log("\nR baseline skipped: Rscript with the forecast package is not installed (apt-get install r-cran-forecast)")
+      console.log("\nR baselines skipped: Rscript with the forecast package is not installed (apt-get install r-cran-forecast)")
       return
     }
-    const subset = series.slice(0, options.rBaseline)
-    const r = runRAutoArima(subset, freq.horizon, freq.maseLag === 1 ? 52 : freq.maseLag)
-    const sub = (i: number) => results[i]
-    const rScores = score(subset, (i) => r[i])
-    const oursSelected = score(subset, (i) => sub(i).methods.selected)
-    const naive2Subset = score(subset, (i) => sub(i).methods.naive2)
-    const rMedian = median(r.map((x) => x.seconds))
-    const oursMedian = median(subset.map((_, i) => sub(i).seconds))
-    printTable(`R forecast::auto.arima vs gras selected, first ${subset.length} series`, [['naive2', naive2Subset], ['R auto.arima', rScores], ['gras selected', oursSelected]], naive2Subset)
-    console.log(`per series median: R auto.arima ${rMedian.toFixed(3)} s, gras (all models + selection) ${oursMedian.toFixed(3)} s: ${(rMedian / oursMedian).toFixed(1)}x`)
-    console.log(`total: R auto.arima ${r.reduce((s, x) => s + x.seconds, 0).toFixed(1)} s for ${subset.length} series`)
+    if (options.rBaseline > 0) compareWithR('auto.arima', series.slice(0, options.rBaseline), results, ['selected'])
+    if (options.rMstl > 0) compareWithR('mstl', series.slice(0, options.rMstl), results, ['selected', ...(neural ? ['neural', 'selected-with-neural'] : [])])
   }
+}
+
+/** Runs an R baseline on `subset` (the first series) and prints it beside our `methods` on the same series. */
+function compareWithR(method: RMethod, subset: Split[], results: SeriesResult[], methods: string[]): void {
+  const r = runRBaseline(method, subset, freq.horizon, freq.maseLag === 1 ? [52] : freq.periods)
+  writeCsv(resolve(options.out), `r-${method}`, subset, r.map((f, index) => ({ index, methods: { [`r-${method}`]: f }, selected: '', fallbacks: 0, seconds: f.seconds })))
+  const naive2Subset = score(subset, (i) => results[i].methods.naive2)
+  const rows: [string, Scores][] = [['naive2', naive2Subset], [`R ${method}`, score(subset, (i) => r[i])], ...methods.map((m) => [`gras ${m}`, score(subset, (i) => results[i].methods[m])] as [string, Scores])]
+  printTable(`R forecast::${method} vs gras, first ${subset.length} series`, rows, naive2Subset)
+  const rMedian = median(r.map((x) => x.seconds))
+  const oursMedian = median(subset.map((_, i) => results[i].seconds))
+  console.log(`per series median: R ${method} ${rMedian.toFixed(3)} s, gras (all models + selection) ${oursMedian.toFixed(3)} s: ${(rMedian / oursMedian).toFixed(1)}x`)
+  console.log(`total: R ${method} ${r.reduce((s, x) => s + x.seconds, 0).toFixed(1)} s for ${subset.length} series`)
 }
 
 await main()

@@ -157,11 +157,13 @@ export function buildProgram(): Command {
   withRunOptions(program.command('train-neural').description('train the global neural model (TensorFlow.js) with checkpoints; resumes a run id from its checkpoint'))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).env('GRAS_NEURAL_BACKEND'))
     .addOption(new Option('--epochs <n>', 'epochs of each network (default: neural.epochs in config)'))
+    .addOption(new Option('--members <n>', 'networks per ensemble (default: neural.members)'))
     .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints (default: neural.checkpointEvery)'))
     .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles (default: neural.seed)'))
-    .action(async (options: RunOptions & { backend?: BackendName; epochs?: string; checkpointEvery?: string; seed?: string }, command: Command) => {
+    .action(async (options: RunOptions & { backend?: BackendName; epochs?: string; members?: string; checkpointEvery?: string; seed?: string }, command: Command) => {
       const flags = {
         epochs: options.epochs === undefined ? undefined : parseInteger(options.epochs, '--epochs', 1, 10_000),
+        members: options.members === undefined ? undefined : parseInteger(options.members, '--members', 1, 20),
         checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
         seed: options.seed === undefined ? undefined : parseInteger(options.seed, '--seed', 0, 2 ** 31),
       }
@@ -172,6 +174,7 @@ export function buildProgram(): Command {
         await runTrainNeural(context, metrics, {
           backend: options.backend,
           epochs: flags.epochs ?? settings.epochs,
+          members: flags.members ?? settings.members,
           checkpointEvery: flags.checkpointEvery ?? settings.checkpointEvery,
           seed: flags.seed ?? settings.seed,
         })

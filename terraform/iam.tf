@@ -1,7 +1,8 @@
 # IRSA: one role per job, each trusted only by its own ServiceAccount (StringEquals on sub and aud)
 # and allowed only the lake prefixes and tables that job touches.
 #   features: read bronze/, write silver/ and quarantine/
-#   train:    read silver/ and models/, write models/, the models table
+#   train:    read silver/ and models/, write models/, the models table; train-neural runs under
+#             it too and also reads and writes its checkpoints/
 #   infer:    read silver/, models/ and predictions/, write predictions/, the predictions table, read the
 #             models table, the accuracy table (the monitor step runs under this role too)
 
@@ -16,8 +17,8 @@ locals {
       table_actions  = {}
     }
     train = {
-      read_prefixes  = ["silver", "models"]
-      write_prefixes = ["models"]
+      read_prefixes  = ["silver", "models", "checkpoints"]
+      write_prefixes = ["models", "checkpoints"]
       table_actions = {
         (module.models_table.dynamodb_table_arn)   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
         (module.accuracy_table.dynamodb_table_arn) = ["dynamodb:GetItem", "dynamodb:PutItem"]

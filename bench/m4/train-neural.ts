@@ -19,6 +19,10 @@ export interface BenchNeuralSettings {
   epochs: number
   inputSteps: number
   baselinePeriod: number
+  /** Networks per phase, with seeds seed, seed + 1, ...; their forecasts are averaged. */
+  members: number
+  /** Steps between window ends (default half the horizon). */
+  stride?: number
 }
 
 export interface BenchNeural {
@@ -37,28 +41,35 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
   }
   const selection = { horizon: settings.horizon, originCount: settings.origins, level: settings.level, maseLag: settings.maseLag }
   const origins = series.map((y) => selectionOrigins(y.length, selection, { periods: settings.periods, phase0: 0 }))
-  const stride = Math.ceil(settings.horizon / 2)
+  const stride = settings.stride ?? Math.ceil(settings.horizon / 2)
   const backtestWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod, origins.map((o, s) => o[0] ?? series[s].length))
   const finalWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod)
-  const started = performance.now()
-  const backtest = buildGlobalMlp(options)
-  await trainGlobalMlp(backtest, backtestWindows, options)
-  const final = buildGlobalMlp(options)
-  await trainGlobalMlp(final, finalWindows, options)
-  const trainSeconds = (performance.now() - started) / 1000
-
   // Origins too early for one input window get no forecast: selection then records a fallback.
   const usable = origins.map((o) => o.filter((origin) => origin >= options.inputSteps))
   const prefixes = usable.flatMap((o, s) => o.map((origin) => series[s].subarray(0, origin)))
-  const backtestForecasts = prefixes.length > 0 ? forecastGlobalMlp(backtest.model, prefixes, options.inputSteps, settings.baselinePeriod) : []
-  const finalForecasts = forecastGlobalMlp(final.model, series, options.inputSteps, settings.baselinePeriod)
+  const started = performance.now()
+  const backtestForecasts = prefixes.map(() => new Float64Array(options.horizon))
+  const finalForecasts = series.map(() => new Float64Array(options.horizon))
+  for (let member = 0; member < settings.members; member++) {
+    const memberOptions = { ...options, seed: options.seed + member }
+    const backtest = buildGlobalMlp(memberOptions)
+    await trainGlobalMlp(backtest, backtestWindows, memberOptions)
+    const final = buildGlobalMlp(memberOptions)
+    await trainGlobalMlp(final, finalWindows, memberOptions)
+    const add = (sums: Float64Array[], forecasts: Float64Array[]) => forecasts.forEach((f, i) => f.forEach((v, h) => (sums[i][h] += v / settings.members)))
+    if (prefixes.length > 0) add(backtestForecasts, forecastGlobalMlp(backtest.model, prefixes, options.inputSteps, settings.baselinePeriod))
+    add(finalForecasts, forecastGlobalMlp(final.model, series, options.inputSteps, settings.baselinePeriod))
+    backtest.model.dispose()
+    final.model.dispose()
+  }
+  const trainSeconds = (performance.now() - started) / 1000
   let next = 0
   const perSeries = series.map((y, s) => ({
     lengths: [...usable[s], y.length],
     forecasts: [...usable[s].map(() => backtestForecasts[next++]), finalForecasts[s]],
   }))
   const summary =
-    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${options.epochs} epochs per network; ` +
+    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network; ` +
     `backtest network ${backtestWindows.count} windows, final network ${finalWindows.count} windows; ${trainSeconds.toFixed(1)} s training both`
   return { perSeries, summary, trainSeconds }
 }

@@ -59,9 +59,10 @@ export function quarantineKeys(sourceKey: string): { copy: string; reason: strin
 /** The global neural model: its registry id (not a valid metric id, so it cannot collide with one) and its keys. */
 export const neuralRegistryId = '_neural'
 export const neuralVersionPrefix = (version: string) => `models/neural/${version}`
-export const neuralModelPrefix = (version: string, phase: NeuralPhase) => `${neuralVersionPrefix(version)}/${phase}`
+/** One member network of an ensemble: `models/neural/<version>/<phase>/m<k>`. */
+export const neuralModelPrefix = (version: string, phase: NeuralPhase, member: number) => `${neuralVersionPrefix(version)}/${phase}/m${member}`
 /** Written last by train-neural: a version without it is incomplete. */
 export const neuralMetaKey = (version: string) => `${neuralVersionPrefix(version)}/gras.json`
-export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase) => `checkpoints/${runId}/${phase}`
+export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase, member: number) => `checkpoints/${runId}/${phase}/m${member}`
 /** `backtest`: trained on data before every series' first backtest origin; `final`: on all data. */
 export type NeuralPhase = 'backtest' | 'final'

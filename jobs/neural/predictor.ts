@@ -1,8 +1,9 @@
 /**
  * A trained global model loaded from the lake for forecasting on CPU (train's backtest and `infer`):
- * its metadata and both its networks. It picks the network that had not seen the data after the
- * series' end: the final one for a series ending at or after all its training data, the backtest one
- * for a series ending between the backtest cutoff and that, and none before the cutoff.
+ * its metadata and both its ensembles of networks (forecasts averaged over the members). It picks the
+ * ensemble that had not seen the data after the series' end: the final one for a series ending at or
+ * after all its training data, the backtest one for a series ending between the backtest cutoff and
+ * that, and none before the cutoff.
  */
 import * as tf from '@tensorflow/tfjs'
 import { neuralMetaKey, neuralModelPrefix } from '../core/lake-layout.js'
@@ -24,6 +25,8 @@ export interface NeuralMeta {
   stepMs: number
   seed: number
   epochs: number
+  /** Networks per phase; their forecasts are averaged. */
+  members: number
   windows: { backtest: number; final: number }
   /** The backtest network saw no data at or after this time. */
   backtestCutoffMs: number
@@ -34,7 +37,7 @@ export interface NeuralMeta {
   metrics: string[]
 }
 
-export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 'final', tf.LayersModel>): NeuralPredictor {
+export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 'final', tf.LayersModel[]>): NeuralPredictor {
   return {
     version: meta.version,
     predict(y: Float64Array, horizon: number, context: ModelContext): Float64Array {
@@ -46,7 +49,12 @@ export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 
       if (!network) {
         throw new ModelFitError('neural', 'failed', `look-ahead: a forecast from ${new Date(endMs).toISOString()} precedes model ${meta.version}'s backtest cutoff ${new Date(meta.backtestCutoffMs).toISOString()}`)
       }
-      return forecastGlobalMlp(network, [y], meta.inputSteps, meta.baselinePeriod)[0].slice(0, horizon)
+      const mean = new Float64Array(horizon)
+      for (const member of network) {
+        const forecast = forecastGlobalMlp(member, [y], meta.inputSteps, meta.baselinePeriod)[0]
+        for (let h = 0; h < horizon; h++) mean[h] += forecast[h] / network.length
+      }
+      return mean
     },
   }
 }
@@ -56,6 +64,11 @@ export async function loadNeuralPredictor(lake: ObjectStore, version: string): P
   const bytes = await lake.get(neuralMetaKey(version))
   if (!bytes) throw new InputMissingError(`neural: ${neuralMetaKey(version)} is missing (model version ${version} incomplete or deleted)`)
   const meta = JSON.parse(new TextDecoder().decode(bytes)) as NeuralMeta
-  const [backtest, final] = await Promise.all((['backtest', 'final'] as const).map((phase) => tf.loadLayersModel(lakeIOHandler(lake, neuralModelPrefix(version, phase)))))
-  return { ...neuralPredictor(meta, { backtest, final }), meta }
+  return { ...neuralPredictor(meta, await loadNetworks(lake, version, meta.members)), meta }
+}
+
+/** Both phases' member networks of a version. */
+export async function loadNetworks(lake: ObjectStore, version: string, members: number): Promise<Record<'backtest' | 'final', tf.LayersModel[]>> {
+  const load = (phase: 'backtest' | 'final') => Promise.all(Array.from({ length: members }, (_, k) => tf.loadLayersModel(lakeIOHandler(lake, neuralModelPrefix(version, phase, k)))))
+  return { backtest: await load('backtest'), final: await load('final') }
 }

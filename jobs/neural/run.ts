@@ -1,10 +1,11 @@
 /**
  * The `train-neural` job: the global model over every metric's silver series, trained on the best
- * TensorFlow.js backend available (the GPU one on GPU nodes) in two phases: a backtest network on the
+ * TensorFlow.js backend available (the GPU one on GPU nodes) in two phases: backtest networks on the
  * data before the backtest cutoff (training-plan.ts), which `gras train` scores leak-free beside the
- * statistical models, and a final network on all data, which `infer` forecasts with. Each phase is
- * checkpointed to the lake every N epochs and on SIGTERM and resumed from its newest checkpoint of the
- * same run id; a phase already saved is not trained again. The version is registered and approved
+ * statistical models, and final networks on all data, which `infer` forecasts with; each phase is an
+ * ensemble of `members` networks with consecutive seeds. Each network is checkpointed to the lake
+ * every N epochs and on SIGTERM and resumed from its newest checkpoint of the same run id; a network
+ * already saved is not trained again. The version is registered and approved
  * under the registry id `_neural`; each metric's selection then decides whether to use it.
  */
 import * as tf from '@tensorflow/tfjs'
@@ -25,13 +26,14 @@ import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runti
 import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
-import { neuralPredictor, type NeuralMeta } from './predictor.js'
+import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining } from './training-plan.js'
 import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet } from './windows.js'
 
 export interface NeuralRunOptions {
   backend?: BackendName
   epochs: number
+  members: number
   checkpointEvery: number
   seed: number
 }
@@ -83,18 +85,20 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 
   for (const phase of ['backtest', 'final'] as const) {
-    const prefix = neuralModelPrefix(version, phase)
-    if (await context.lake.get(`${prefix}/model.json`)) {
-      log.info({ phase, version }, 'phase already saved by this run: not trained again')
-      continue
+    for (let member = 0; member < run.members; member++) {
+      const prefix = neuralModelPrefix(version, phase, member)
+      if (await context.lake.get(`${prefix}/model.json`)) {
+        log.info({ phase, member, version }, 'network already saved by this run: not trained again')
+        continue
+      }
+      // Too little history before the cutoff: the backtest network learns from the final windows
+      // instead of nothing, and the cutoff recorded below then makes `gras train` refuse its backtest.
+      const set = windows[phase].count > 0 ? windows[phase] : windows.final
+      await trainNetwork(context, log, { phase, member }, set, { ...options, seed: options.seed + member }, run, prefix)
     }
-    // Too little history before the cutoff: the backtest network learns from the final windows'
-    // oldest part instead of nothing, and `gras train` refuses origins before the cutoff anyway.
-    const set = windows[phase].count > 0 ? windows[phase] : windows.final
-    await trainPhase(context, log, phase, set, options, run, prefix)
   }
 
-  const [backtestNet, finalNet] = await Promise.all((['backtest', 'final'] as const).map((phase) => tf.loadLayersModel(lakeIOHandler(context.lake, neuralModelPrefix(version, phase)))))
+  const networks = await loadNetworks(context.lake, version, run.members)
   const meta: NeuralMeta = {
     version,
     runId: context.runId,
@@ -104,6 +108,7 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     stepMs: plan.stepMs,
     seed: options.seed,
     epochs: options.epochs,
+    members: run.members,
     windows: { backtest: windows.backtest.count, final: windows.final.count },
     backtestCutoffMs: windows.backtest.count > 0 ? plan.backtestCutoffMs : plan.finalThroughMs,
     finalThroughMs: plan.finalThroughMs,
@@ -111,39 +116,40 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     // No creation time: a rerun of the run writes the same bytes (the registry records when).
     metrics: plan.used.map((p) => p.metricId),
   }
-  meta.backtestMase = meanBacktestMase(meta, { backtest: backtestNet, final: finalNet }, plan.used)
+  meta.backtestMase = meanBacktestMase(meta, networks, plan.used)
   await context.lake.put(neuralMetaKey(version), JSON.stringify(meta, null, 2) + '\n')
   await registerAndApprove(context, meta)
   log.info({ version, epochs: meta.epochs, windows: meta.windows, backtestMase: meta.backtestMase, backtestCutoff: new Date(meta.backtestCutoffMs).toISOString() }, 'neural model saved')
   return { version, backtestMase: meta.backtestMase }
 }
 
-async function trainPhase(context: JobContext, log: JobContext['logger'], phase: NeuralPhase, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string): Promise<void> {
-  const checkpoints = neuralCheckpointPrefix(context.runId, phase)
+async function trainNetwork(context: JobContext, log: JobContext['logger'], network: { phase: NeuralPhase; member: number }, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string): Promise<void> {
+  const { phase, member } = network
+  const checkpoints = neuralCheckpointPrefix(context.runId, phase, member)
   const trained = buildGlobalMlp(options)
   const resumed = await restoreCheckpoint(context.lake, checkpoints, trained)
-  if (resumed) log.info({ phase, epoch: resumed.epoch, batch: resumed.batch }, 'resumed from checkpoint')
+  if (resumed) log.info({ phase, member, epoch: resumed.epoch, batch: resumed.batch }, 'resumed from checkpoint')
   const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch }, new Date(context.now()).toISOString())
   const progress = await trainGlobalMlp(trained, windows, options, {
     startEpoch: resumed?.epoch,
     startBatch: resumed?.batch,
     shouldStop: stopRequested,
     async onEpochEnd(epoch, loss) {
-      log.info({ phase, epoch, loss, windows: windows.count }, 'epoch done')
+      log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
       if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
     },
   })
   if (progress.stopped) {
     await checkpoint(progress.epoch, progress.batch)
-    log.warn({ phase, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
-    throw new TransientError(`neural: stopped by SIGTERM in the ${phase} phase at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
+    log.warn({ phase, member, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
+    throw new TransientError(`neural: stopped by SIGTERM in ${phase} network ${member} at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
   }
   await trained.model.save(lakeIOHandler(context.lake, prefix))
   trained.model.dispose()
 }
 
 /** The backtest network scored on each metric's own selection origins, averaged: the registry's figure. */
-function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.LayersModel>, used: ReturnType<typeof planNeuralTraining>['used']): number {
+function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.LayersModel[]>, used: ReturnType<typeof planNeuralTraining>['used']): number {
   const family = createNeuralFamily(new Map([[meta.version, neuralPredictor(meta, networks)]]), meta.version)
   const scores = used.flatMap((p) => {
     const origins = selectionOrigins(p.series.values.length, p.selection, { periods: p.periods, phase0: 0 })

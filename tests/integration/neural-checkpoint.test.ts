@@ -15,7 +15,7 @@ const cwd = tempDir('neural')
 const env = { GRAS_CONFIG: configDir }
 const day = 86_400_000
 const asOf = new Date(Math.floor(Date.now() / day) * day).toISOString().replace('.000Z', 'Z')
-const train = (runId: string) => ['train-neural', '--backend', 'wasm', '--epochs', '40', '--checkpoint-every', '5', '--seed', '3', '--run-id', runId]
+const train = (runId: string) => ['train-neural', '--backend', 'wasm', '--epochs', '40', '--members', '2', '--checkpoint-every', '5', '--seed', '3', '--run-id', runId]
 
 /** The saved model of a run: models/neural/v<data end>-<run id>. */
 function modelDir(runId: string): string | undefined {
@@ -57,26 +57,31 @@ test('SIGTERM mid-training: checkpoint, exit 75, resume to the same final weight
   const stop = interrupted.lines.find((l) => l.msg === 'stopped by SIGTERM after checkpointing')
   assert.ok(stop, 'checkpointed on SIGTERM')
   assert.equal(stop.phase, 'backtest', 'stopped in the first of the two networks')
-  assert.ok(existsSync(join(cwd, '.gras/lake/checkpoints/spot-1/backtest/state.json')))
+  assert.equal(stop.member, 0)
+  assert.ok(existsSync(join(cwd, '.gras/lake/checkpoints/spot-1/backtest/m0/state.json')))
   assert.equal(modelDir('spot-1'), undefined, 'no model saved yet')
 
   const resumed = await runCli(train('spot-1'), { cwd, env, timeoutMs: 240_000 })
   assert.equal(resumed.code, 0, resumed.stderr)
   const from = resumed.logs.find((l) => l.msg === 'resumed from checkpoint')!
-  assert.deepEqual([from.phase, from.epoch, from.batch], [stop.phase, stop.epoch, stop.batch])
+  assert.deepEqual([from.phase, from.member, from.epoch, from.batch], [stop.phase, stop.member, stop.epoch, stop.batch])
   assert.ok(resumed.logs.some((l) => l.msg === 'backend selected' && l.backend === 'wasm'))
 
   const uninterrupted = await runCli(train('calm-1'), { cwd, env, timeoutMs: 240_000 })
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr)
   let maxDiff = 0
-  for (const phase of ['backtest', 'final']) {
-    const a = new Float32Array(readFileSync(join(modelDir('spot-1')!, phase, 'weights.bin')).buffer.slice(0))
-    const b = new Float32Array(readFileSync(join(modelDir('calm-1')!, phase, 'weights.bin')).buffer.slice(0))
+  for (const network of ['backtest/m0', 'backtest/m1', 'final/m0', 'final/m1']) {
+    const a = new Float32Array(readFileSync(join(modelDir('spot-1')!, network, 'weights.bin')).buffer.slice(0))
+    const b = new Float32Array(readFileSync(join(modelDir('calm-1')!, network, 'weights.bin')).buffer.slice(0))
     assert.equal(a.length, b.length)
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]))
   }
   // Exact: the checkpoint carries Adam's running bias correction too (checkpoint.ts).
   assert.equal(maxDiff, 0, `max weight difference ${maxDiff}`)
-  assert.ok(existsSync(join(modelDir('spot-1')!, 'gras.json')), 'metadata written last, after both networks')
+  assert.ok(existsSync(join(modelDir('spot-1')!, 'gras.json')), 'metadata written last, after every network')
+  // Ensemble members differ: consecutive seeds, not copies.
+  const m0 = readFileSync(join(modelDir('calm-1')!, 'final/m0/weights.bin'))
+  const m1 = readFileSync(join(modelDir('calm-1')!, 'final/m1/weights.bin'))
+  assert.ok(!m0.equals(m1))
   console.log(JSON.stringify({ stoppedAt: [stop.phase, stop.epoch, stop.batch], maxWeightDifference: maxDiff }))
 })

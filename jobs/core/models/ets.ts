@@ -19,14 +19,18 @@ export interface EtsParams {
   aicc: number
 }
 
-interface EtsFinalState {
+/** The filter's state after some observations: what `updateEts` carries forward. */
+export interface EtsState {
   level: number
   trend: number
+  /** Sum of squared one-step errors so far (the fit's criterion). */
   sse: number
 }
 
-/** Runs the ETS filter over `y` and returns the final state and the one-step sum of squared errors. */
-export function filterEts(y: Float64Array, form: EtsForm, alpha: number, beta: number, phi: number): EtsFinalState {
+type EtsSmoothing = Pick<EtsParams, 'form' | 'alpha' | 'beta' | 'phi'>
+
+/** The initial state, by a fixed rule from the first points (so parameters can be re-applied to a newer window). */
+export function initialEtsState(y: Float64Array, form: EtsForm): EtsState {
   const window = Math.min(y.length, 10)
   let level = 0
   for (let i = 0; i < window; i++) level += y[i] / window
@@ -42,16 +46,44 @@ export function filterEts(y: Float64Array, form: EtsForm, alpha: number, beta: n
     trend = (second - first) / half
     level = first - (trend * (half - 1)) / 2
   }
-  const damping = form === 'AAdN' ? phi : form === 'AAN' ? 1 : 0
-  let sse = 0
-  for (let t = 0; t < y.length; t++) {
+  return { level, trend, sse: 0 }
+}
+
+/** Filters `points` forward from `state` with fixed parameters: how new observations update a fitted model. */
+export function updateEts(state: EtsState, params: EtsSmoothing, points: Float64Array): EtsState {
+  const damping = dampingOf(params)
+  let { level, trend, sse } = state
+  for (let t = 0; t < points.length; t++) {
     const predicted = level + damping * trend
-    const error = y[t] - predicted
+    const error = points[t] - predicted
     sse += error * error
-    level = predicted + alpha * error
-    trend = damping * trend + beta * error
+    level = predicted + params.alpha * error
+    trend = damping * trend + params.beta * error
   }
   return { level, trend, sse }
+}
+
+/** Runs the ETS filter over `y` and returns the final state and the one-step sum of squared errors. */
+export function filterEts(y: Float64Array, form: EtsForm, alpha: number, beta: number, phi: number): EtsState {
+  return updateEts(initialEtsState(y, form), { form, alpha, beta, phi }, y)
+}
+
+/** The point forecast from a state: level plus the (damped) trend. */
+export function forecastFromEtsState(state: EtsState, params: EtsSmoothing, horizon: number): Float64Array {
+  const damping = dampingOf(params)
+  const mean = new Float64Array(horizon)
+  let cumulative = 0
+  let power = 1
+  for (let h = 0; h < horizon; h++) {
+    power *= damping
+    cumulative += power
+    mean[h] = state.level + cumulative * state.trend
+  }
+  return mean
+}
+
+function dampingOf(params: EtsSmoothing): number {
+  return params.form === 'AAdN' ? params.phi : params.form === 'AAN' ? 1 : 0
 }
 
 const logistic = (x: number) => 1 / (1 + Math.exp(-x))
@@ -92,19 +124,9 @@ export function fitEts(y: Float64Array, context: ModelContext): EtsParams {
 }
 
 export function forecastEts(params: EtsParams, y: Float64Array, horizon: number, context: ModelContext): Float64Array {
-  const out = forecastWithSeasonalAdjustment(y, horizon, context, (adjusted) => {
-    const state = filterEts(adjusted, params.form, params.alpha, params.beta, params.phi)
-    const damping = params.form === 'AAdN' ? params.phi : params.form === 'AAN' ? 1 : 0
-    const mean = new Float64Array(horizon)
-    let cumulative = 0
-    let power = 1
-    for (let h = 0; h < horizon; h++) {
-      power *= damping
-      cumulative += power
-      mean[h] = state.level + cumulative * state.trend
-    }
-    return mean
-  })
+  const out = forecastWithSeasonalAdjustment(y, horizon, context, (adjusted) =>
+    forecastFromEtsState(filterEts(adjusted, params.form, params.alpha, params.beta, params.phi), params, horizon),
+  )
   return assertSaneForecast('ets', y, out)
 }
 

@@ -11,15 +11,56 @@ export interface ThetaParams {
   alpha: number
 }
 
-function sesFilter(y: Float64Array, alpha: number): { level: number; sse: number } {
-  let level = y[0]
-  let sse = 0
-  for (let t = 1; t < y.length; t++) {
-    const error = y[t] - level
-    sse += error * error
-    level += alpha * error
+/**
+ * The state after some observations: the SES level, and the running sums that give the least-squares
+ * slope on 0..n-1 without revisiting old points. `updateTheta` carries it forward.
+ */
+export interface ThetaState {
+  level: number
+  sse: number
+  n: number
+  sumY: number
+  sumTY: number
+}
+
+/** Adds `points` to `state` with a fixed alpha: how new observations update a fitted model. */
+export function updateTheta(state: ThetaState, alpha: number, points: Float64Array): ThetaState {
+  let { level, sse, n, sumY, sumTY } = state
+  for (let i = 0; i < points.length; i++) {
+    if (n === 0) {
+      level = points[i]
+    } else {
+      const error = points[i] - level
+      sse += error * error
+      level += alpha * error
+    }
+    sumY += points[i]
+    sumTY += n * points[i]
+    n++
   }
-  return { level, sse }
+  return { level, sse, n, sumY, sumTY }
+}
+
+export const emptyThetaState: ThetaState = { level: 0, sse: 0, n: 0, sumY: 0, sumTY: 0 }
+
+/** The drift of the Theta line: half the least-squares slope, from the running sums. */
+function thetaDrift(state: ThetaState): number {
+  const { n, sumY, sumTY } = state
+  if (n < 2) return 0
+  const meanT = (n - 1) / 2
+  return (sumTY - meanT * sumY) / ((n * (n * n - 1)) / 12) / 2
+}
+
+/** The point forecast from a state (Hyndman & Billah's form of the Theta method). */
+export function forecastFromThetaState(state: ThetaState, alpha: number, horizon: number): Float64Array {
+  const drift = thetaDrift(state)
+  const mean = new Float64Array(horizon)
+  for (let h = 0; h < horizon; h++) mean[h] = state.level + drift * (h + (1 - Math.pow(1 - alpha, state.n)) / alpha)
+  return mean
+}
+
+function sesFilter(y: Float64Array, alpha: number): ThetaState {
+  return updateTheta(emptyThetaState, alpha, y)
 }
 
 /** Least-squares slope of y on 0..n-1. */
@@ -49,15 +90,7 @@ export function fitTheta(y: Float64Array, context: ModelContext): ThetaParams {
 }
 
 export function forecastTheta(params: ThetaParams, y: Float64Array, horizon: number, context: ModelContext): Float64Array {
-  const out = forecastWithSeasonalAdjustment(y, horizon, context, (adjusted) => {
-    const { level } = sesFilter(adjusted, params.alpha)
-    const drift = linearSlope(adjusted) / 2
-    const n = adjusted.length
-    const a = params.alpha
-    const mean = new Float64Array(horizon)
-    for (let h = 0; h < horizon; h++) mean[h] = level + drift * (h + (1 - Math.pow(1 - a, n)) / a)
-    return mean
-  })
+  const out = forecastWithSeasonalAdjustment(y, horizon, context, (adjusted) => forecastFromThetaState(sesFilter(adjusted, params.alpha), params.alpha, horizon))
   return assertSaneForecast('theta', y, out)
 }
 

@@ -99,3 +99,24 @@ test('selection scores combinations from the stored backtest forecasts and can c
     assert.ok(params.members.length >= 3)
   }
 })
+
+test("the chosen model's intervals cover the selection procedure's errors, not only its own backtest errors", () => {
+  const y = Float64Array.from({ length: 24 * 16 }, (_, t) => 20 + 5 * Math.sin((2 * Math.PI * t) / 24) + 4 * (t % 7))
+  const options = { horizon: 24, originCount: 6, level: 0.9, maseLag: 24 }
+  const origins = planOrigins(y.length, 24, 6, 48)
+  // Errors per origin: A is best overall ([0, 0, 5, 5, 5, 5]), B second ([6, 6, 3, 3, 3, 3]); left
+  // out, each of the first two origins would have chosen B, which misses there by 6, more than A ever
+  // does: the procedure's errors exceed the chosen model's own.
+  const knowing = (name: 'ets' | 'theta', offsets: number[]): ModelFamily => ({
+    name,
+    fit: () => ({}),
+    forecast: (_p, train, h) => Float64Array.from({ length: h }, (_, k) => (y[train.length + k] ?? 0) + (offsets[origins.indexOf(train.length)] ?? 0)),
+  })
+  const a = knowing('ets', [0, 0, 5, 5, 5, 5])
+  const b = knowing('theta', [6, 6, 3, 3, 3, 3])
+  const selection = selectModel(y, [seasonalNaive as ModelFamily, a, b], { periods: [24], phase0: 0 }, { ...options, combinations: false })
+  assert.equal(selection.label, 'ets')
+  const own = conformalHalfWidths({ errors: selection.candidateErrors.ets, origins: 6, horizon: 24 }, 0.9)
+  assert.ok(own.every((w) => w === 5))
+  assert.ok(selection.halfWidths.every((w) => w === 6), `widths ${Array.from(selection.halfWidths)}`)
+})

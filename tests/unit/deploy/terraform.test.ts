@@ -53,6 +53,8 @@ test('IRSA: one role per job, trust pinned to its ServiceAccount and audience, n
   // features never touches models or predictions; infer never writes models.
   assert.match(locals, /features = \{\s*read_prefixes\s*=\s*\["bronze", "silver", "quarantine"\]\s*write_prefixes\s*=\s*\["silver", "quarantine"\]/)
   assert.match(locals, /infer = \{[\s\S]*write_prefixes\s*=\s*\["predictions"\]/)
+  // train-neural runs under the train role and checkpoints to checkpoints/<run id>/.
+  assert.match(locals, /train = \{[^}]*write_prefixes\s*=\s*\[[^\]]*"checkpoints"/)
 })
 
 test('lake bucket: versioning, SSE-KMS with bucket key, TLS only, lifecycle', () => {

@@ -1,6 +1,8 @@
 /**
- * The baseline: R's forecast::auto.arima on the same series and hold-out, run by Rscript (Debian's
- * r-cran-forecast), timed per series inside R so process start-up is not counted.
+ * The R baselines on the same series and hold-out, run by Rscript (Debian's r-cran-forecast), timed
+ * per series inside R so process start-up is not counted: forecast::auto.arima on ts(y, m), and
+ * forecast::mstl on msts(y, periods) forecast as forecast.mstl does (ETS on the seasonally adjusted
+ * part, seasonal naive on the seasonal parts).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
@@ -18,12 +20,13 @@ export interface RForecast {
 const script = `
 suppressMessages(library(forecast))
 args <- commandArgs(trailingOnly = TRUE)
-input <- readLines(args[1]); h <- as.integer(args[2]); m <- as.integer(args[3]); out <- file(args[4], "w")
+input <- readLines(args[1]); h <- as.integer(args[2]); periods <- as.numeric(strsplit(args[3], ",")[[1]]); out <- file(args[4], "w")
+method <- args[5]
 for (line in input) {
   cells <- strsplit(line, ",")[[1]]
-  y <- ts(as.numeric(cells[-1]), frequency = m)
+  values <- as.numeric(cells[-1])
   t0 <- proc.time()[["elapsed"]]
-  f <- forecast(auto.arima(y), h = h, level = 95)
+  f <- if (method == "mstl") forecast(mstl(msts(values, seasonal.periods = periods)), h = h, level = 95) else forecast(auto.arima(ts(values, frequency = periods[1])), h = h, level = 95)
   secs <- proc.time()[["elapsed"]] - t0
   writeLines(paste(cells[1], secs, paste(as.numeric(f$mean), collapse = " "), paste(as.numeric(f$lower), collapse = " "),
     paste(as.numeric(f$upper), collapse = " "), sep = ";"), out)
@@ -37,14 +40,16 @@ export function hasR(): boolean {
   return probe.status === 0
 }
 
-/** Runs auto.arima on each insample series; `m` is the ts frequency. */
-export function runRAutoArima(series: { id: string; insample: Float64Array }[], horizon: number, m: number): RForecast[] {
+export type RMethod = 'auto.arima' | 'mstl'
+
+/** Runs `method` on each insample series; auto.arima uses the first period as the ts frequency. */
+export function runRBaseline(method: RMethod, series: { id: string; insample: Float64Array }[], horizon: number, periods: readonly number[]): RForecast[] {
   const dir = mkdtempSync(join(tmpdir(), 'gras-r-'))
   const input = join(dir, 'input.csv')
   const output = join(dir, 'output.txt')
-  writeFileSync(join(dir, 'auto-arima.R'), script)
+  writeFileSync(join(dir, 'baseline.R'), script)
   writeFileSync(input, series.map((s) => [s.id, ...s.insample].join(',')).join('\n') + '\n')
-  const run = spawnSync('Rscript', [join(dir, 'auto-arima.R'), input, String(horizon), String(m), output], { encoding: 'utf8', maxBuffer: 1 << 26 })
+  const run = spawnSync('Rscript', [join(dir, 'baseline.R'), input, String(horizon), periods.join(','), output, method], { encoding: 'utf8', maxBuffer: 1 << 26 })
   if (run.status !== 0) throw new Error(`Rscript failed: ${run.stderr}`)
   return readFileSync(output, 'utf8')
     .trim()
