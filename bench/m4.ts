@@ -216,8 +216,9 @@ async function main(): Promise<void> {
       console.log("\nR baselines skipped: Rscript with the forecast package is not installed (apt-get install r-cran-forecast)")
       return
     }
-    if (options.rBaseline > 0) compareWithR('auto.arima', series.slice(0, options.rBaseline), results, ['selected'])
-    if (options.rMstl > 0) compareWithR('mstl', series.slice(0, options.rMstl), results, ['selected', ...(neural ? ['neural', 'selected-with-neural'] : [])])
+    const ours = ['selected', ...(neural ? ['neural', 'selected-with-neural'] : [])]
+    if (options.rBaseline > 0) compareWithR('auto.arima', series.slice(0, options.rBaseline), results, ours)
+    if (options.rMstl > 0) compareWithR('mstl', series.slice(0, options.rMstl), results, ours)
   }
 }
 

@@ -10,7 +10,7 @@ import { neuralMetaKey, neuralModelPrefix } from '../core/lake-layout.js'
 import { ModelFitError, type ModelContext } from '../core/models/model.js'
 import type { NeuralPredictor } from '../core/models/neural.js'
 import type { ObjectStore } from '../io/object-store.js'
-import { InputMissingError } from '../runtime/errors.js'
+import { DataError, InputMissingError } from '../runtime/errors.js'
 import { lakeIOHandler } from './checkpoint.js'
 import { forecastGlobalMlp } from './global-mlp.js'
 
@@ -64,6 +64,7 @@ export async function loadNeuralPredictor(lake: ObjectStore, version: string): P
   const bytes = await lake.get(neuralMetaKey(version))
   if (!bytes) throw new InputMissingError(`neural: ${neuralMetaKey(version)} is missing (model version ${version} incomplete or deleted)`)
   const meta = JSON.parse(new TextDecoder().decode(bytes)) as NeuralMeta
+  if (!(Number.isInteger(meta.members) && meta.members >= 1)) throw new DataError(`neural: ${neuralMetaKey(version)} has no member count (written by an older gras): run gras train-neural again`)
   return { ...neuralPredictor(meta, await loadNetworks(lake, version, meta.members)), meta }
 }
 
