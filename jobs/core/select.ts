@@ -83,7 +83,8 @@ export function selectionOrigins(length: number, options: SelectionOptions, cont
 }
 
 /** Stage one: backtests each family on the shared origins; failures become fallbacks. */
-export function backtestCandidates(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Backtested {
+export function backtestCandidates(y: Float64Array, families: readonly ModelFamily[], modelContext: ModelContext, options: SelectionOptions): Backtested {
+  const context = withHorizon(modelContext, options)
   const origins = selectionOrigins(y.length, options, context)
   const plan: BacktestPlan = { horizon: options.horizon, origins, maseLag: options.maseLag, level: options.level }
   const truth = backtestTruth(y, plan)
@@ -102,7 +103,8 @@ export function backtestCandidates(y: Float64Array, families: readonly ModelFami
 }
 
 /** Stage two: scores combinations of the backtested singles (all, or those `include` accepts), fits the best. */
-export function chooseModel(y: Float64Array, backtested: Backtested, context: ModelContext, options: SelectionOptions, include: (name: string) => boolean = () => true): Selection {
+export function chooseModel(y: Float64Array, backtested: Backtested, modelContext: ModelContext, options: SelectionOptions, include: (name: string) => boolean = () => true): Selection {
+  const context = withHorizon(modelContext, options)
   const { origins, truth } = backtested
   const singles = backtested.singles.filter((s) => include(s.family.name))
   const fallbacks = backtested.fallbacks.filter((f) => include(f.model))
@@ -145,6 +147,11 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
     }
   }
   throw new Error(`select: no candidate could be fitted (${fallbacks.map((f) => f.detail).join('; ') || 'seasonal naive missing from the candidates'})`)
+}
+
+/** Fits are for the selection's horizon (multi-step estimation). */
+function withHorizon(context: ModelContext, options: SelectionOptions): ModelContext {
+  return { ...context, horizon: options.horizon }
 }
 
 /** Selects and fits a model for `y`; `families` must contain `snaive`. */
