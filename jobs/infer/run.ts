@@ -5,8 +5,7 @@
 import { forecastFromArtifact } from '../core/artifact.js'
 import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { modelCatalog } from '../core/models/catalog.js'
-import { neuralVersionsOf } from '../core/models/neural.js'
-import type { LoadedNeuralModels } from '../neural/loaded-models.js'
+import { NeuralOnDemand } from '../pipeline/neural-on-demand.js'
 import { compactDate } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { encodeParquet } from '../io/parquet-write.js'
@@ -28,9 +27,7 @@ const inferLeaseMs = 15 * 60_000
 export async function runInfer(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
-  let loaded: LoadedNeuralModels | undefined
-  // Imported only when an approved model uses the global model: TensorFlow.js is large.
-  const neuralModels = async () => (loaded ??= new (await import('../neural/loaded-models.js')).LoadedNeuralModels(context.lake, context.logger))
+  const neural = new NeuralOnDemand(context.lake, context.logger)
   return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     // One infer per metric at a time: the pre-query and the batch write of writePredictions are then
     // not raced by another run, so a newer forecast is never overwritten by an older one.
@@ -43,12 +40,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
     const artifact = await readArtifact(context.lake, metricId, approved.version)
     const { series } = await readSilverSeries(context.lake, metricId)
-    const versions = neuralVersionsOf(artifact.model, artifact.params)
-    if (versions.length > 0) {
-      const models = await neuralModels()
-      await models.ensure(versions)
-      catalog.neural = models.family()
-    }
+    await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
     const items = toPredictionItems(points, {
       metricId,

@@ -10,7 +10,6 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { backtestFamily } from '../core/backtest.js'
-import { selectionOrigins } from '../core/select.js'
 import { neuralCheckpointPrefix, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
@@ -27,7 +26,7 @@ import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
-import { planNeuralTraining } from './training-plan.js'
+import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
 import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet } from './windows.js'
 
 export interface NeuralRunOptions {
@@ -116,7 +115,7 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     // No creation time: a rerun of the run writes the same bytes (the registry records when).
     metrics: plan.used.map((p) => p.metricId),
   }
-  meta.backtestMase = meanBacktestMase(meta, networks, plan.used)
+  meta.backtestMase = meanBacktestMase(meta, networks, plan)
   await context.lake.put(neuralMetaKey(version), JSON.stringify(meta, null, 2) + '\n')
   await registerAndApprove(context, meta)
   log.info({ version, epochs: meta.epochs, windows: meta.windows, backtestMase: meta.backtestMase, backtestCutoff: new Date(meta.backtestCutoffMs).toISOString() }, 'neural model saved')
@@ -149,10 +148,10 @@ async function trainNetwork(context: JobContext, log: JobContext['logger'], netw
 }
 
 /** The backtest network scored on each metric's own selection origins, averaged: the registry's figure. */
-function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.LayersModel[]>, used: ReturnType<typeof planNeuralTraining>['used']): number {
+function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.LayersModel[]>, plan: NeuralTrainingPlan): number {
   const family = createNeuralFamily(new Map([[meta.version, neuralPredictor(meta, networks)]]), meta.version)
-  const scores = used.flatMap((p) => {
-    const origins = selectionOrigins(p.series.values.length, p.selection, { periods: p.periods, phase0: 0 })
+  const scores = plan.used.flatMap((p, k) => {
+    const origins = plan.origins[k]
     if (origins.length === 0) return []
     const context = { periods: p.periods, phase0: Math.round(p.series.startMs / p.series.stepMs), stepMs: p.series.stepMs }
     try {

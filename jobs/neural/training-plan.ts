@@ -26,6 +26,8 @@ export interface NeuralTrainingPlan {
   finalThroughMs: number
   /** Per used series: the exclusive end index of the backtest network's data. */
   backtestEnds: number[]
+  /** Per used series: its selection's backtest origins (indices), as `gras train` will use them. */
+  origins: number[][]
 }
 
 export function planNeuralTraining(all: readonly PlannedSeries[]): NeuralTrainingPlan {
@@ -35,10 +37,8 @@ export function planNeuralTraining(all: readonly PlannedSeries[]): NeuralTrainin
   const used = all.filter((p) => p.series.stepMs === stepMs)
   const endMs = (p: PlannedSeries) => p.series.startMs + p.series.values.length * stepMs
   const finalThroughMs = Math.max(...used.map(endMs))
-  const firstOrigins = used.flatMap((p) => {
-    const origins = selectionOrigins(p.series.values.length, p.selection, { periods: p.periods, phase0: 0 })
-    return origins.length > 0 ? [p.series.startMs + origins[0] * stepMs] : []
-  })
+  const origins = used.map((p) => selectionOrigins(p.series.values.length, p.selection, { periods: p.periods, phase0: 0 }))
+  const firstOrigins = used.flatMap((p, k) => (origins[k].length > 0 ? [p.series.startMs + origins[k][0] * stepMs] : []))
   // No series long enough to backtest: the backtest network is then trained like the final one.
   const backtestCutoffMs = firstOrigins.length > 0 ? Math.min(...firstOrigins) : finalThroughMs
   return {
@@ -49,5 +49,6 @@ export function planNeuralTraining(all: readonly PlannedSeries[]): NeuralTrainin
     backtestCutoffMs,
     finalThroughMs,
     backtestEnds: used.map((p) => Math.max(0, Math.min(p.series.values.length, Math.floor((backtestCutoffMs - p.series.startMs) / stepMs)))),
+    origins,
   }
 }

@@ -5,8 +5,7 @@
 import { backtestFamily } from '../core/backtest.js'
 import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
 import { backtestReportKey, modelArtifactKey, neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
-import { neuralVersionsOf } from '../core/models/neural.js'
-import type { LoadedNeuralModels } from '../neural/loaded-models.js'
+import { NeuralOnDemand } from '../pipeline/neural-on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel } from '../core/select.js'
@@ -41,7 +40,7 @@ export async function runTrain(context: JobContext, requested?: readonly string[
 }
 
 interface NeuralCandidate {
-  models: () => Promise<LoadedNeuralModels>
+  models: NeuralOnDemand
   /** The approved global model version, loaded; undefined when there is none or it failed to load. */
   current?: string
 }
@@ -51,14 +50,12 @@ interface NeuralCandidate {
  * Without one (or unreadable), the candidate is a recorded fallback of every metric, not a failure.
  */
 async function neuralCandidate(context: JobContext, registry: ModelRegistry): Promise<NeuralCandidate> {
-  let loaded: LoadedNeuralModels | undefined
-  // Imported on first use: TensorFlow.js is large and most runs without a neural model never need it.
-  const models = async () => (loaded ??= new (await import('../neural/loaded-models.js')).LoadedNeuralModels(context.lake, context.logger))
+  const models = new NeuralOnDemand(context.lake, context.logger)
   if (!context.config.train.candidates.includes('neural')) return { models }
   const approved = await registry.getApproved(neuralRegistryId)
   if (!approved) return { models }
   try {
-    await (await models()).ensure([approved.version])
+    await models.family([approved.version])
     return { models, current: approved.version }
   } catch (error) {
     context.logger.warn({ err: error, neuralVersion: approved.version }, 'approved neural model could not be loaded: neural left out of this run')
@@ -71,7 +68,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   const settings = settingsFor(context.config, metricId)
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
-  const neuralFamily = neural.current ? (await neural.models()).family(neural.current) : undefined
+  const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, neural: neuralFamily })
   const names = new Set(['snaive' as const, ...context.config.train.candidates])
   const families = [...names].map((name) => catalog[name])
@@ -131,13 +128,8 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     candidateMase = scoreFixed(catalog[selection.model], selection.params)
     try {
       const current = await readArtifact(context.lake, metricId, approved.version)
-      const versions = neuralVersionsOf(current.model, current.params)
-      if (versions.length > 0) {
-        // The approved model may use an older global model: its backtest network is re-scored too.
-        const models = await neural.models()
-        await models.ensure(versions)
-        catalog.neural = models.family(neural.current)
-      }
+      // The approved model may use an older global model: its backtest networks are re-scored too.
+      await neural.models.prepare(catalog, current.model, current.params, neural.current)
       approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
     } catch (error) {
       log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
