@@ -6,6 +6,8 @@
  */
 import { conformalHalfWidths } from '../../jobs/core/conformal.js'
 import { modelCatalog } from '../../jobs/core/models/catalog.js'
+import type { EtsParams } from '../../jobs/core/models/ets.js'
+import { etsModelInterval } from '../../jobs/core/models/ets-intervals.js'
 import { combineForecasts, inverseErrorWeights } from '../../jobs/core/models/combination.js'
 import { forecastNaive2 } from '../../jobs/core/models/naive2.js'
 import type { ModelContext, ModelFamily } from '../../jobs/core/models/model.js'
@@ -37,7 +39,7 @@ export interface MethodForecast {
 export interface SeriesResult {
   index: number
   /**
-   * Forecasts by method: each single model, `combination:median`, `combination:weighted`, `selected`
+   * Forecasts by method: each single model, `ets:model-intervals` (ETS with its analytic intervals), `combination:median`, `combination:weighted`, `selected`
    * (chosen among the statistical candidates), `selected-with-neural` (the neural model a candidate too,
    * as `gras train` does), `naive2`.
    */
@@ -70,12 +72,16 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   for (const name of task.candidates) {
     const family: ModelFamily = catalog[name]
     try {
-      const mean = family.forecast(family.fit(y, context), y, h, context)
+      const params = family.fit(y, context)
+      const mean = family.forecast(params, y, h, context)
       methods[name] = withWidths(mean, selection.candidateErrors[name])
+      // The same ETS with its own analytic intervals instead of conformal ones: which are better calibrated.
+      if (name === 'ets') methods['ets:model-intervals'] = etsModelInterval(params as EtsParams, y, h, context, task.level)
       singles.push({ name, mean, mase: selection.candidates.find((c) => c.model === name)?.mase ?? Number.NaN })
     } catch {
       // Recorded in selection.fallbacks; the method's row then counts seasonal naive for this series.
       methods[name] = withWidths(catalog.snaive.forecast(catalog.snaive.fit(y, context), y, h, context), selection.candidateErrors.snaive)
+      if (name === 'ets') methods['ets:model-intervals'] = methods[name]
     }
   }
   if (singles.length >= 3) {

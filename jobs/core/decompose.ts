@@ -1,45 +1,72 @@
+import { stl } from './stl.js'
+
 /**
- * Multiple seasonal decomposition, in the spirit of MSTL (Bandara, Hyndman & Bergmeir 2021) but with
- * per-phase medians of the detrended series instead of loess: robust to single outliers, cheap, and
- * deterministic. Seasonal phase is anchored to absolute time (`phase0`, the series' first step
- * counted from the epoch), so the same hour of the week has the same index in every window.
+ * Multiple seasonal decomposition as MSTL (Bandara, Hyndman & Bergmeir 2021; R's forecast::mstl):
+ * STL (stl.ts) once per period, shortest first, each on the series minus the other components, twice
+ * round; the seasonal windows are R's 7 + 4k cycles (11 for the daily cycle, 15 for the weekly one).
+ * The seasonal components evolve over time; the forecast repeats each component's last cycle, as
+ * forecast.mstl does. Phase is anchored to absolute time (`phase0`, the series' first step counted from
+ * the epoch), so the same hour of the week has the same profile index in every window.
+ *
+ * This replaced per-phase medians of the last four cycles around a moving-average trend: on the M4
+ * Hourly hold-out ETS went from OWA 0.676 to 0.591, the selection from 0.585 to 0.526.
  */
 
 export interface SeasonalDecomposition {
   /** Periods actually used: those with at least two full cycles of data. */
   periods: number[]
-  /** One zero-mean profile per used period, indexed by absolute phase. */
+  /** Each used period's last cycle, indexed by absolute phase: the seasonal forecast. */
   profiles: Float64Array[]
-  /** The series with all seasonal components removed. */
+  /** The series with all seasonal components removed (NaN where y is NaN). */
   adjusted: Float64Array
 }
 
-/** The most recent cycles used per period: enough for a stable median, few enough to adapt. */
-const recentCycles = 4
+const iterations = 2
 
-/** Decomposes `y` by the given periods (ascending); periods without two full cycles are skipped. */
+/** Decomposes `y` by the given periods; periods without two full cycles are skipped. */
 export function decomposeSeasonal(y: Float64Array, periods: readonly number[], phase0: number): SeasonalDecomposition {
   const n = y.length
   const used = periods.filter((p) => p > 1 && n >= 2 * p).sort((a, b) => a - b)
-  if (used.length === 0) return { periods: [], profiles: [], adjusted: Float64Array.from(y) }
-  const trend = centeredMovingAverage(y, used[used.length - 1])
-  const detrended = new Float64Array(n)
-  for (let i = 0; i < n; i++) detrended[i] = y[i] - trend[i]
-  const profiles: Float64Array[] = used.map((p) => new Float64Array(p))
-  const work = new Float64Array(n)
-  for (let pass = 0; pass < 2; pass++) {
-    for (let k = 0; k < used.length; k++) {
-      for (let i = 0; i < n; i++) {
-        let others = 0
-        for (let j = 0; j < used.length; j++) if (j !== k) others += profiles[j][mod(phase0 + i, used[j])]
-        work[i] = detrended[i] - others
-      }
-      profiles[k] = phaseMedians(work, used[k], phase0)
-    }
+  const filled = interpolateGaps(y)
+  if (used.length === 0 || filled === undefined) return { periods: [], profiles: [], adjusted: Float64Array.from(y) }
+  const components: Float64Array[] = used.map(() => new Float64Array(n))
+  const deseasonalised = filled
+  for (let pass = 0; pass < iterations; pass++) {
+    used.forEach((period, k) => {
+      for (let i = 0; i < n; i++) deseasonalised[i] += components[k][i]
+      components[k] = stl(deseasonalised, period, { seasonalWindow: 7 + 4 * (k + 1) }).seasonal
+      for (let i = 0; i < n; i++) deseasonalised[i] -= components[k][i]
+    })
   }
+  const profiles = used.map((period, k) => {
+    const profile = new Float64Array(period)
+    for (let i = n - period; i < n; i++) profile[mod(phase0 + i, period)] = components[k][i]
+    return profile
+  })
   const adjusted = new Float64Array(n)
-  for (let i = 0; i < n; i++) adjusted[i] = y[i] - seasonalAt(profiles, used, phase0 + i)
+  for (let i = 0; i < n; i++) {
+    let seasonal = 0
+    for (const component of components) seasonal += component[i]
+    adjusted[i] = y[i] - seasonal
+  }
   return { periods: used, profiles, adjusted }
+}
+
+/** Linear interpolation over NaN runs (edges carry the nearest value); undefined when nothing is finite. */
+function interpolateGaps(y: Float64Array): Float64Array | undefined {
+  const out = Float64Array.from(y)
+  let previous = -1
+  for (let i = 0; i <= out.length; i++) {
+    if (i < out.length && !Number.isFinite(out[i])) continue
+    if (i - previous > 1) {
+      if (previous < 0 && i === out.length) return undefined
+      for (let j = previous + 1; j < i; j++) {
+        out[j] = previous < 0 ? out[i] : i === out.length ? out[previous] : out[previous] + ((out[i] - out[previous]) * (j - previous)) / (i - previous)
+      }
+    }
+    previous = i
+  }
+  return out
 }
 
 /** Sum of the seasonal components at absolute step `phase`. */
@@ -47,56 +74,6 @@ export function seasonalAt(profiles: readonly Float64Array[], periods: readonly 
   let sum = 0
   for (let k = 0; k < periods.length; k++) sum += profiles[k][mod(phase, periods[k])]
   return sum
-}
-
-function phaseMedians(values: Float64Array, period: number, phase0: number): Float64Array {
-  const n = values.length
-  const first = Math.max(0, n - recentCycles * period)
-  const profile = new Float64Array(period)
-  const bucket: number[] = []
-  for (let offset = 0; offset < period; offset++) {
-    bucket.length = 0
-    for (let i = first + offset; i < n; i += period) if (Number.isFinite(values[i])) bucket.push(values[i])
-    profile[mod(phase0 + first + offset, period)] = bucket.length > 0 ? median(bucket) : 0
-  }
-  let mean = 0
-  for (let i = 0; i < period; i++) mean += profile[i] / period
-  for (let i = 0; i < period; i++) profile[i] -= mean
-  return profile
-}
-
-/** Centered moving average of window `width` (2 x width for even widths); edges hold the nearest value. */
-export function centeredMovingAverage(y: Float64Array, width: number): Float64Array {
-  const n = y.length
-  const out = new Float64Array(n).fill(Number.NaN)
-  const half = Math.floor(width / 2)
-  const even = width % 2 === 0
-  for (let i = half; i < n - half; i++) {
-    let sum = 0
-    if (even) {
-      sum += 0.5 * y[i - half] + 0.5 * y[i + half]
-      for (let j = i - half + 1; j < i + half; j++) sum += y[j]
-    } else {
-      for (let j = i - half; j <= i + half; j++) sum += y[j]
-    }
-    out[i] = sum / width
-  }
-  const firstValid = Math.min(half, n - 1)
-  const lastValid = Math.max(n - half - 1, 0)
-  if (Number.isNaN(out[firstValid])) {
-    let mean = 0
-    for (let i = 0; i < n; i++) mean += y[i] / n
-    return out.fill(mean)
-  }
-  for (let i = 0; i < firstValid; i++) out[i] = out[firstValid]
-  for (let i = lastValid + 1; i < n; i++) out[i] = out[lastValid]
-  return out
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid])
 }
 
 function mod(a: number, b: number): number {

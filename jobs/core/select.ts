@@ -78,8 +78,12 @@ interface Evaluated {
 
 /** The origins selection backtests on: the same for every candidate, and for the neural model's cutoff. */
 export function selectionOrigins(length: number, options: SelectionOptions, context: ModelContext): number[] {
-  const minTrain = Math.max(options.horizon, 2 * (context.periods[0] ?? 1))
-  return planOrigins(length, options.horizon, options.originCount, minTrain)
+  const seasonalMinTrain = Math.max(options.horizon, 2 * (context.periods[0] ?? 1))
+  const origins = planOrigins(length, options.horizon, options.originCount, seasonalMinTrain)
+  if (origins.length > 0) return origins
+  // Shorter than two cycles: the models forecast it without seasonality, and can still be compared
+  // on origins that leave them two horizons of history, rather than trusting seasonal naive blindly.
+  return planOrigins(length, options.horizon, options.originCount, 2 * options.horizon)
 }
 
 /** Stage one: backtests each family on the shared origins; failures become fallbacks. */

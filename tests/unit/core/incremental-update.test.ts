@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { seededRandom } from '../../../jobs/core/random.js'
-import { filterEts, fitEts, forecastEts, forecastFromEtsState, multiStepLoss, updateEts } from '../../../jobs/core/models/ets.js'
+import { filterEts, fitEts, forecastEts, forecastFromEtsState, updateEts } from '../../../jobs/core/models/ets.js'
 import { emptyThetaState, fitTheta, forecastFromThetaState, forecastTheta, linearSlope, updateTheta } from '../../../jobs/core/models/theta.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from '../../../jobs/core/models/seasonal-adjustment.js'
 import type { ModelContext } from '../../../jobs/core/models/model.js'
@@ -54,11 +54,3 @@ for (const k of [1, 7, 24, 60]) {
     assert.ok(Math.abs(stateOnly[1] - stateOnly[0] - linearSlope(adjusted) / 2) < 1e-9 * Math.max(1, Math.abs(linearSlope(adjusted))))
   })
 }
-
-test("ETS's multi-step criterion over one step is the one-step sum of squared errors", () => {
-  const y = seasonallyAdjusted(hourlySeries(24 * 14, 3), context)
-  const params = { form: 'AAdN' as const, alpha: 0.4, beta: 0.1, phi: 0.9 }
-  assert.equal(multiStepLoss(y, params, 1), filterEts(y, params.form, params.alpha, params.beta, params.phi).sse)
-  // Over more steps it weighs the trend's extrapolation, so it differs.
-  assert.notEqual(multiStepLoss(y, params, 24), multiStepLoss(y, params, 1))
-})
