@@ -29,7 +29,7 @@ export const metricSettingsSchema = z
 export type MetricSettings = z.infer<typeof metricSettingsSchema>
 
 /** `neural` is the global model of `gras train-neural`: a candidate when an approved version exists. */
-export const modelNames = ['snaive', 'ets', 'theta', 'arima', 'neural'] as const
+export const modelNames = ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'] as const
 export type ModelName = (typeof modelNames)[number]
 
 export const configSchema = z
@@ -114,7 +114,7 @@ export const defaultConfig: GrasConfig = {
   },
   metrics: {},
   train: {
-    candidates: ['snaive', 'ets', 'theta', 'arima', 'neural'],
+    candidates: ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'],
     backtestOrigins: 8,
     promotionMargin: 0.02,
     arimaMaxLength: 336,

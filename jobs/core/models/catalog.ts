@@ -4,6 +4,7 @@ import { createAutoArima } from './auto-arima.js'
 import { ets } from './ets.js'
 import type { ModelFamily, ModelKind } from './model.js'
 import { createCombination } from './combination.js'
+import { dotm } from './dotm.js'
 import { createNeuralFamily } from './neural.js'
 import { seasonalNaive } from './seasonal-naive.js'
 import { theta } from './theta.js'
@@ -20,6 +21,7 @@ export function modelCatalog(options: CatalogOptions): Record<ModelKind, ModelFa
     snaive: seasonalNaive as ModelFamily,
     ets: ets as ModelFamily,
     theta: theta as ModelFamily,
+    dotm: dotm as ModelFamily,
     arima: createAutoArima(options.arimaMaxLength) as ModelFamily,
     neural: options.neural ?? (createNeuralFamily(new Map()) as ModelFamily),
   }

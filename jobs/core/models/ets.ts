@@ -134,4 +134,4 @@ export function forecastEts(params: EtsParams, y: Float64Array, horizon: number,
   return assertSaneForecast('ets', y, out)
 }
 
-export const ets: ModelFamily<EtsParams> = { name: 'ets', fit: fitEts, forecast: forecastEts }
+export const ets: ModelFamily<EtsParams> = { name: 'ets', fit: fitEts, forecast: forecastEts, backtestFitOnce: true }

@@ -94,4 +94,4 @@ export function forecastTheta(params: ThetaParams, y: Float64Array, horizon: num
   return assertSaneForecast('theta', y, out)
 }
 
-export const theta: ModelFamily<ThetaParams> = { name: 'theta', fit: fitTheta, forecast: forecastTheta }
+export const theta: ModelFamily<ThetaParams> = { name: 'theta', fit: fitTheta, forecast: forecastTheta, backtestFitOnce: true }

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { seededRandom } from '../../../jobs/core/random.js'
 import { filterEts, fitEts, forecastEts, forecastFromEtsState, updateEts } from '../../../jobs/core/models/ets.js'
+import { emptyDotmState, fitDotm, forecastDotm, forecastFromDotmState, updateDotm } from '../../../jobs/core/models/dotm.js'
 import { emptyThetaState, fitTheta, forecastFromThetaState, forecastTheta, linearSlope, updateTheta } from '../../../jobs/core/models/theta.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from '../../../jobs/core/models/seasonal-adjustment.js'
 import type { ModelContext } from '../../../jobs/core/models/model.js'
@@ -52,5 +53,18 @@ for (const k of [1, 7, 24, 60]) {
     // The running sums give the least-squares drift of the whole series (half its slope).
     const stateOnly = forecastFromThetaState(updated, params.alpha, 2)
     assert.ok(Math.abs(stateOnly[1] - stateOnly[0] - linearSlope(adjusted) / 2) < 1e-9 * Math.max(1, Math.abs(linearSlope(adjusted))))
+  })
+}
+
+for (const k of [1, 24, 60]) {
+  test(`DOTM: updating the state with ${k} new points equals filtering all points with the same parameters`, () => {
+    const y = hourlySeries(24 * 28 + k, 47 + k)
+    const n = y.length - k
+    const params = fitDotm(y.subarray(0, n), context)
+    const adjusted = seasonallyAdjusted(y, context)
+    const updated = updateDotm(updateDotm(emptyDotmState, params, adjusted.subarray(0, n)), params, adjusted.subarray(n))
+    assert.deepEqual(updated, updateDotm(emptyDotmState, params, adjusted))
+    const fromUpdate = forecastWithSeasonalAdjustment(y, horizon, context, () => forecastFromDotmState(updated, params, horizon))
+    assert.deepEqual(fromUpdate, forecastDotm(params, y, horizon, context))
   })
 }
