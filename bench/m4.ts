@@ -12,7 +12,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
-import { modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
+import { defaultConfig, modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
@@ -30,7 +30,8 @@ const program = new Command('bench:m4')
   .option('--test <csv>', 'M4 test CSV; without it the last h points of each series are held out')
   .option('--limit <n>', 'first n series only', (v) => Number(v), Infinity)
   .option('--workers <n>', 'worker threads', (v) => Number(v), availableParallelism())
-  .option('--origins <n>', 'rolling backtest origins per series', (v) => Number(v), 3)
+  .option('--origins <n>', 'rolling backtest origins per series (default: config train.backtestOrigins)', (v) => Number(v), defaultConfig.train.backtestOrigins)
+  .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
   .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
   .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
@@ -39,13 +40,13 @@ const program = new Command('bench:m4')
   .option('--neural', 'also train the global neural model (TensorFlow.js) as gras train-neural does, and make it a candidate of the selection')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
   .option('--neural-cache <file>', 'reuse the neural forecasts saved in this file by an earlier run with the same settings (written when missing)')
-  .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...)', (v) => Number(v), 1)
+  .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...; default: config neural.members)', (v) => Number(v), defaultConfig.neural.members)
   .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -78,7 +79,7 @@ async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<Serie
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, level, candidates, transform: options.transform, neural: neural?.perSeries[index] }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, transform: options.transform, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {

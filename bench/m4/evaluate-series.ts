@@ -23,6 +23,8 @@ export interface SeriesTask {
   maseLag: number
   periods: number[]
   origins: number
+  /** SelectionOptions.combinationMargin. */
+  combinationMargin: number
   level: number
   candidates: ModelName[]
   transform: 'none' | 'log'
@@ -58,7 +60,7 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
   const catalog = fittingOnce(modelCatalog({ arimaMaxLength: 336, neural: neural as ModelFamily | undefined }), y)
   const families = task.candidates.map((name) => catalog[name])
-  const selectionOptions = { horizon: h, originCount: task.origins, level: task.level, maseLag: task.maseLag }
+  const selectionOptions = { horizon: h, originCount: task.origins, level: task.level, maseLag: task.maseLag, combinationMargin: task.combinationMargin }
   // One backtest of every candidate; two choices from it: without and with the neural model.
   const backtested = backtestCandidates(y, families, context, selectionOptions)
   const selection = chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')

@@ -48,6 +48,13 @@ export interface SelectionOptions {
   maseLag: number
   /** Score combinations of the candidates too (default true). */
   combinations?: boolean
+  /**
+   * A single model is chosen over a combination only if its backtest MASE is lower by this fraction
+   * (default 0): with few origins the best single is partly luck, and combinations are the more
+   * robust bet (M4's finding). 0.05 took the M4 bench from 0.826 to 0.816 on Weekly and from 0.493
+   * to 0.490 on Hourly (0.465 to 0.461 with the neural model).
+   */
+  combinationMargin?: number
 }
 
 /** One backtested single model: its forecasts at every origin and their scores. */
@@ -132,8 +139,9 @@ export function chooseModel(y: Float64Array, backtested: Backtested, modelContex
     }
   }
   // Best first; a NaN score sorts last. The refit on all data can still fail: then the next one.
-  evaluated.sort((a, b) => (Number.isNaN(a.mase) ? 1 : Number.isNaN(b.mase) ? -1 : a.mase - b.mase))
-  const procedureErrors = selectionProcedureErrors(evaluated, truth, options.horizon)
+  const rank = rankingScore(options)
+  evaluated.sort((a, b) => (Number.isNaN(a.mase) ? 1 : Number.isNaN(b.mase) ? -1 : rank(a, a.mase) - rank(b, b.mase)))
+  const procedureErrors = selectionProcedureErrors(evaluated, truth, options.horizon, rank)
   for (const choice of evaluated) {
     try {
       const fitted = choice.members.map((m) => ({ model: m.family.name as ModelName, params: m.family.fit(y, context), mase: m.mase }))
@@ -212,7 +220,13 @@ function combineOrigins(method: CombinationMethod, forecasts: Float64Array[], we
  * that the other origins would have chosen, and its error there. The chosen model's own backtest
  * errors are optimistic (it was chosen for being small on exactly those origins); these are not.
  */
-function selectionProcedureErrors(evaluated: readonly Evaluated[], truth: BacktestTruth, horizon: number): Float64Array | undefined {
+/** The score selection ranks by: backtest MASE, combinations' discounted by the margin. */
+function rankingScore(options: SelectionOptions): (candidate: Evaluated, mase: number) => number {
+  const discount = 1 - (options.combinationMargin ?? 0)
+  return (candidate, mase) => (candidate.method ? mase * discount : mase)
+}
+
+function selectionProcedureErrors(evaluated: readonly Evaluated[], truth: BacktestTruth, horizon: number, rank: (candidate: Evaluated, mase: number) => number): Float64Array | undefined {
   const scored = evaluated.filter((e) => e.errors.length > 0 && Number.isFinite(e.mase))
   const origins = truth.plan.origins.length
   if (scored.length < 2 || origins < 2) return undefined
@@ -224,7 +238,8 @@ function selectionProcedureErrors(evaluated: readonly Evaluated[], truth: Backte
     perOrigin.forEach((mase, k) => {
       let sum = 0
       for (let other = 0; other < origins; other++) if (other !== o) sum += mase[other]
-      if (sum < bestScore) [best, bestScore] = [k, sum]
+      const score = rank(scored[k], sum)
+      if (score < bestScore) [best, bestScore] = [k, score]
     })
     out.set(scored[best].errors.subarray(o * horizon, (o + 1) * horizon), o * horizon)
   }

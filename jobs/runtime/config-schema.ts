@@ -53,6 +53,8 @@ export const configSchema = z
         backtestOrigins: z.number().int().min(1).max(50),
         /** A new version is approved only if its backtest MASE is below approved * (1 - margin). */
         promotionMargin: z.number().min(0).max(1),
+        /** A single model is selected over a combination only if its backtest MASE is lower by this fraction. */
+        combinationMargin: z.number().min(0).max(0.5),
         arimaMaxLength: z.number().int().min(50),
       })
       .strict(),
@@ -117,6 +119,7 @@ export const defaultConfig: GrasConfig = {
     candidates: ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'],
     backtestOrigins: 8,
     promotionMargin: 0.02,
+    combinationMargin: 0.05,
     arimaMaxLength: 336,
   },
   neural: { epochs: 20, members: 3, checkpointEvery: 2, seed: 7 },

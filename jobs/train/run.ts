@@ -72,7 +72,8 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, neural: neuralFamily })
   const names = new Set(['snaive' as const, ...context.config.train.candidates])
   const families = [...names].map((name) => catalog[name])
-  const options = { horizon: settings.horizon, originCount: context.config.train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0] }
+  const train = context.config.train
+  const options = { horizon: settings.horizon, originCount: train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0], combinationMargin: train.combinationMargin }
   const fitStarted = context.now()
   const selection = selectModel(series.values, families, modelContext, options)
   const trainedThroughMs = series.startMs + series.values.length * series.stepMs

@@ -4,7 +4,7 @@ import { conformalHalfWidths, conformalQuantile, crossValidatedCoverage } from '
 import { planOrigins } from '../../../jobs/core/backtest.js'
 import { selectModel } from '../../../jobs/core/select.js'
 import { seasonalNaive } from '../../../jobs/core/models/seasonal-naive.js'
-import { ModelFitError, type ModelFamily } from '../../../jobs/core/models/model.js'
+import { ModelFitError, type ModelFamily, type ModelKind } from '../../../jobs/core/models/model.js'
 import { forecastFromArtifact, type ModelArtifact } from '../../../jobs/core/artifact.js'
 import { decidePromotion } from '../../../jobs/train/promotion.js'
 import { combineForecasts, inverseErrorWeights, type CombinationParams } from '../../../jobs/core/models/combination.js'
@@ -119,4 +119,21 @@ test("the chosen model's intervals cover the selection procedure's errors, not o
   const own = conformalHalfWidths({ errors: selection.candidateErrors.ets, origins: 6, horizon: 24 }, 0.9)
   assert.ok(own.every((w) => w === 5))
   assert.ok(selection.halfWidths.every((w) => w === 6), `widths ${Array.from(selection.halfWidths)}`)
+})
+
+test('a single model is chosen over a combination only when it backtests better by the combination margin', () => {
+  const y = Float64Array.from({ length: 120 }, (_, t) => t)
+  // Each family continues the line with a constant error, so its backtest MASE (lag-1 scale 1) is that error.
+  const biased = (name: ModelKind, error: number): ModelFamily => ({
+    name,
+    fit: () => ({}),
+    forecast: (_params, train, h) => Float64Array.from({ length: h }, (_, k) => train[train.length - 1] + k + 1 + error),
+  })
+  const context = { periods: [] as number[], phase0: 0 }
+  const options = { horizon: 10, originCount: 3, level: 0.9, maseLag: 1 }
+  const close = [biased('ets', 1), biased('theta', 1.02), biased('arima', 1.04)]
+  assert.equal(selectModel(y, close, context, options).label, 'ets')
+  assert.match(selectModel(y, close, context, { ...options, combinationMargin: 0.05 }).label, /^combination:/)
+  const clear = [biased('ets', 1), biased('theta', 1.2), biased('arima', 1.4)]
+  assert.equal(selectModel(y, clear, context, { ...options, combinationMargin: 0.05 }).label, 'ets')
 })
