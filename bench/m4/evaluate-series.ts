@@ -56,7 +56,7 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const started = performance.now()
   const y = task.values
   const h = task.horizon
-  const context: ModelContext = { periods: task.periods, phase0: 0, transform: task.transform, horizon: h }
+  const context: ModelContext = { periods: task.periods, phase0: 0, transform: task.transform }
   const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
   const catalog = fittingOnce(modelCatalog({ arimaMaxLength: 336, neural: neural as ModelFamily | undefined }), y)
   const families = task.candidates.map((name) => catalog[name])

@@ -10,8 +10,6 @@ export interface ModelContext {
   periods: readonly number[]
   /** The series' first step counted from the epoch, so seasonal phases match across windows. */
   phase0: number
-  /** The horizon the fit is for: ETS estimates on 1..horizon-step errors (selection sets it). */
-  horizon?: number
   /** Step length in ms, when the series has real times (the neural model checks its cutoffs with it). */
   stepMs?: number
   /** `log` models strictly positive series on the log scale (multiplicative seasonality). Default none. */
