@@ -82,11 +82,13 @@ const logistic = (x: number) => 1 / (1 + Math.exp(-x))
 export function fitDotm(y: Float64Array, context: ModelContext): DotmParams {
   const adjusted = seasonallyAdjusted(y, context)
   const decode = (x: Float64Array): DotmParams => ({ alpha: 0.1 + 0.89 * logistic(x[0]), theta: 1 + Math.exp(x[1]) })
-  // Start at alpha 0.5 and the standard method's theta = 2.
-  const result = nelderMead((x) => {
+  const loss = (x: Float64Array) => {
     const sse = updateDotm(emptyDotmState, decode(x), adjusted).sse
     return Number.isFinite(sse) ? sse : Infinity
-  }, [0, 0])
+  }
+  // Two starts at the standard method's theta = 2, alpha about 0.55 and 0.95: as with ETS, one start can stop
+  // on the flat side of the logistic.
+  const result = [0, 3].map((x0) => nelderMead(loss, [x0, 0])).reduce((a, b) => (b.value < a.value ? b : a))
   return decode(result.x)
 }
 
