@@ -1,3 +1,4 @@
+import { fillGaps } from './gaps.js'
 import { stl } from './stl.js'
 
 /**
@@ -27,10 +28,11 @@ const iterations = 2
 export function decomposeSeasonal(y: Float64Array, periods: readonly number[], phase0: number): SeasonalDecomposition {
   const n = y.length
   const used = periods.filter((p) => p > 1 && n >= 2 * p).sort((a, b) => a - b)
-  const filled = interpolateGaps(y)
-  if (used.length === 0 || filled === undefined) return { periods: [], profiles: [], adjusted: Float64Array.from(y) }
+  // STL needs every point: gaps (and any non-finite value) are interpolated for it, not in `adjusted`.
+  const gaps = fillGaps(y.map((v) => (Number.isFinite(v) ? v : Number.NaN)), 'interpolate', 1)
+  if (used.length === 0 || gaps.filledCount === n) return { periods: [], profiles: [], adjusted: Float64Array.from(y) }
   const components: Float64Array[] = used.map(() => new Float64Array(n))
-  const deseasonalised = filled
+  const deseasonalised = gaps.values
   for (let pass = 0; pass < iterations; pass++) {
     used.forEach((period, k) => {
       for (let i = 0; i < n; i++) deseasonalised[i] += components[k][i]
@@ -50,23 +52,6 @@ export function decomposeSeasonal(y: Float64Array, periods: readonly number[], p
     adjusted[i] = y[i] - seasonal
   }
   return { periods: used, profiles, adjusted }
-}
-
-/** Linear interpolation over NaN runs (edges carry the nearest value); undefined when nothing is finite. */
-function interpolateGaps(y: Float64Array): Float64Array | undefined {
-  const out = Float64Array.from(y)
-  let previous = -1
-  for (let i = 0; i <= out.length; i++) {
-    if (i < out.length && !Number.isFinite(out[i])) continue
-    if (i - previous > 1) {
-      if (previous < 0 && i === out.length) return undefined
-      for (let j = previous + 1; j < i; j++) {
-        out[j] = previous < 0 ? out[i] : i === out.length ? out[previous] : out[previous] + ((out[i] - out[previous]) * (j - previous)) / (i - previous)
-      }
-    }
-    previous = i
-  }
-  return out
 }
 
 /** Sum of the seasonal components at absolute step `phase`. */

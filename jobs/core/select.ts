@@ -176,6 +176,18 @@ function perOriginMase(errors: Float64Array, truth: BacktestTruth, horizon: numb
   return mase
 }
 
+/** Mean of a per-origin score over every origin but `left` (over all of them when there is only one). */
+function leaveOneOut(perOrigin: Float64Array, left: number): number {
+  let sum = 0
+  let count = 0
+  for (let k = 0; k < perOrigin.length; k++) {
+    if (k === left && perOrigin.length > 1) continue
+    sum += perOrigin[k]
+    count++
+  }
+  return sum / count
+}
+
 /**
  * The weighted combination's backtest forecasts, each origin's from the best three members and
  * their inverse-MASE weights as the other origins rank them: weights fitted on the origin they are
@@ -187,12 +199,7 @@ function weightedOutOfOrigin(singles: readonly BacktestedSingle[], truth: Backte
   const perOrigin = singles.map((s) => perOriginMase(s.errors, truth, horizon))
   const out = new Float64Array(origins * horizon)
   for (let o = 0; o < origins; o++) {
-    const others = perOrigin.map((mase) => {
-      let sum = 0
-      let count = 0
-      for (let k = 0; k < origins; k++) if (k !== o || origins === 1) [sum, count] = [sum + mase[k], count + 1]
-      return sum / count
-    })
+    const others = perOrigin.map((mase) => leaveOneOut(mase, o))
     const best = singles.map((_, k) => k).sort((a, b) => others[a] - others[b]).slice(0, 3)
     const rows = best.map((k) => singles[k].forecasts.subarray(o * horizon, (o + 1) * horizon))
     out.set(combineForecasts('weighted', rows, inverseErrorWeights(best.map((k) => others[k]))), o * horizon)
@@ -230,9 +237,7 @@ function selectionProcedureErrors(evaluated: readonly Evaluated[], truth: Backte
     let best = 0
     let bestScore = Infinity
     perOrigin.forEach((mase, k) => {
-      let sum = 0
-      for (let other = 0; other < origins; other++) if (other !== o) sum += mase[other]
-      const score = rank(scored[k], sum)
+      const score = rank(scored[k], leaveOneOut(mase, o))
       if (score < bestScore) [best, bestScore] = [k, score]
     })
     out.set(scored[best].errors.subarray(o * horizon, (o + 1) * horizon), o * horizon)

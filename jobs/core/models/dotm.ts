@@ -16,7 +16,7 @@
  * rather than a third estimated parameter, so the parameters apply to any window (after the 60-odd
  * steps that 0.9^t takes to fade, it no longer matters).
  */
-import { nelderMead } from '../optim/nelder-mead.js'
+import { nelderMeadFromStarts } from '../optim/nelder-mead.js'
 import { assertSaneForecast, type ModelContext, type ModelFamily } from './model.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from './seasonal-adjustment.js'
 
@@ -88,7 +88,10 @@ export function fitDotm(y: Float64Array, context: ModelContext): DotmParams {
   }
   // Two starts at the standard method's theta = 2, alpha about 0.55 and 0.95: as with ETS, one start can stop
   // on the flat side of the logistic.
-  const result = [0, 3].map((x0) => nelderMead(loss, [x0, 0])).reduce((a, b) => (b.value < a.value ? b : a))
+  const result = nelderMeadFromStarts(loss, [
+    [0, 0],
+    [3, 0],
+  ])
   return decode(result.x)
 }
 

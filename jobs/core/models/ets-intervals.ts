@@ -8,7 +8,7 @@
  * so the bench can show which are better calibrated.
  */
 import { normalQuantile } from '../normal-quantile.js'
-import { filterEts, forecastFromEtsState, type EtsParams } from './ets.js'
+import { etsParameterCount, filterEts, forecastFromEtsState, type EtsParams } from './ets.js'
 import type { ModelContext } from './model.js'
 import { forecastWithSeasonalAdjustment } from './seasonal-adjustment.js'
 
@@ -32,11 +32,6 @@ export function etsVarianceFactors(params: Smoothing, horizon: number): Float64A
   return factors
 }
 
-/** Parameters estimated per form, initial states included (R's ets counts them the same way). */
-function parameterCount(form: EtsParams['form']): number {
-  return form === 'ANN' ? 2 : form === 'AAN' ? 4 : 5
-}
-
 export interface IntervalForecast {
   mean: Float64Array
   lower: Float64Array
@@ -49,7 +44,7 @@ export function etsModelInterval(params: EtsParams, y: Float64Array, horizon: nu
   const factors = etsVarianceFactors(params, horizon)
   const adjustedForecast = (shift: number) => (adjusted: Float64Array) => {
     const state = filterEts(adjusted, params.form, params.alpha, params.beta, params.phi)
-    const sigma2 = state.sse / Math.max(1, adjusted.length - parameterCount(params.form))
+    const sigma2 = state.sse / Math.max(1, adjusted.length - etsParameterCount(params.form))
     return forecastFromEtsState(state, params, horizon).map((mean, h) => mean + shift * z * Math.sqrt(sigma2 * factors[h]))
   }
   // With the log transform the bounds are computed on log(y) and exponentiated with the mean.

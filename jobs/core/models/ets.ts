@@ -5,7 +5,7 @@
  * Initial states come from the series by a fixed rule, so the parameters can be re-applied to a
  * newer window without refitting.
  */
-import { nelderMead } from '../optim/nelder-mead.js'
+import { nelderMeadFromStarts } from '../optim/nelder-mead.js'
 import { assertSaneForecast, type ModelContext, type ModelFamily } from './model.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from './seasonal-adjustment.js'
 
@@ -86,6 +86,11 @@ function dampingOf(params: EtsSmoothing): number {
   return params.form === 'AAdN' ? params.phi : params.form === 'AAN' ? 1 : 0
 }
 
+/** Smoothing parameters plus initial states of a form, as R's ets counts them (AICc, sigma^2). */
+export function etsParameterCount(form: EtsForm): number {
+  return form === 'ANN' ? 2 : form === 'AAN' ? 4 : 5
+}
+
 const logistic = (x: number) => 1 / (1 + Math.exp(-x))
 const logit = (p: number) => Math.log(p / (1 - p))
 
@@ -106,9 +111,10 @@ function fitForm(y: Float64Array, form: EtsForm): EtsParams {
   // collapsed to 0 (the logistic is flat there) while the best fit has a large beta damped by phi 0.8
   // (M4 H230: SSE 87.7 against 55.9, so AICc chose the undamped trend and it ran away over 48 steps).
   const starts = [0.3, 0.9].map((alpha) => [logit(alpha), logit(alpha / 3), 0].slice(0, form === 'ANN' ? 1 : form === 'AAN' ? 2 : 3))
-  const result = starts.map((start) => nelderMead(loss, start)).reduce((a, b) => (b.value < a.value ? b : a))
+  const result = nelderMeadFromStarts(loss, starts)
   const p = decode(result.x)
-  const k = (form === 'ANN' ? 1 : form === 'AAN' ? 2 : 3) + (form === 'ANN' ? 1 : 2) + 1
+  // The estimated parameters and initial states, plus the error variance.
+  const k = etsParameterCount(form) + 1
   const sse = Math.max(result.value, 1e-300)
   const aic = n * Math.log(sse / n) + 2 * k
   const aicc = n - k - 1 > 0 ? aic + (2 * k * (k + 1)) / (n - k - 1) : Infinity

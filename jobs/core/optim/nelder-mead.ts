@@ -81,3 +81,11 @@ export function nelderMead(f: (x: Float64Array) => number, start: ArrayLike<numb
     values[index] = value
   }
 }
+
+/**
+ * The best of Nelder-Mead runs from several starts: a simplex can settle on a flat stretch of a
+ * bounded (logistic) parametrisation that another start avoids (ets.ts, dotm.ts).
+ */
+export function nelderMeadFromStarts(f: (x: Float64Array) => number, starts: readonly ArrayLike<number>[], options: MinimizeOptions = {}): MinimizeResult {
+  return starts.map((start) => nelderMead(f, start, options)).reduce((best, next) => (next.value < best.value ? next : best))
+}
