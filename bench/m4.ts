@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
 import { defaultConfig, modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
+import type { WindowNormalisation } from '../jobs/neural/windows.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
@@ -41,12 +42,14 @@ const program = new Command('bench:m4')
   .option('--epochs <n>', 'epochs of the neural model', (v) => Number(v), 20)
   .option('--neural-cache <file>', 'reuse the neural forecasts saved in this file by an earlier run with the same settings (written when missing)')
   .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...; default: config neural.members)', (v) => Number(v), defaultConfig.neural.members)
+  .option('--neural-batch <n>', 'windows per gradient step (default: config neural.batchSize)', (v) => Number(v), defaultConfig.neural.batchSize)
+  .addOption(new Option('--neural-normalisation <n>', 'how windows are scaled').choices(['seasonal-difference', 'level']).default('seasonal-difference'))
   .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(
         series.map((s) => s.insample),
-        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, stride: options.neuralStride, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
+        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, batchSize: options.neuralBatch, normalisation: options.neuralNormalisation, stride: options.neuralStride, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
       ))
     : undefined
   if (neural) console.log(neural.summary)

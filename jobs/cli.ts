@@ -175,6 +175,7 @@ export function buildProgram(): Command {
           backend: options.backend,
           epochs: flags.epochs ?? settings.epochs,
           members: flags.members ?? settings.members,
+          batchSize: settings.batchSize,
           checkpointEvery: flags.checkpointEvery ?? settings.checkpointEvery,
           seed: flags.seed ?? settings.seed,
         })

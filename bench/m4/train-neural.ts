@@ -7,7 +7,7 @@
 import { selectionOrigins } from '../../jobs/core/select.js'
 import { selectBackend } from '../../jobs/neural/backend.js'
 import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type GlobalMlpOptions } from '../../jobs/neural/global-mlp.js'
-import { buildWindows, defaultMaxWindowsPerSeries } from '../../jobs/neural/windows.js'
+import { buildWindows, defaultMaxWindowsPerSeries, type WindowNormalisation, type WindowShape } from '../../jobs/neural/windows.js'
 import type { NeuralForecasts } from './neural-forecasts.js'
 
 export interface BenchNeuralSettings {
@@ -19,6 +19,8 @@ export interface BenchNeuralSettings {
   epochs: number
   inputSteps: number
   baselinePeriod: number
+  batchSize: number
+  normalisation: WindowNormalisation
   /** Networks per phase, with seeds seed, seed + 1, ...; their forecasts are averaged. */
   members: number
   /** Steps between window ends (default half the horizon). */
@@ -38,12 +40,14 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
     horizon: settings.horizon,
     inputSteps: Math.min(settings.inputSteps, ...series.map((y) => y.length - settings.horizon)),
     epochs: settings.epochs,
+    batchSize: settings.batchSize,
   }
+  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod: settings.baselinePeriod, normalisation: settings.normalisation }
   const selection = { horizon: settings.horizon, originCount: settings.origins, level: settings.level, maseLag: settings.maseLag }
   const origins = series.map((y) => selectionOrigins(y.length, selection, { periods: settings.periods, phase0: 0 }))
   const stride = settings.stride ?? Math.ceil(settings.horizon / 2)
-  const backtestWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod, origins.map((o, s) => o[0] ?? series[s].length))
-  const finalWindows = buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, settings.baselinePeriod)
+  const backtestWindows = buildWindows(series, shape, stride, defaultMaxWindowsPerSeries, origins.map((o, s) => o[0] ?? series[s].length))
+  const finalWindows = buildWindows(series, shape, stride, defaultMaxWindowsPerSeries)
   // Origins too early for one input window get no forecast: selection then records a fallback.
   const usable = origins.map((o) => o.filter((origin) => origin >= options.inputSteps))
   const prefixes = usable.flatMap((o, s) => o.map((origin) => series[s].subarray(0, origin)))
@@ -57,8 +61,8 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
     const final = buildGlobalMlp(memberOptions)
     await trainGlobalMlp(final, finalWindows, memberOptions)
     const add = (sums: Float64Array[], forecasts: Float64Array[]) => forecasts.forEach((f, i) => f.forEach((v, h) => (sums[i][h] += v / settings.members)))
-    if (prefixes.length > 0) add(backtestForecasts, forecastGlobalMlp(backtest.model, prefixes, options.inputSteps, settings.baselinePeriod))
-    add(finalForecasts, forecastGlobalMlp(final.model, series, options.inputSteps, settings.baselinePeriod))
+    if (prefixes.length > 0) add(backtestForecasts, forecastGlobalMlp(backtest.model, prefixes, shape))
+    add(finalForecasts, forecastGlobalMlp(final.model, series, shape))
     backtest.model.dispose()
     final.model.dispose()
   }
@@ -69,7 +73,7 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
     forecasts: [...usable[s].map(() => backtestForecasts[next++]), finalForecasts[s]],
   }))
   const summary =
-    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network; ` +
+    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network, batches of ${options.batchSize}, ${settings.normalisation} scaling; ` +
     `backtest network ${backtestWindows.count} windows, final network ${finalWindows.count} windows; ${trainSeconds.toFixed(1)} s training both`
   return { perSeries, summary, trainSeconds }
 }

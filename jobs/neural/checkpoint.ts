@@ -11,6 +11,8 @@ import type { TrainedModel } from './global-mlp.js'
 export interface CheckpointState {
   epoch: number
   batch: number
+  /** Windows per batch when saved: `batch` counts batches of this size (absent in older checkpoints). */
+  batchSize?: number
   /** Which of the two slots holds this checkpoint. */
   slot: 'a' | 'b'
   /** Adam's running beta1^t and beta2^t, as float32 values (see restoreBiasCorrection). */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { seededRandom } from '../core/random.js'
-import { lastWindow, seasonalNaiveAt, type WindowSet } from './windows.js'
+import { lastWindow, unscaleForecast, type WindowSet, type WindowShape } from './windows.js'
 
 export interface GlobalMlpOptions {
   inputSteps: number
@@ -18,7 +18,7 @@ export interface GlobalMlpOptions {
   seed: number
 }
 
-export const defaultMlpOptions: GlobalMlpOptions = { inputSteps: 168, horizon: 48, hidden: [256, 256], epochs: 20, batchSize: 512, learningRate: 1e-3, seed: 7 }
+export const defaultMlpOptions: GlobalMlpOptions = { inputSteps: 168, horizon: 48, hidden: [256, 256], epochs: 20, batchSize: 64, learningRate: 1e-3, seed: 7 }
 
 export interface TrainedModel {
   model: tf.Sequential
@@ -97,15 +97,15 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
   return { epoch: options.epochs, batch: 0, stopped: false }
 }
 
-/** Forecasts `horizon` steps for each series from its last input window (adding back the seasonal naive baseline when trained on residuals). */
-export function forecastGlobalMlp(model: tf.LayersModel, series: readonly Float64Array[], inputSteps: number, baselinePeriod = 0): Float64Array[] {
-  const windows = series.map((y) => lastWindow(y, inputSteps))
-  const x = tf.tensor2d(Float32Array.from(windows.flatMap((w) => Array.from(w.input))), [series.length, inputSteps])
+/** Forecasts `shape.horizon` steps for each series from its last input window, back in the series' units. */
+export function forecastGlobalMlp(model: tf.LayersModel, series: readonly Float64Array[], shape: WindowShape): Float64Array[] {
+  const windows = series.map((y) => lastWindow(y, shape))
+  const x = tf.tensor2d(Float32Array.from(windows.flatMap((w) => Array.from(w.input))), [series.length, shape.inputSteps])
   const out = model.predict(x) as tf.Tensor2D
   const values = out.arraySync()
   x.dispose()
   out.dispose()
-  return values.map((row, s) => Float64Array.from(row, (v, h) => v * windows[s].scale + (baselinePeriod > 0 ? seasonalNaiveAt(series[s], series[s].length, baselinePeriod, h) : 0)))
+  return values.map((row, s) => unscaleForecast(series[s], row, shape, windows[s].scaling))
 }
 
 /** All trainable weights as one flat array (for comparing runs). */

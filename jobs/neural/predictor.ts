@@ -13,6 +13,7 @@ import type { ObjectStore } from '../io/object-store.js'
 import { DataError, InputMissingError } from '../runtime/errors.js'
 import { lakeIOHandler } from './checkpoint.js'
 import { forecastGlobalMlp } from './global-mlp.js'
+import type { WindowNormalisation, WindowShape } from './windows.js'
 
 /** `models/neural/<version>/gras.json`: what a reader needs besides the weights. */
 export interface NeuralMeta {
@@ -22,9 +23,12 @@ export interface NeuralMeta {
   horizon: number
   /** Targets are residuals on the seasonal naive forecast of this period (0: levels). */
   baselinePeriod: number
+  /** How windows were scaled; absent in models written before it was recorded, which used `level`. */
+  normalisation?: WindowNormalisation
   stepMs: number
   seed: number
   epochs: number
+  batchSize: number
   /** Networks per phase; their forecasts are averaged. */
   members: number
   windows: { backtest: number; final: number }
@@ -51,12 +55,17 @@ export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 
       }
       const mean = new Float64Array(horizon)
       for (const member of network) {
-        const forecast = forecastGlobalMlp(member, [y], meta.inputSteps, meta.baselinePeriod)[0]
+        const forecast = forecastGlobalMlp(member, [y], windowShapeOf(meta))[0]
         for (let h = 0; h < horizon; h++) mean[h] += forecast[h] / network.length
       }
       return mean
     },
   }
+}
+
+/** The window shape a model was trained on. */
+export function windowShapeOf(meta: NeuralMeta): WindowShape {
+  return { inputSteps: meta.inputSteps, horizon: meta.horizon, baselinePeriod: meta.baselinePeriod, normalisation: meta.normalisation ?? 'level' }
 }
 
 /** Loads version `version` (metadata and both networks) from the lake; InputMissingError when incomplete. */

@@ -27,12 +27,13 @@ import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.j
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
-import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet } from './windows.js'
+import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet, type WindowShape } from './windows.js'
 
 export interface NeuralRunOptions {
   backend?: BackendName
   epochs: number
   members: number
+  batchSize: number
   checkpointEvery: number
   seed: number
 }
@@ -73,12 +74,14 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     horizon: plan.horizon,
     inputSteps: Math.max(baselinePeriod, Math.min(defaultMlpOptions.inputSteps, ...series.map((y) => y.length - plan.horizon))),
     epochs: run.epochs,
+    batchSize: run.batchSize,
     seed: run.seed,
   }
+  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod, normalisation: 'seasonal-difference' }
   const stride = Math.ceil(options.horizon / 2)
   const windows: Record<NeuralPhase, WindowSet> = {
-    backtest: buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, baselinePeriod, plan.backtestEnds),
-    final: buildWindows(series, options.inputSteps, options.horizon, stride, defaultMaxWindowsPerSeries, baselinePeriod),
+    backtest: buildWindows(series, shape, stride, defaultMaxWindowsPerSeries, plan.backtestEnds),
+    final: buildWindows(series, shape, stride, defaultMaxWindowsPerSeries),
   }
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
@@ -104,9 +107,11 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     inputSteps: options.inputSteps,
     horizon: options.horizon,
     baselinePeriod,
+    normalisation: shape.normalisation,
     stepMs: plan.stepMs,
     seed: options.seed,
     epochs: options.epochs,
+    batchSize: options.batchSize,
     members: run.members,
     windows: { backtest: windows.backtest.count, final: windows.final.count },
     backtestCutoffMs: windows.backtest.count > 0 ? plan.backtestCutoffMs : plan.finalThroughMs,
@@ -127,11 +132,14 @@ async function trainNetwork(context: JobContext, log: JobContext['logger'], netw
   const checkpoints = neuralCheckpointPrefix(context.runId, phase, member)
   const trained = buildGlobalMlp(options)
   const resumed = await restoreCheckpoint(context.lake, checkpoints, trained)
-  if (resumed) log.info({ phase, member, epoch: resumed.epoch, batch: resumed.batch }, 'resumed from checkpoint')
-  const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch }, new Date(context.now()).toISOString())
+  // A batch count means nothing under another batch size (neural.batchSize changed between the
+  // runs): the interrupted epoch is then redone from its start.
+  const startBatch = resumed && resumed.batchSize === options.batchSize ? resumed.batch : 0
+  if (resumed) log.info({ phase, member, epoch: resumed.epoch, batch: startBatch, savedBatch: resumed.batch, savedBatchSize: resumed.batchSize }, 'resumed from checkpoint')
+  const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch, batchSize: options.batchSize }, new Date(context.now()).toISOString())
   const progress = await trainGlobalMlp(trained, windows, options, {
     startEpoch: resumed?.epoch,
-    startBatch: resumed?.batch,
+    startBatch,
     shouldStop: stopRequested,
     async onEpochEnd(epoch, loss) {
       log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')

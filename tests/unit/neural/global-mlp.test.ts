@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { selectBackend } from '../../../jobs/neural/backend.js'
 import { buildGlobalMlp, flatWeights, forecastGlobalMlp, trainGlobalMlp } from '../../../jobs/neural/global-mlp.js'
-import { buildWindows } from '../../../jobs/neural/windows.js'
+import { buildWindows, unscaleForecast, windowScaling } from '../../../jobs/neural/windows.js'
 import { normal, seededRandom } from '../../../jobs/core/random.js'
 
 test('backend selection falls back past the absent native packages without crashing', async () => {
@@ -15,14 +15,47 @@ test('backend selection falls back past the absent native packages without crash
   assert.equal((await selectBackend('wasm')).backend, 'wasm')
 })
 
-test('windows are scaled by their input level and cover every series', () => {
+test('level normalisation: windows are scaled by their input level and cover every series', () => {
   const y = Float64Array.from({ length: 20 }, (_, t) => 10 + t)
-  const windows = buildWindows([y, y.map((v) => v * 1000)], 4, 2, 3, 10)
+  const windows = buildWindows([y, y.map((v) => v * 1000)], { inputSteps: 4, horizon: 2, baselinePeriod: 0, normalisation: 'level' }, 3, 10)
   assert.equal(windows.count, 10)
   // The same shape at 1000x the level gives the same scaled window.
   assert.deepEqual(Array.from(windows.inputs.subarray(0, 4)), Array.from(windows.inputs.subarray(20, 24)))
   const scale = (24 + 25 + 26 + 27) / 4
   assert.ok(Math.abs(windows.inputs[0] - 24 / scale) < 1e-6, 'newest window first')
+})
+
+test('seasonal-difference normalisation: mean removed, scaled by the mean absolute seasonal change (MASE units)', () => {
+  const period = 4
+  const shape = { inputSteps: 12, horizon: 4, baselinePeriod: period, normalisation: 'seasonal-difference' } as const
+  const random = seededRandom(3)
+  const y = Float64Array.from({ length: 40 }, (_, t) => 100 + [0, 5, 2, 7][t % period] + 0.5 * t + normal(random))
+  // The same shape moved to another level and stretched: the same scaled windows and targets.
+  const moved = y.map((v) => 1e6 + 250 * v)
+  const [a, b] = [buildWindows([y], shape, 4, 3), buildWindows([moved], shape, 4, 3)]
+  for (const [p, q] of [[a.inputs, b.inputs], [a.targets, b.targets]]) p.forEach((v, i) => assert.ok(Math.abs(v - q[i]) < 1e-3, `${v} vs ${q[i]}`))
+  // The newest window: its scale is the mean |y[t] - y[t - 4]| inside it, its offset its mean.
+  const start = 40 - 4 - 12
+  const window = y.subarray(start, start + 12)
+  let changes = 0
+  for (let i = period; i < 12; i++) changes += Math.abs(window[i] - window[i - period])
+  const scaling = windowScaling(y, start, 12, shape)
+  assert.ok(Math.abs(scaling.scale - changes / 8) < 1e-9)
+  assert.ok(Math.abs(scaling.offset - window.reduce((s, v) => s + v, 0) / 12) < 1e-9)
+  assert.ok(Math.abs(a.inputs[0] - (window[0] - scaling.offset) / scaling.scale) < 1e-5)
+  // A target is the seasonal naive error in those units; unscaling a target gives the value back.
+  const future = unscaleForecast(y.subarray(0, start + 12), a.targets.subarray(0, 4), shape, scaling)
+  future.forEach((v, h) => assert.ok(Math.abs(v - y[start + 12 + h]) < 1e-4, `step ${h}: ${v} vs ${y[start + 12 + h]}`))
+})
+
+test('seasonal-difference normalisation stays finite on exactly repeating, constant and all-zero windows', () => {
+  const shape = { inputSteps: 8, horizon: 4, baselinePeriod: 4, normalisation: 'seasonal-difference' } as const
+  for (const y of [Float64Array.from({ length: 24 }, (_, t) => 25 + [0, 1, 3, 2][t % 4]), new Float64Array(24).fill(7), new Float64Array(24)]) {
+    const windows = buildWindows([y], shape, 4, 5)
+    assert.ok(windows.count > 0)
+    assert.ok([...windows.inputs, ...windows.targets].every(Number.isFinite))
+    assert.ok(windows.targets.every((v) => v === 0), 'no residual on a series that repeats')
+  }
 })
 
 function syntheticSeries(count: number, length: number): Float64Array[] {
@@ -36,13 +69,14 @@ test('trains on a tiny set, forecasts finite values of the right shape, and is d
   await selectBackend('wasm')
   const series = syntheticSeries(12, 200)
   const options = { inputSteps: 48, horizon: 12, hidden: [32], epochs: 4, batchSize: 64, learningRate: 3e-3, seed: 11 }
-  const windows = buildWindows(series, options.inputSteps, options.horizon, 6, 20)
+  const shape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod: 24, normalisation: 'seasonal-difference' } as const
+  const windows = buildWindows(series, shape, 6, 20)
   const runs = []
   for (let r = 0; r < 2; r++) {
     const trained = buildGlobalMlp(options)
     const losses: number[] = []
     await trainGlobalMlp(trained, windows, options, { onEpochEnd: (_e, loss) => void losses.push(loss) })
-    runs.push({ weights: flatWeights(trained.model), forecasts: forecastGlobalMlp(trained.model, series, options.inputSteps), losses })
+    runs.push({ weights: flatWeights(trained.model), forecasts: forecastGlobalMlp(trained.model, series, shape), losses })
   }
   assert.deepEqual(runs[0].weights, runs[1].weights, 'same seed, same weights')
   assert.ok(runs[0].losses[3] < runs[0].losses[0], `loss falls: ${runs[0].losses}`)
@@ -57,13 +91,16 @@ test('residual targets subtract the seasonal naive baseline, and forecasts add i
   await selectBackend('wasm')
   const period = 4
   const y = Float64Array.from({ length: 40 }, (_, t) => 10 + [0, 5, 2, 7][t % period])
-  const windows = buildWindows([y], 8, 4, 4, 5, period)
-  // A purely periodic series has zero residuals on its seasonal naive forecast.
-  assert.ok(windows.targets.every((v) => Math.abs(v) < 1e-6))
-  const options = { inputSteps: 8, horizon: 4, hidden: [4], epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1 }
-  const trained = buildGlobalMlp(options)
-  // Zero weights: the model predicts 0 residual, so the forecast is exactly the seasonal naive.
-  trained.model.setWeights(trained.model.getWeights().map((w) => w.mul(0)))
-  const [forecast] = forecastGlobalMlp(trained.model, [y], 8, period)
-  assert.deepEqual(Array.from(forecast), [10, 15, 12, 17])
+  for (const normalisation of ['level', 'seasonal-difference'] as const) {
+    const shape = { inputSteps: 8, horizon: 4, baselinePeriod: period, normalisation }
+    const windows = buildWindows([y], shape, 4, 5)
+    // A purely periodic series has zero residuals on its seasonal naive forecast.
+    assert.ok(windows.targets.every((v) => Math.abs(v) < 1e-6))
+    const options = { inputSteps: 8, horizon: 4, hidden: [4], epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1 }
+    const trained = buildGlobalMlp(options)
+    // Zero weights: the model predicts 0 residual, so the forecast is exactly the seasonal naive.
+    trained.model.setWeights(trained.model.getWeights().map((w) => w.mul(0)))
+    const [forecast] = forecastGlobalMlp(trained.model, [y], shape)
+    assert.deepEqual(Array.from(forecast), [10, 15, 12, 17], normalisation)
+  }
 })

@@ -24,8 +24,9 @@ test('the cutoff is the earliest first backtest origin over all series, as a tim
   // Each series' backtest data ends at the cutoff, in its own indices.
   assert.deepEqual(plan.backtestEnds, [(plan.backtestCutoffMs - t0) / hour, (plan.backtestCutoffMs - t0 - 24 * hour) / hour])
   // No backtest window's target reaches past the cutoff.
-  const windows = buildWindows([a.series.values, b.series.values], 168, 48, 24, 200, 24, plan.backtestEnds)
-  const all = buildWindows([a.series.values, b.series.values], 168, 48, 24, 200, 24)
+  const shape = { inputSteps: 168, horizon: 48, baselinePeriod: 24, normalisation: 'seasonal-difference' } as const
+  const windows = buildWindows([a.series.values, b.series.values], shape, 24, 200, plan.backtestEnds)
+  const all = buildWindows([a.series.values, b.series.values], shape, 24, 200)
   assert.ok(windows.count > 0 && windows.count < all.count)
 })
 
