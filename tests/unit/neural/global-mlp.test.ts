@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { selectBackend } from '../../../jobs/neural/backend.js'
 import { buildGlobalMlp, flatWeights, forecastGlobalMlp, trainGlobalMlp } from '../../../jobs/neural/global-mlp.js'
 import { buildWindows, unscaleForecast, windowScaling } from '../../../jobs/neural/windows.js'
+import { windowShapeOf, type NeuralMeta } from '../../../jobs/neural/predictor.js'
 import { normal, seededRandom } from '../../../jobs/core/random.js'
 
 test('backend selection falls back past the absent native packages without crashing', async () => {
@@ -56,6 +57,12 @@ test('seasonal-difference normalisation stays finite on exactly repeating, const
     assert.ok([...windows.inputs, ...windows.targets].every(Number.isFinite))
     assert.ok(windows.targets.every((v) => v === 0), 'no residual on a series that repeats')
   }
+})
+
+test('a model saved before gras.json recorded its normalisation is read as level-scaled, as it was trained', () => {
+  const meta = { inputSteps: 168, horizon: 48, baselinePeriod: 24 } as NeuralMeta
+  assert.equal(windowShapeOf(meta).normalisation, 'level')
+  assert.equal(windowShapeOf({ ...meta, normalisation: 'seasonal-difference' }).normalisation, 'seasonal-difference')
 })
 
 function syntheticSeries(count: number, length: number): Float64Array[] {
