@@ -31,6 +31,7 @@ const program = new Command('bench:m4')
   .option('--test <csv>', 'M4 test CSV; without it the last h points of each series are held out')
   .addOption(new Option('--limit <n>', 'first n series only').argParser((v) => Number(v)).default(Infinity, 'all'))
   .option('--workers <n>', 'worker threads', (v) => Number(v), availableParallelism())
+  .option('--holdout-back <n>', 'drop the last n points of every series first: an earlier hold-out, to check that a change does not only suit the last one (not with --test)', (v) => Number(v), 0)
   .option('--origins <n>', 'rolling backtest origins per series (default: config train.backtestOrigins)', (v) => Number(v), defaultConfig.train.backtestOrigins)
   .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
   .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
@@ -49,7 +50,7 @@ const program = new Command('bench:m4')
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -64,7 +65,8 @@ interface Split {
 function split(train: M4Series[], test: M4Series[] | undefined): Split[] {
   return train.map((s, i) => {
     if (test) return { id: s.id, insample: s.values, outsample: test[i].values.subarray(0, freq.horizon) }
-    return { id: s.id, insample: s.values.subarray(0, s.values.length - freq.horizon), outsample: s.values.subarray(s.values.length - freq.horizon) }
+    const values = s.values.subarray(0, s.values.length - options.holdoutBack)
+    return { id: s.id, insample: values.subarray(0, values.length - freq.horizon), outsample: values.subarray(values.length - freq.horizon) }
   })
 }
 
@@ -177,8 +179,11 @@ function addNeuralAverage(results: SeriesResult[]): void {
 async function main(): Promise<void> {
   const train = readM4Csv(trainPath, options.limit)
   const test = options.test ? readM4Csv(options.test, options.limit) : undefined
+  if (!Number.isInteger(options.holdoutBack) || options.holdoutBack < 0) program.error(`--holdout-back: expected a whole number >= 0, got ${options.holdoutBack}`)
+  if (test && options.holdoutBack > 0) program.error('--holdout-back: only without --test (the test CSV is the hold-out)')
   const series = split(train, test)
-  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${test ? 'test CSV' : 'last h held out'}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
+  const heldOut = test ? 'test CSV' : options.holdoutBack > 0 ? `h held out ending ${options.holdoutBack} points before the end` : 'last h held out'
+  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${heldOut}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(
