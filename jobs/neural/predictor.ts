@@ -28,7 +28,8 @@ export interface NeuralMeta {
   stepMs: number
   seed: number
   epochs: number
-  batchSize: number
+  /** Windows per gradient step (absent in models written before it was recorded). */
+  batchSize?: number
   /** Networks per phase; their forecasts are averaged. */
   members: number
   windows: { backtest: number; final: number }
