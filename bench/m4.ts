@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
 import { defaultConfig, modelNames, type ModelName } from '../jobs/runtime/config-schema.js'
-import type { WindowNormalisation } from '../jobs/neural/windows.js'
+import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
@@ -44,7 +44,7 @@ const program = new Command('bench:m4')
   .option('--neural-cache <file>', 'reuse the neural forecasts saved in this file by an earlier run with the same settings (written when missing)')
   .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...; default: config neural.members)', (v) => Number(v), defaultConfig.neural.members)
   .option('--neural-batch <n>', 'windows per gradient step (default: config neural.batchSize)', (v) => Number(v), defaultConfig.neural.batchSize)
-  .addOption(new Option('--neural-normalisation <n>', 'how windows are scaled').choices(['seasonal-difference', 'level']).default('seasonal-difference'))
+  .addOption(new Option('--neural-normalisation <n>', 'how windows are scaled').choices(['seasonal-difference', 'level']).default(trainedNormalisation))
   .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))

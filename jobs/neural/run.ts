@@ -27,7 +27,7 @@ import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.j
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
-import { buildWindows, defaultMaxWindowsPerSeries, type WindowSet, type WindowShape } from './windows.js'
+import { buildWindows, defaultMaxWindowsPerSeries, trainedNormalisation, type WindowSet, type WindowShape } from './windows.js'
 
 export interface NeuralRunOptions {
   backend?: BackendName
@@ -77,7 +77,7 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     batchSize: run.batchSize,
     seed: run.seed,
   }
-  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod, normalisation: 'seasonal-difference' }
+  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod, normalisation: trainedNormalisation }
   const stride = Math.ceil(options.horizon / 2)
   const windows: Record<NeuralPhase, WindowSet> = {
     backtest: buildWindows(series, shape, stride, defaultMaxWindowsPerSeries, plan.backtestEnds),

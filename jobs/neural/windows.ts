@@ -17,6 +17,9 @@ export const defaultMaxWindowsPerSeries = 200
 
 export type WindowNormalisation = 'level' | 'seasonal-difference'
 
+/** What `gras train-neural` trains with (`level` is kept for models saved before, and for comparison). */
+export const trainedNormalisation: WindowNormalisation = 'seasonal-difference'
+
 /** How inputs and targets are cut and scaled: the same for training and forecasting. */
 export interface WindowShape {
   inputSteps: number

@@ -16,6 +16,7 @@
  * rather than a third estimated parameter, so the parameters apply to any window (after the 60-odd
  * steps that 0.9^t takes to fade, it no longer matters).
  */
+import { logistic } from '../optim/logistic.js'
 import { nelderMeadFromStarts } from '../optim/nelder-mead.js'
 import { assertSaneForecast, type ModelContext, type ModelFamily } from './model.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from './seasonal-adjustment.js'
@@ -76,8 +77,6 @@ export function updateDotm(state: DotmState, params: DotmParams, points: Float64
 export function forecastFromDotmState(state: DotmState, params: DotmParams, horizon: number): Float64Array {
   return Float64Array.from({ length: horizon }, (_, h) => forecastAt(state, params, h + 1))
 }
-
-const logistic = (x: number) => 1 / (1 + Math.exp(-x))
 
 export function fitDotm(y: Float64Array, context: ModelContext): DotmParams {
   const adjusted = seasonallyAdjusted(y, context)

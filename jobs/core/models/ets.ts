@@ -5,6 +5,7 @@
  * Initial states come from the series by a fixed rule, so the parameters can be re-applied to a
  * newer window without refitting.
  */
+import { logistic, logit } from '../optim/logistic.js'
 import { nelderMeadFromStarts } from '../optim/nelder-mead.js'
 import { assertSaneForecast, type ModelContext, type ModelFamily } from './model.js'
 import { forecastWithSeasonalAdjustment, seasonallyAdjusted } from './seasonal-adjustment.js'
@@ -90,9 +91,6 @@ function dampingOf(params: EtsSmoothing): number {
 export function etsParameterCount(form: EtsForm): number {
   return form === 'ANN' ? 2 : form === 'AAN' ? 4 : 5
 }
-
-const logistic = (x: number) => 1 / (1 + Math.exp(-x))
-const logit = (p: number) => Math.log(p / (1 - p))
 
 function fitForm(y: Float64Array, form: EtsForm): EtsParams {
   const n = y.length
