@@ -33,6 +33,16 @@ variable "lake_bucket_name" {
   type        = string
 }
 
+variable "lake_prefix" {
+  description = "Key prefix of the lake in the bucket (chart value lake = s3://<lake_bucket_name>/<lake_prefix>); every IAM grant is anchored here."
+  type        = string
+  default     = "gras"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._=-]+(/[A-Za-z0-9._=-]+)*$", var.lake_prefix))
+    error_message = "lake_prefix must be non-empty path segments without leading or trailing slashes (e.g. gras or teams/gras)."
+  }
+}
+
 variable "bronze_writer_role_arns" {
   description = "IAM roles of the Java application that writes bronze/ (granted PutObject there only)."
   type        = list(string)
