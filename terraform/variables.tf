@@ -23,7 +23,7 @@ variable "namespace" {
 }
 
 variable "service_account" {
-  description = "ServiceAccount of every gras pod (chart value serviceAccount.name)."
+  description = "Prefix of the per-job ServiceAccounts <service_account>-<job> the chart creates; each job's IRSA role trusts only its own."
   type        = string
   default     = "gras-forecast"
 }

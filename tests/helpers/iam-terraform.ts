@@ -63,7 +63,8 @@ export async function loadTerraform(dir: string, inputs: TerraformInputs): Promi
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
     const parsed = (await parse(file, readFileSync(join(dir, file), 'utf8'))) as Partial<Body>
     body.locals.push(...(parsed.locals ?? []))
-    for (const kind of ['variable', 'module', 'output', 'provider'] as const) mergeNamed(body[kind], parsed[kind], `${file}: ${kind}`)
+    for (const kind of ['variable', 'module', 'output'] as const) mergeNamed(body[kind], parsed[kind], `${file}: ${kind}`)
+    for (const [name, blocks] of Object.entries(parsed.provider ?? {})) (body.provider[name] ??= []).push(...blocks)
     for (const kind of ['data', 'resource'] as const) {
       for (const [type, named] of Object.entries(parsed[kind] ?? {})) mergeNamed((body[kind][type] ??= {}), named, `${file}: ${kind} ${type}`)
     }
@@ -73,7 +74,6 @@ export async function loadTerraform(dir: string, inputs: TerraformInputs): Promi
 
 function mergeNamed(into: Blocks, from: Blocks | undefined, where: string): void {
   for (const [name, blocks] of Object.entries(from ?? {})) {
-    if (into[name] && where.includes('provider')) continue
     if (into[name]) throw new Error(`iam-terraform: ${where} "${name}" is declared twice`)
     into[name] = blocks
   }
@@ -175,7 +175,8 @@ export class Terraform {
     const block = this.body.module[name]?.[0]
     if (!block) throw new Error(`iam-terraform: module.${name} is not declared`)
     const input = async (attr: string) => String(await this.evaluate(block[attr], { where: `module.${name}.${attr}` }))
-    const region = async () => String(await this.evaluate(this.body.provider.aws?.[0]?.region, { where: 'provider.aws.region' }))
+    // The default provider (no alias) creates the tables.
+    const region = async () => String(await this.evaluate(this.body.provider.aws?.find((p) => p.alias === undefined)?.region, { where: 'provider.aws.region' }))
     if (block.source === 'terraform-aws-modules/s3-bucket/aws') {
       if (output === 's3_bucket_arn') return `arn:aws:s3:::${await input('bucket')}`
       if (output === 's3_bucket_id') return input('bucket')
