@@ -1,43 +1,71 @@
 # IRSA: one role per job, each trusted only by its own ServiceAccount (StringEquals on sub and aud)
-# and allowed only the lake prefixes and tables that job touches.
-#   features: read bronze/, write silver/ and quarantine/
-#   train:    read silver/ and models/, write models/, the models table; train-neural runs under
-#             it too and also reads and writes its checkpoints/
-#   infer:    read silver/, models/ and predictions/, write predictions/, the predictions table, read the
-#             models table, the accuracy table (the monitor step runs under this role too)
+# and allowed exactly the calls that job makes: tests/integration/iam-behaviour.test.ts records
+# every AWS request of a real run of each job and fails on a request these policies deny and on a
+# grant no request uses. Object grants are anchored at the lake prefix (the chart's `lake` is
+# s3://<bucket>/<lake_prefix>), so no job reaches another prefix's objects through a wildcard.
 
 locals {
   oidc_provider = replace(module.eks.cluster_oidc_issuer_url, "https://", "")
-  lake_arn      = module.lake_bucket.s3_bucket_arn
+  lake_bucket   = module.lake_bucket.s3_bucket_arn
+  lake          = "${module.lake_bucket.s3_bucket_arn}/${var.lake_prefix}"
+  models_table  = module.models_table.dynamodb_table_arn
 
-  jobs = {
-    features = {
-      read_prefixes  = ["bronze", "silver", "quarantine"]
-      write_prefixes = ["silver", "quarantine"]
-      table_actions  = {}
-    }
-    train = {
-      read_prefixes  = ["silver", "models", "checkpoints"]
-      write_prefixes = ["models", "checkpoints"]
-      table_actions = {
-        (module.models_table.dynamodb_table_arn)   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
-        (module.accuracy_table.dynamodb_table_arn) = ["dynamodb:GetItem", "dynamodb:PutItem"]
-      }
-    }
-    infer = {
-      read_prefixes  = ["silver", "models", "predictions"]
-      write_prefixes = ["predictions"]
-      table_actions = {
-        (module.predictions_table.dynamodb_table_arn) = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable"]
-        (module.models_table.dynamodb_table_arn)      = ["dynamodb:GetItem", "dynamodb:Query"]
-        (module.accuracy_table.dynamodb_table_arn)    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
-      }
-    }
+  # One statement each: actions on resources; `prefixes` (under the lake prefix) become the
+  # s3:prefix condition of a listing.
+  list_silver = { sid = "ListSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*"] }
+  lake_key    = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
+
+  job_statements = {
+    # bronze -> silver; bad bronze files are copied to quarantine/ with a reason file.
+    features = [
+      { sid = "ListBronze", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["bronze/*"] },
+      { sid = "ReadBronze", actions = ["s3:GetObject"], resources = ["${local.lake}/bronze/*"], prefixes = [] },
+      { sid = "WriteSilverAndQuarantine", actions = ["s3:PutObject"], resources = ["${local.lake}/silver/*", "${local.lake}/quarantine/*"], prefixes = [] },
+      local.lake_key,
+    ]
+    # silver and the neural model -> per-metric models and the registry, under the lease lock;
+    # `train --only drifted` reads and clears the monitor's drift flags.
+    train = [
+      local.list_silver,
+      { sid = "ReadSilverAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*"], prefixes = [] },
+      { sid = "WriteMetricModels", actions = ["s3:PutObject"], resources = ["${local.lake}/models/metric=*"], prefixes = [] },
+      local.lake_key,
+      { sid = "RegistryAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
+      { sid = "DriftFlags", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+    ]
+    # silver -> the global neural model (models/neural/) and its checkpoints. It reads keys that may
+    # not exist yet (a checkpoint to resume from, a member already trained): S3 answers such a read
+    # 404 only to a caller allowed s3:ListBucket on the bucket, else 403, which the job would take
+    # for a failure; hence MissingKeysRead404 (key names only, objects stay limited).
+    "train-neural" = [
+      local.list_silver,
+      { sid = "MissingKeysRead404", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = [] },
+      { sid = "ReadSilverNeuralAndCheckpoints", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/neural/*", "${local.lake}/checkpoints/*"], prefixes = [] },
+      { sid = "WriteNeuralAndCheckpoints", actions = ["s3:PutObject"], resources = ["${local.lake}/models/neural/*", "${local.lake}/checkpoints/*"], prefixes = [] },
+      local.lake_key,
+      { sid = "RegisterNeuralVersion", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [local.models_table], prefixes = [] },
+    ]
+    # silver and the approved models -> predictions (Parquet and the table), under the lease lock.
+    infer = [
+      local.list_silver,
+      { sid = "ReadSilverAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*"], prefixes = [] },
+      { sid = "WritePredictions", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*"], prefixes = [] },
+      local.lake_key,
+      { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "ApprovedModelAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
+    ]
+    # served predictions against silver actuals -> the accuracy table and drift flags.
+    monitor = [
+      { sid = "ListSilverAndPredictions", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*"] },
+      { sid = "ReadSilverPredictionsAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*"], prefixes = [] },
+      { sid = "LakeKey", actions = ["kms:Decrypt"], resources = [aws_kms_key.lake.arn], prefixes = [] },
+      { sid = "WriteAccuracy", actions = ["dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+    ]
   }
 }
 
 data "aws_iam_policy_document" "trust" {
-  for_each = local.jobs
+  for_each = local.job_statements
 
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -59,48 +87,28 @@ data "aws_iam_policy_document" "trust" {
 }
 
 data "aws_iam_policy_document" "job" {
-  for_each = local.jobs
-
-  statement {
-    sid       = "ListOwnPrefixes"
-    actions   = ["s3:ListBucket"]
-    resources = [local.lake_arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = flatten([for p in each.value.read_prefixes : ["${p}/*", "*/${p}/*"]])
-    }
-  }
-
-  statement {
-    sid       = "ReadPrefixes"
-    actions   = ["s3:GetObject"]
-    resources = flatten([for p in each.value.read_prefixes : ["${local.lake_arn}/${p}/*", "${local.lake_arn}/*/${p}/*"]])
-  }
-
-  statement {
-    sid       = "WritePrefixes"
-    actions   = ["s3:PutObject"]
-    resources = flatten([for p in each.value.write_prefixes : ["${local.lake_arn}/${p}/*", "${local.lake_arn}/*/${p}/*"]])
-  }
-
-  statement {
-    sid       = "LakeKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.lake.arn]
-  }
+  for_each = local.job_statements
 
   dynamic "statement" {
-    for_each = each.value.table_actions
+    for_each = each.value
     content {
-      actions   = statement.value
-      resources = [statement.key]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+      dynamic "condition" {
+        for_each = length(statement.value.prefixes) > 0 ? [statement.value.prefixes] : []
+        content {
+          test     = "StringLike"
+          variable = "s3:prefix"
+          values   = [for p in condition.value : "${var.lake_prefix}/${p}"]
+        }
+      }
     }
   }
 }
 
 resource "aws_iam_role" "job" {
-  for_each = local.jobs
+  for_each = local.job_statements
 
   name               = "${var.name_prefix}-${each.key}"
   assume_role_policy = data.aws_iam_policy_document.trust[each.key].json
@@ -108,9 +116,26 @@ resource "aws_iam_role" "job" {
 }
 
 resource "aws_iam_role_policy" "job" {
-  for_each = local.jobs
+  for_each = local.job_statements
 
   name   = "${var.name_prefix}-${each.key}"
   role   = aws_iam_role.job[each.key].id
   policy = data.aws_iam_policy_document.job[each.key].json
+}
+
+# The Java application reads forecasts and accuracy; attach this policy to its role
+# (output java_reader_policy_arn).
+data "aws_iam_policy_document" "java_reader" {
+  statement {
+    sid       = "JavaReadsForecastsAndAccuracy"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [module.predictions_table.dynamodb_table_arn, module.accuracy_table.dynamodb_table_arn]
+  }
+}
+
+resource "aws_iam_policy" "java_reader" {
+  name        = "${var.name_prefix}-java-reader"
+  description = "Read-only access of the Java application to the forecasts and accuracy tables"
+  policy      = data.aws_iam_policy_document.java_reader.json
+  tags        = var.tags
 }

@@ -11,8 +11,8 @@ output "models_table_name" {
 }
 
 output "lake_uri" {
-  description = "Chart value `lake` (append a prefix if the lake is not at the bucket root)."
-  value       = "s3://${module.lake_bucket.s3_bucket_id}"
+  description = "Chart value `lake`: the lake prefix every IAM grant is anchored at."
+  value       = "s3://${module.lake_bucket.s3_bucket_id}/${var.lake_prefix}"
 }
 
 output "ecr_repository_url" {
@@ -23,6 +23,11 @@ output "ecr_repository_url" {
 output "irsa_role_arns" {
   description = "Chart values serviceAccounts.<job>.roleArn."
   value       = { for job, role in aws_iam_role.job : job => role.arn }
+}
+
+output "java_reader_policy_arn" {
+  description = "Attach to the Java application's role: GetItem and Query on the predictions and accuracy tables."
+  value       = aws_iam_policy.java_reader.arn
 }
 
 output "karpenter_interruption_queue" {

@@ -63,7 +63,7 @@ data "aws_iam_policy_document" "bronze_writers" {
   statement {
     sid       = "JavaAppWritesBronze"
     actions   = ["s3:PutObject"]
-    resources = ["arn:aws:s3:::${var.lake_bucket_name}/bronze/*", "arn:aws:s3:::${var.lake_bucket_name}/*/bronze/*"]
+    resources = ["arn:aws:s3:::${var.lake_bucket_name}/${var.lake_prefix}/bronze/*"]
     principals {
       type        = "AWS"
       identifiers = length(var.bronze_writer_role_arns) > 0 ? var.bronze_writer_role_arns : ["arn:aws:iam::000000000000:root"]

@@ -23,7 +23,7 @@ variable "namespace" {
 }
 
 variable "service_account" {
-  description = "ServiceAccount of every gras pod (chart value serviceAccount.name)."
+  description = "Prefix of the per-job ServiceAccounts <service_account>-<job> the chart creates; each job's IRSA role trusts only its own."
   type        = string
   default     = "gras-forecast"
 }
@@ -31,6 +31,16 @@ variable "service_account" {
 variable "lake_bucket_name" {
   description = "S3 bucket of the lake (bronze/, silver/, models/, predictions/, quarantine/)."
   type        = string
+}
+
+variable "lake_prefix" {
+  description = "Key prefix of the lake in the bucket (chart value lake = s3://<lake_bucket_name>/<lake_prefix>); every IAM grant is anchored here."
+  type        = string
+  default     = "gras"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._=-]+(/[A-Za-z0-9._=-]+)*$", var.lake_prefix))
+    error_message = "lake_prefix must be non-empty path segments without leading or trailing slashes (e.g. gras or teams/gras)."
+  }
 }
 
 variable "bronze_writer_role_arns" {

@@ -3,7 +3,8 @@
  * answers S3 503 SlowDown and 500 InternalError, DynamoDB ThrottlingException and 500, resets
  * connections, delays requests, answers 404 for an object the first time it is read after a listing
  * showed it (eventual consistency), and returns part of a BatchWriteItem as UnprocessedItems. Every
- * fault is counted by kind.
+ * fault is counted by kind. With no rates it is a plain proxy, and `onExchange` sees every request
+ * the server answered (the IAM test records a run's AWS calls this way).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -25,6 +26,16 @@ export interface FaultRates {
   guaranteed?: ('slowDown' | 'serverError' | 'reset' | 'delay' | 'throttle')[]
 }
 
+/** A request the upstream server answered, as the client sent it. */
+export interface Exchange {
+  method: string
+  /** Path and query, as sent (path-style for S3). */
+  url: string
+  headers: IncomingMessage['headers']
+  body: Buffer
+  status: number
+}
+
 export interface FaultProxy {
   endpoint: string
   counts: Record<FaultKind, number>
@@ -32,7 +43,13 @@ export interface FaultProxy {
   close(): Promise<void>
 }
 
-export async function startFaultProxy(target: string, service: 's3' | 'dynamodb', seed: number, rates: FaultRates): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  service: 's3' | 'dynamodb',
+  seed: number,
+  rates: FaultRates,
+  onExchange?: (exchange: Exchange) => void,
+): Promise<FaultProxy> {
   const random = seededRandom(seed)
   const upstream = new URL(target)
   const counts: Record<FaultKind, number> = { slowDown: 0, serverError: 0, reset: 0, delay: 0, notYetVisible: 0, throttle: 0, unprocessed: 0 }
@@ -50,6 +67,7 @@ export async function startFaultProxy(target: string, service: 's3' | 'dynamodb'
         if (service === 's3' && req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '')) {
           for (const match of payload.toString().matchAll(/<Key>([^<]+)<\/Key>/g)) listed.add(decodeXml(match[1]))
         }
+        onExchange?.({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: up.statusCode ?? 500 })
         if (rewrite) payload = rewrite(up.statusCode ?? 500, payload)
         const headers: Record<string, string | string[] | undefined> = { ...up.headers, 'content-length': String(payload.length) }
         delete headers['x-amz-crc32']

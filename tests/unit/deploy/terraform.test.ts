@@ -41,22 +41,6 @@ test('EKS, Karpenter with its interruption queue, and Argo Workflows', () => {
   assert.match(block('resource "helm_release" "argo_workflows"'), /chart\s*=\s*"argo-workflows"/)
 })
 
-test('IRSA: one role per job, trust pinned to its ServiceAccount and audience, no wildcards on actions', () => {
-  const trust = block('data "aws_iam_policy_document" "trust"')
-  assert.match(trust, /test\s*=\s*"StringEquals"[\s\S]*:sub"[\s\S]*system:serviceaccount:\$\{var\.namespace\}:\$\{var\.service_account\}-\$\{each\.key\}/)
-  assert.match(trust, /:aud"[\s\S]*"sts\.amazonaws\.com"/)
-  const policy = block('data "aws_iam_policy_document" "job"')
-  assert.doesNotMatch(policy, /"s3:\*"|"dynamodb:\*"|"\*"\]/)
-  assert.match(policy, /variable\s*=\s*"s3:prefix"/)
-  const locals = block('locals {')
-  for (const job of ['features', 'train', 'infer']) assert.match(locals, new RegExp(`\\n\\s*${job} = \\{`))
-  // features never touches models or predictions; infer never writes models.
-  assert.match(locals, /features = \{\s*read_prefixes\s*=\s*\["bronze", "silver", "quarantine"\]\s*write_prefixes\s*=\s*\["silver", "quarantine"\]/)
-  assert.match(locals, /infer = \{[\s\S]*write_prefixes\s*=\s*\["predictions"\]/)
-  // train-neural runs under the train role and checkpoints to checkpoints/<run id>/.
-  assert.match(locals, /train = \{[^}]*write_prefixes\s*=\s*\[[^\]]*"checkpoints"/)
-})
-
 test('lake bucket: versioning, SSE-KMS with bucket key, TLS only, lifecycle', () => {
   const lake = block('module "lake_bucket"')
   assert.match(lake, /versioning\s*=\s*\{\s*enabled\s*=\s*true\s*\}/)
