@@ -5,8 +5,9 @@
  * (JSON-schema checks generated from the Kubernetes OpenAPI and the Karpenter and
  * prometheus-operator CRDs).
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1'
@@ -16,7 +17,7 @@ import { CronJob } from 'kubernetes-models/batch/v1'
 import { NodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1'
 import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1'
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
-import { fixturesDir } from './paths.js'
+import { fixturesDir, repoRoot } from './paths.js'
 
 export interface K8sObject {
   apiVersion: string
@@ -114,6 +115,25 @@ export function shareRepeatedSubtrees(schema: unknown): Schema {
   return { ...root, $defs: defs }
 }
 
+/**
+ * The schema of one CRD version, ready for ajv. Parsing megabytes of YAML takes seconds, so the
+ * result is kept in node_modules/.cache, keyed by the file's content hash.
+ */
+function crdVersion(file: string, name: string): Schema {
+  const text = readFileSync(file, 'utf8')
+  const cache = join(repoRoot, 'node_modules/.cache/gras-argo-crds', `${createHash('sha256').update(text).digest('hex').slice(0, 16)}-${name}.json`)
+  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Schema
+  const crd = parse(text) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } }
+  const version = crd.spec.versions.find((v) => v.name === name)
+  if (!version) throw new Error(`${file}: no version ${name}`)
+  const schema = shareRepeatedSubtrees(refuseUnknownFields(version.schema.openAPIV3Schema))
+  mkdirSync(dirname(cache), { recursive: true })
+  const staging = `${cache}.${process.pid}`
+  writeFileSync(staging, JSON.stringify(schema))
+  renameSync(staging, cache)
+  return schema
+}
+
 const argoValidators = new Map<string, ValidateFunction>()
 let ajv: Ajv | undefined
 
@@ -121,16 +141,14 @@ function argoValidator(key: string): ValidateFunction {
   const existing = argoValidators.get(key)
   if (existing) return existing
   const file = join(fixturesDir, 'argo', argoCrdFiles[key])
-  const crd = parse(readFileSync(file, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } }
-  const version = crd.spec.versions.find((v) => v.name === key.split('/')[1])
-  if (!version) throw new Error(`${file}: no version ${key.split('/')[1]}`)
+  const version = crdVersion(file, key.split('/')[1])
   if (!ajv) {
     // Kubernetes' own keywords carry no JSON-schema meaning for ajv; formats (int32, date-time)
     // are the API server's business, not the structure checked here.
     ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, inlineRefs: false })
     for (const keyword of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations', 'x-kubernetes-embedded-resource']) ajv.addKeyword(keyword)
   }
-  const validate = ajv.compile(shareRepeatedSubtrees(refuseUnknownFields(version.schema.openAPIV3Schema)))
+  const validate = ajv.compile(version)
   argoValidators.set(key, validate)
   return validate
 }
