@@ -1,16 +1,19 @@
 /**
- * The chart, rendered with the Helm subset (no helm binary runs here), with default and production
- * values; workflows/ and karpenter/ as they are. Every object validates against the Kubernetes,
- * Argo, Karpenter and prometheus-operator schemas, and the policies below hold.
+ * The chart, rendered by the real helm (tests/helpers/helm.ts) with default and production values;
+ * workflows/ and karpenter/ as they are. `helm lint --strict` passes, values.schema.json is
+ * enforced by helm itself, the committed renderings are exactly helm's output, every non-Argo
+ * object validates against the Kubernetes, Karpenter and prometheus-operator schemas (Argo's
+ * objects: argo-crd.test.ts), and the policies below hold.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import type { Command } from 'commander'
 import { buildProgram } from '../../../jobs/cli.js'
-import { renderTemplate, loadValues } from '../../helpers/helm-subset.js'
-import { parseManifests, validateObject, type K8sObject } from '../../helpers/k8s-validate.js'
+import { helm } from '../../helpers/helm.js'
+import { parseManifests, validateObject, argoCrdFiles, type K8sObject } from '../../helpers/k8s-validate.js'
 import { repoRoot } from '../../helpers/paths.js'
 import { chartDir, renderings, renderWith } from '../../render-chart.js'
 
@@ -19,11 +22,45 @@ const folder = (dir: string) =>
   readdirSync(join(repoRoot, dir))
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseManifests(readFileSync(join(repoRoot, dir, f), 'utf8'), `${dir}/${f}`))
+/** The values helm renders with: values.yaml, then the given file over it (maps merge, lists replace). */
+function effectiveValues(file: string): Record<string, any> {
+  const merge = (base: any, over: any): any =>
+    over && typeof over === 'object' && !Array.isArray(over) && base && typeof base === 'object' && !Array.isArray(base)
+      ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((k) => [k, k in over ? merge(base[k], over[k]) : base[k]]))
+      : over
+  const read = (f: string) => parse(readFileSync(join(chartDir, f), 'utf8'))
+  return merge(read('values.yaml'), read(file))
+}
 
-test('committed renderings are up to date (npm run render:chart)', () => {
+test('committed renderings are exactly what helm template prints (npm run render:chart)', () => {
   for (const [name, file] of Object.entries(renderings)) {
-    assert.equal(readFileSync(join(chartDir, 'rendered', `${name}.yaml`), 'utf8'), renderWith(file), `rendered/${name}.yaml is stale`)
+    assert.equal(readFileSync(join(chartDir, 'rendered', `${name}.yaml`), 'utf8'), renderWith(file), `rendered/${name}.yaml is stale: npm run render:chart`)
   }
+})
+
+test('helm lint --strict passes with default and production values', () => {
+  for (const file of Object.values(renderings)) {
+    const result = helm(['lint', '--strict', chartDir, '--values', join(chartDir, file)])
+    assert.equal(result.status, 0, `helm lint --strict -f ${file}:\n${result.stdout}${result.stderr}`)
+  }
+})
+
+test('helm enforces values.schema.json: a wrong type, an unknown key, 443 to anywhere and a missing CIDR list fail', () => {
+  const bad: [string[], RegExp][] = [
+    [['--set', 'workflow.parallelism=four'], /\/workflow\/parallelism.*got string, want integer/],
+    [['--set', 'serviceAccounts.trainneural.name=x'], /\/serviceAccounts.*additional properties 'trainneural' not allowed/],
+    [['--set-json', 'networkPolicy.awsEgressCidrs=["0.0.0.0/0"]'], /\/networkPolicy\/awsEgressCidrs\/0/],
+    [['--set-json', 'networkPolicy.awsEgressCidrs=[]'], /\/networkPolicy\/awsEgressCidrs': minItems/],
+    [['--set', 'monitoring.prometheusRule.enabled=yes'], /\/monitoring\/prometheusRule\/enabled.*want boolean/],
+    [['--set', 'serviceAccounts.monitor.roleArn=gras-monitor'], /\/serviceAccounts\/monitor\/roleArn/],
+  ]
+  for (const [args, message] of bad) {
+    const result = helm(['template', 'gras', chartDir, '--namespace', 'gras', ...args])
+    assert.notEqual(result.status, 0, `helm template ${args.join(' ')} should fail`)
+    assert.match(result.stderr, /values don't meet the specifications of the schema/, args.join(' '))
+    assert.match(result.stderr, message, args.join(' '))
+  }
+  assert.equal(helm(['template', 'gras', chartDir, '--namespace', 'gras', '--set-json', 'networkPolicy.awsEgressCidrs=[]', '--set', 'networkPolicy.enabled=false']).status, 0, 'no CIDRs needed without the policy')
 })
 
 test('the chart ships the repository config unchanged', () => {
@@ -32,33 +69,24 @@ test('the chart ships the repository config unchanged', () => {
   }
 })
 
-test('the Helm subset renders what it supports and rejects the rest', () => {
-  const scope = { Values: { a: { b: 'x y' }, n: 3, m: { k: 1 } }, Release: { Name: 'r', Namespace: 'ns' }, Chart: { Name: 'c' } }
-  assert.equal(renderTemplate('v: {{ .Values.a.b | quote }} {{ .Release.Namespace }}', scope, chartDir, 't'), 'v: "x y" ns')
-  assert.equal(renderTemplate('x:\n  {{- toYaml .Values.m | nindent 2 }}', scope, chartDir, 't'), 'x:\n  k: 1')
-  assert.equal(renderTemplate('a: {{`{{workflow.name}}`}}', scope, chartDir, 't'), 'a: {{workflow.name}}')
-  assert.throws(() => renderTemplate('{{ if .Values.n }}x{{ end }}', scope, chartDir, 't'), /t:1: unsupported template action/)
-  assert.throws(() => renderTemplate('{{ include "x" . }}', scope, chartDir, 't'), /unsupported template action/)
-  assert.throws(() => renderTemplate('{{ .Values.missing }}', scope, chartDir, 't'), /\.Values\.missing is not set/)
-  assert.throws(() => renderTemplate('{{ .Values.n | upper }}', scope, chartDir, 't'), /unsupported function upper/)
-  assert.throws(() => renderTemplate('{{ .Files.Get "../x" }}', scope, chartDir, 't'), /outside the chart/)
-})
-
-test('every manifest validates: chart (default and production), workflows/, karpenter/', () => {
-  const sets: [string, K8sObject[]][] = [...Object.entries(rendered), ['workflows', folder('workflows')], ['karpenter', folder('karpenter')]]
+test('every non-Argo manifest validates: chart (default and production), karpenter/', () => {
+  const sets: [string, K8sObject[]][] = [...Object.entries(rendered), ['karpenter', folder('karpenter')]]
   for (const [source, objects] of sets) {
     assert.ok(objects.length > 0, source)
-    for (const object of objects) validateObject(object, source)
+    for (const object of objects) if (!argoCrdFiles[`${object.apiVersion}/${object.kind}`]) validateObject(object, source)
   }
-  const kinds = rendered.default.map((o) => o.kind).sort()
-  assert.deepEqual(kinds, ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate'])
+  const kinds = (objects: K8sObject[]) => objects.map((o) => o.kind).sort()
+  const common = ['ConfigMap', 'ConfigMap', 'CronJob', 'CronWorkflow', 'CronWorkflow', 'CronWorkflow', 'NetworkPolicy', 'Role', 'RoleBinding', ...Array(5).fill('ServiceAccount'), 'WorkflowTemplate']
+  // No PrometheusRule by default: helm install works on a cluster without prometheus-operator's CRDs.
+  assert.deepEqual(kinds(rendered.default), common.sort())
+  assert.deepEqual(kinds(rendered.production), [...common, 'PrometheusRule'].sort())
 })
 
 test('validation catches a broken object (the check is real)', () => {
-  const template = rendered.default.find((o) => o.kind === 'WorkflowTemplate')!
-  const broken = structuredClone(template)
-  ;(broken.spec as { templates: unknown }).templates = 'not a list'
-  assert.throws(() => validateObject(broken, 'broken'), /templates/)
+  const cronJob = rendered.default.find((o) => o.kind === 'CronJob')!
+  const broken = structuredClone(cronJob)
+  ;(broken.spec as { schedule: unknown }).schedule = 5
+  assert.throws(() => validateObject(broken, 'broken'), /schedule/)
 })
 
 interface PodSpecLike {
@@ -101,23 +129,32 @@ function containers(objects: K8sObject[]): { where: string; pod: PodSpecLike; co
   return out
 }
 
-for (const [name] of Object.entries(renderings)) {
+/** The values key of each job and the name its ServiceAccount and IAM role carry (terraform/iam.tf trusts these). */
+const jobs = { features: 'features', train: 'train', trainNeural: 'train-neural', infer: 'infer', monitor: 'monitor' } as const
+const valuesKeyOf = (command: string) => Object.entries(jobs).find(([, job]) => job === command)?.[0] as keyof typeof jobs
+
+for (const [name, file] of Object.entries(renderings)) {
   test(`policies hold with ${name} values`, () => {
     const objects = rendered[name]
-    const values = loadValues(join(chartDir, renderings[name as keyof typeof renderings])) as { serviceAccounts: Record<string, { name: string; roleArn: string }> }
+    const values = effectiveValues(file)
     const accounts = objects.filter((o) => o.kind === 'ServiceAccount')
-    assert.deepEqual(accounts.map((a) => a.metadata.name).sort(), Object.values(values.serviceAccounts).map((a) => a.name).sort())
-    for (const [job, account] of Object.entries(values.serviceAccounts)) {
+    assert.deepEqual(accounts.map((a) => a.metadata.name).sort(), Object.values(jobs).map((job) => `gras-forecast-${job}`).sort(), 'one ServiceAccount per job, named as terraform/iam.tf trusts')
+    for (const [key, job] of Object.entries(jobs)) {
+      const account = values.serviceAccounts[key]
       const sa = accounts.find((a) => a.metadata.name === account.name)!
-      assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], account.roleArn, job)
-      assert.ok(account.roleArn.endsWith(`-${job}`), `${job} has its own role`)
+      assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], account.roleArn, key)
+      assert.match(account.roleArn, new RegExp(`^arn:aws:iam::[0-9]{12}:role/gras-(prod-)?${job}$`), `${key} has its own role`)
     }
+    const binding = objects.find((o) => o.kind === 'RoleBinding') as unknown as { subjects: { name: string }[] }
+    assert.deepEqual(binding.subjects.map((s) => s.name).sort(), accounts.map((a) => a.metadata.name).sort(), "every job's pods may report results to Argo")
+
     const all = containers(objects)
     assert.equal(all.length, 6)
     for (const { where, pod, container, template } of all) {
-      // monitor runs under infer's identity: it reads what infer wrote.
-      const job = container.args?.[0] === 'monitor' ? 'infer' : container.args?.[0] === 'train-neural' ? 'train' : (container.args?.[0] as string)
-      assert.equal(template?.serviceAccountName ?? pod.serviceAccountName, values.serviceAccounts[job].name, `${where}: runs as its job's IRSA ServiceAccount`)
+      const job = valuesKeyOf(container.args?.[0] as string)
+      assert.ok(job, `${where}: runs a known job`)
+      assert.equal(template ? template.serviceAccountName : pod.serviceAccountName, values.serviceAccounts[job].name, `${where}: runs as its own job's IRSA ServiceAccount`)
+      assert.equal((template ?? pod).nodeSelector?.['kubernetes.io/arch'], 'amd64', `${where}: the image is amd64-only`)
       assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: non-root`)
       assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${where}: no privilege escalation`)
       assert.equal(container.securityContext?.readOnlyRootFilesystem, true, `${where}: read-only root`)
@@ -125,37 +162,51 @@ for (const [name] of Object.entries(renderings)) {
       assert.ok(container.resources?.limits?.cpu && container.resources.limits.memory, `${where}: has limits`)
       assert.deepEqual(container.command, ['node', 'dist/jobs/cli.js'], `${where}: runs the CLI directly (SIGTERM reaches node)`)
     }
+    const template = objects.find((o) => o.kind === 'WorkflowTemplate')!.spec as Record<string, any>
+    assert.equal(template.serviceAccountName, undefined, 'no workflow-wide identity: a step without its own runs with none')
+
     // Only the neural step needs a GPU; the statistical fits fan out on CPU spot nodes.
-    const train = all.find((c) => c.where === 'WorkflowTemplate/train-neural')!
-    assert.equal(train.container.resources?.requests?.['nvidia.com/gpu'], '1')
-    assert.equal(train.container.resources?.limits?.['nvidia.com/gpu'], '1')
-    assert.ok(train.template!.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.effect === 'NoSchedule'), 'train tolerates the GPU taint')
-    assert.equal(train.template!.nodeSelector?.['karpenter.sh/nodepool'], 'gras-gpu-spot')
-    assert.equal(train.template!.metadata?.annotations?.['karpenter.sh/do-not-disrupt'], 'true')
-    assert.ok(train.template!.activeDeadlineSeconds! > 0)
-    for (const cpu of all.filter((c) => c.where !== 'WorkflowTemplate/train-neural')) {
-      assert.equal((cpu.template ?? cpu.pod).nodeSelector?.['karpenter.sh/nodepool'], 'gras-cpu-spot', cpu.where)
+    const neural = all.find((c) => c.where === 'WorkflowTemplate/train-neural')!
+    assert.equal(neural.container.resources?.requests?.['nvidia.com/gpu'], '1')
+    assert.equal(neural.container.resources?.limits?.['nvidia.com/gpu'], '1')
+    assert.ok(neural.template!.tolerations?.some((t) => t.key === 'nvidia.com/gpu' && t.effect === 'NoSchedule'), 'train-neural tolerates the GPU taint')
+    assert.equal(neural.template!.nodeSelector?.['karpenter.sh/nodepool'], values.nodePools.gpu)
+    assert.equal(neural.template!.metadata?.annotations?.['karpenter.sh/do-not-disrupt'], 'true')
+    assert.ok(neural.template!.activeDeadlineSeconds! > 0)
+    for (const cpu of all.filter((c) => c !== neural)) {
+      assert.equal((cpu.template ?? cpu.pod).nodeSelector?.['karpenter.sh/nodepool'], values.nodePools.cpu, cpu.where)
       assert.equal(cpu.container.resources?.requests?.['nvidia.com/gpu'], undefined, `${cpu.where} needs no GPU`)
     }
 
-    const template = objects.find((o) => o.kind === 'WorkflowTemplate')!.spec as Record<string, any>
     assert.ok(template.synchronization.mutexes.length === 1 && template.synchronization.mutexes[0].name, 'a workflow-level mutex')
-    const retry = template.templateDefaults.retryStrategy
-    assert.equal(retry.retryPolicy, 'Always')
-    for (const spotLoss of ['pod deleted', 'imminent node shutdown', 'Evicted', '75', '143', 'lastRetry.status == "Error"']) assert.ok(retry.expression.includes(spotLoss), `retries ${spotLoss}`)
-    for (const badInput of ['65', '66', '70']) assert.ok(!retry.expression.includes(badInput), `does not retry ${badInput}`)
     assert.ok(template.activeDeadlineSeconds > 0 && template.podGC.strategy && template.ttlStrategy.secondsAfterSuccess > 0)
-    const pipeline = template.templates.find((t: ArgoTemplate) => t.name === 'pipeline')
-    // Per-metric steps fan out over the metrics; the global neural step runs once.
-    const perMetric = pipeline.dag.tasks.filter((t: { name: string }) => t.name !== 'train-neural')
-    assert.ok(pipeline.parallelism > 0 && perMetric.length === 3 && perMetric.every((t: { withParam?: string }) => t.withParam?.includes('workflow.parameters.metrics')))
-    const neuralTask = pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train-neural')
-    assert.deepEqual(neuralTask.depends, 'features')
-    // train backtests the global model, so it waits for it; a failed neural step does not stop it.
-    assert.deepEqual(neuralTask.continueOn, { failed: true, error: true })
-    const trainTask = pipeline.dag.tasks.find((t: { name: string }) => t.name === 'train')
-    for (const outcome of ['train-neural.Succeeded', 'train-neural.Failed', 'train-neural.Errored']) assert.ok(trainTask.depends.includes(outcome), `train runs after ${outcome}`)
-    assert.ok(trainTask.depends.startsWith('features &&'))
+    // Retries belong to the pods: a retryStrategy in templateDefaults would reach the DAGs too
+    // (argo-validate.test.ts checks the placement against Argo's controller).
+    assert.equal(template.templateDefaults?.retryStrategy, undefined)
+    for (const t of template.templates as ArgoTemplate[] & { retryStrategy?: any }[]) {
+      const retry = (t as any).retryStrategy
+      if (!t.container) continue
+      assert.equal(retry?.retryPolicy, 'Always', `${t.name} retries`)
+      for (const spotLoss of ['pod deleted', 'imminent node shutdown', 'Evicted', '75', '143', 'lastRetry.status == "Error"']) assert.ok(retry.expression.includes(spotLoss), `${t.name} retries ${spotLoss}`)
+      for (const badInput of ['65', '66', '70']) assert.ok(!retry.expression.includes(badInput), `${t.name} does not retry ${badInput}`)
+      assert.equal(retry.limit, values.workflow.retryLimit)
+    }
+
+    // One branch per metric (features -> train -> infer), after the global neural step whatever its outcome.
+    const byName = (n: string) => (template.templates as any[]).find((t) => t.name === n)
+    const pipeline = byName('pipeline')
+    assert.equal(pipeline.dag.failFast, false, 'a failed metric does not stop the others')
+    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'metric'])
+    const [neuralTask, metricTask] = pipeline.dag.tasks
+    assert.equal(neuralTask.depends, undefined)
+    assert.equal(metricTask.template, 'metric-pipeline')
+    assert.match(metricTask.withParam, /workflow\.parameters\.metrics/)
+    for (const outcome of ['Succeeded', 'Failed', 'Errored']) assert.match(metricTask.depends, new RegExp(`train-neural\\.${outcome}`), `branches run after train-neural ${outcome}`)
+    const chain = (t: string) => byName(t).dag.tasks.map((task: any) => `${task.depends ?? ''}>${task.template}`)
+    assert.deepEqual(chain('metric-pipeline'), ['>features', 'features>train', 'train>infer'])
+    assert.deepEqual(chain('metric-refresh'), ['>monitor', 'monitor>infer'])
+    assert.deepEqual(byName('refresh').dag.tasks.map((t: any) => t.template), ['metric-refresh'])
+    assert.deepEqual(byName('backtest').dag.tasks.map((t: any) => t.template), ['train'])
 
     for (const cron of objects.filter((o) => o.kind === 'CronWorkflow')) {
       const spec = cron.spec as Record<string, any>
@@ -166,6 +217,33 @@ for (const [name] of Object.entries(renderings)) {
     const cronJob = objects.find((o) => o.kind === 'CronJob')!.spec as Record<string, any>
     assert.equal(cronJob.concurrencyPolicy, 'Forbid')
     assert.deepEqual(cronJob.jobTemplate.spec.podFailurePolicy.rules[0], { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] })
+
+    const folderKey = values.grafana.folderAnnotation
+    const dashboards = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name?.endsWith('-dashboards'))!
+    assert.equal(dashboards.metadata.annotations?.[folderKey], values.grafana.folder, 'the folder annotation carries the key the Grafana sidecar is told to read')
+  })
+
+  test(`the NetworkPolicy with ${name} values denies all but DNS, HTTPS to the AWS CIDRs and the Pushgateway`, () => {
+    const values = effectiveValues(file)
+    const policy = rendered[name].find((o) => o.kind === 'NetworkPolicy')!.spec as any
+    assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress'])
+    assert.deepEqual(policy.ingress, [])
+    assert.deepEqual(policy.podSelector, { matchLabels: { 'app.kubernetes.io/part-of': 'gras-forecast' } })
+    // A rule without `to` allows every destination; a peer with only a namespaceSelector, every pod there.
+    for (const rule of policy.egress) {
+      assert.ok(rule.to?.length > 0, `egress rule ${JSON.stringify(rule)} names its destinations`)
+      for (const peer of rule.to) {
+        if (peer.ipBlock) assert.notEqual(peer.ipBlock.cidr, '0.0.0.0/0')
+        else assert.ok(peer.podSelector?.matchLabels && peer.namespaceSelector?.matchLabels, `peer ${JSON.stringify(peer)} names pods in a namespace`)
+      }
+    }
+    const rule = (port: number) => policy.egress.filter((r: any) => r.ports.some((p: any) => p.port === port))
+    assert.deepEqual(rule(53), [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }])
+    assert.deepEqual(rule(443), [{ to: values.networkPolicy.awsEgressCidrs.map((cidr: string) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 443 }] }])
+    assert.deepEqual(rule(values.pushgateway.port), [
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': values.pushgateway.namespace } }, podSelector: { matchLabels: values.pushgateway.podLabels } }], ports: [{ protocol: 'TCP', port: values.pushgateway.port }] },
+    ])
+    assert.equal(policy.egress.length, 3)
   })
 }
 
