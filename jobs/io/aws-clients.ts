@@ -29,6 +29,22 @@ export interface ClientOptions {
   onRetry?: RetryObserver
 }
 
+/**
+ * Where the SDK's credential chain will call when the environment holds no keys, for messages about
+ * a failure before the request itself was sent (web identity: STS; ECS/EKS Pod Identity: the
+ * container endpoint; otherwise IMDS).
+ */
+export function credentialsEndpoint(env: Environment): string {
+  if (env.AWS_ACCESS_KEY_ID) return 'the environment'
+  if (env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) {
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'
+    return `STS ${displayUrl(env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`)} (web identity)`
+  }
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return `the container credentials endpoint ${displayUrl(env.AWS_CONTAINER_CREDENTIALS_FULL_URI)}`
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) return 'the container credentials endpoint http://169.254.170.2'
+  return `the instance metadata service ${displayUrl(env.AWS_EC2_METADATA_SERVICE_ENDPOINT || 'http://169.254.169.254')}`
+}
+
 type Service = 's3' | 'dynamodb'
 
 /** True when the SDK will talk to a non-AWS endpoint for `service`. */
@@ -62,7 +78,7 @@ const endpointOf = Symbol('grasEndpoint')
  * and translates its final failure. The endpoint is taken from the request the build step made, so
  * a message names the host that was really called.
  */
-function instrument(client: S3Client | DynamoDBClient, service: Service, options: ClientOptions): void {
+function instrument(client: S3Client | DynamoDBClient, service: Service, options: ClientOptions, credentials: string): void {
   const stack = client.middlewareStack as { add(m: unknown, o: unknown): void }
   const report = (operation: string, attempts: number | undefined) => {
     if (options.onRetry && attempts && attempts > 1) options.onRetry(operation, attempts - 1)
@@ -77,7 +93,7 @@ function instrument(client: S3Client | DynamoDBClient, service: Service, options
         return result
       } catch (error) {
         report(operation, (error as { $metadata?: { attempts?: number } }).$metadata?.attempts)
-        throw translateAwsError(error, { service, operation, endpoint: context[endpointOf], bucket: args.input?.Bucket, network: options.network })
+        throw translateAwsError(error, { service, operation, endpoint: context[endpointOf], credentials, bucket: args.input?.Bucket, network: options.network })
       }
     },
     { step: 'initialize', name: 'grasTranslateErrors' },
@@ -113,12 +129,12 @@ const rejectedCredentialNames = new Set([
  * Our category for an SDK failure, or the error itself when it is the service's answer to the
  * request (NoSuchKey, ConditionalCheckFailed...): callers decide on those by name.
  */
-export function translateAwsError(error: unknown, where: { service: Service; operation: string; endpoint?: string; bucket?: string; network: NetworkSettings }): unknown {
+export function translateAwsError(error: unknown, where: { service: Service; operation: string; endpoint?: string; credentials: string; bucket?: string; network: NetworkSettings }): unknown {
   if (typeof error !== 'object' || error === null) return error
   const e = error as { name?: string; code?: string; message?: string; hostname?: string }
-  const endpoint = where.endpoint ? displayUrl(where.endpoint) : `the ${where.service === 's3' ? 'S3' : 'DynamoDB'} endpoint of the region`
-  const what = `${where.service}: ${where.operation} ${endpoint}`
-  const why = (e.message ?? String(error)).replace(/^@smithy\/node-http-handler - /, '').split('\n')[0]
+  // No request was built yet: the failure came from resolving credentials.
+  const what = where.endpoint ? `${where.service}: ${where.operation} ${displayUrl(where.endpoint)}` : `${where.service}: ${where.operation}: fetching credentials from ${where.credentials}`
+  const why = (e.message ?? String(error)).replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '').split('\n')[0]
   if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
     return new TransientError(`${what}: no answer in time: ${why} (deadlines: network.connectTimeoutMs ${where.network.connectTimeoutMs} ms, network.requestTimeoutMs ${where.network.requestTimeoutMs} ms; is the endpoint up?)`, { cause: error })
   }
@@ -150,7 +166,7 @@ export function createS3Client(env: Environment, options: ClientOptions): S3Clie
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (custom ? 'us-east-1' : undefined),
     ...deadlineConfig(options.network),
   })
-  instrument(client, 's3', options)
+  instrument(client, 's3', options, credentialsEndpoint(env))
   return client
 }
 
@@ -160,6 +176,6 @@ export function createDynamoClient(env: Environment, endpoint: string | undefine
     ? // The embedded server: fixed local credentials, nothing from the environment.
       new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' }, ...deadlineConfig(options.network) })
     : new DynamoDBClient({ region: env.AWS_REGION || env.AWS_DEFAULT_REGION || (custom ? 'us-east-1' : undefined), ...deadlineConfig(options.network) })
-  instrument(client, 'dynamodb', options)
+  instrument(client, 'dynamodb', options, endpoint ? 'the embedded server' : credentialsEndpoint(env))
   return client
 }

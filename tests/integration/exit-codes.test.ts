@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { configDirWith, runCli, shortDeadlines, type CliResult } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
@@ -82,7 +82,7 @@ test('configuration and credentials problems exit 78: no region, no credentials,
 
   const noCredentials = await runCli(['features'], { cwd, env: { ...s3Lake, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: silent.endpoint } })
   assert.equal(noCredentials.code, 78, noCredentials.stderr)
-  oneLine(noCredentials, /^gras: s3: ListObjectsV2 .*: no AWS credentials: .*\(set AWS_PROFILE/)
+  oneLine(noCredentials, /^gras: s3: ListObjectsV2: fetching credentials from .*: no AWS credentials: .*\(set AWS_PROFILE/)
 
   const unresolvable = await runCli(['features'], { cwd, env: { ...s3Lake, ...keys, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://gras-nowhere.invalid:9000' } })
   assert.equal(unresolvable.code, 78, unresolvable.stderr)
@@ -115,6 +115,21 @@ test('an S3 endpoint that accepts and never answers fails within the deadline wi
   assert.equal(result.code, 75, result.stderr)
   oneLine(result, new RegExp(`^gras: s3: ListObjectsV2 http://127\\.0\\.0\\.1:${silent.port}: no answer in time`))
   assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms (2 attempts of a 500 ms deadline)`)
+})
+
+test('an STS endpoint (web identity) that accepts and never answers fails within the deadline with exit 75, naming it', async () => {
+  const tokenFile = join(cwd, 'web-identity-token')
+  writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJncmFzIn0.c2lnbmF0dXJl')
+  const started = Date.now()
+  const result = await runCli(['features', '--lake', 's3://gras-lake/gras'], {
+    cwd,
+    env: { GRAS_CONFIG: quickConfig, GRAS_DYNAMODB_MODE: 'embedded', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/gras', AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ENDPOINT_URL_STS: silent.endpoint, AWS_MAX_ATTEMPTS: '2', ...bareAws },
+    timeoutMs: 60_000,
+  })
+  const elapsedMs = Date.now() - started
+  assert.equal(result.code, 75, result.stderr)
+  oneLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from STS http://127\\.0\\.0\\.1:${silent.port} \\(web identity\\): no answer in time`))
+  assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms`)
 })
 
 test('a DynamoDB endpoint that accepts and never answers fails within the deadline with exit 75, naming the endpoint', async () => {
