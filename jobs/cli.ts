@@ -32,7 +32,7 @@ import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
 import { activeRuns } from './runtime/active-runs.js'
 import { pushRunMetrics } from './runtime/metric-loop.js'
 import { metricIdPattern, type GrasConfig } from './runtime/config-schema.js'
-import { redactText, registerSecrets, secretsInEnvironment } from './runtime/redact.js'
+import { passwordInUrl, redactText, registerSecrets, secretsInEnvironment } from './runtime/redact.js'
 
 interface GlobalOptions {
   pushgateway?: string
@@ -281,7 +281,7 @@ async function withContext(
   const logger = createLogger({ level: globals.logLevel, fd })
   activeLogger = logger
   pushgatewayUrl = globals.pushgateway
-  registerSecrets(secretsInEnvironment({ GRAS_PUSHGATEWAY_URL: globals.pushgateway }))
+  registerSecrets([passwordInUrl(globals.pushgateway)])
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
@@ -358,11 +358,15 @@ function failureLine(error: unknown, code: ExitCodeValue): string {
 
 const oneLine = (text: string) => text.split('\n').map((part) => part.trim()).filter(Boolean).join('; ')
 
+/** Failed metrics named on the stderr line; with thousands of metrics the rest are counted (the JSON log has each). */
+const summaryMetrics = 20
+
 /** One line per job naming each failed metric and why, besides the JSON "metric failed" lines. */
 function failureSummary(report: JobReport): string | undefined {
   const failed = report.outcomes.filter((o): o is Extract<typeof o, { ok: false }> => !o.ok)
   if (failed.length === 0) return undefined
-  const reasons = failed.map((o) => `${o.metricId}: ${oneLine(o.error instanceof Error ? o.error.message : String(o.error))}`)
+  const reasons = failed.slice(0, summaryMetrics).map((o) => `${o.metricId}: ${oneLine(o.error instanceof Error ? o.error.message : String(o.error))}`)
+  if (failed.length > summaryMetrics) reasons.push(`and ${failed.length - summaryMetrics} more`)
   return `gras: ${report.job}: ${failed.length} of ${report.outcomes.length} metric(s) failed: ${reasons.join('; ')} (exit ${jobExitCode(report)}; the JSON log lines "metric failed" have the details)`
 }
 

@@ -62,13 +62,13 @@ export function registerSecrets(values: readonly (string | undefined)[]): void {
 export function secretsInEnvironment(env: Record<string, string | undefined>): (string | undefined)[] {
   const out = [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]
   for (const name of ['GRAS_PUSHGATEWAY_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_DYNAMODB']) {
-    const password = userinfoPassword(env[name])
-    if (password) out.push(password)
+    out.push(passwordInUrl(env[name]))
   }
   return out
 }
 
-function userinfoPassword(url: string | undefined): string | undefined {
+/** The password of a URL's userinfo (`http://user:password@host/`), if any. */
+export function passwordInUrl(url: string | undefined): string | undefined {
   if (!url) return undefined
   try {
     const parsed = new URL(url)
