@@ -132,6 +132,21 @@ test('an STS endpoint (web identity) that accepts and never answers fails within
   assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms`)
 })
 
+test('an instance metadata endpoint (IMDS) that accepts and never answers ends within the deadline: no credentials, exit 78', async () => {
+  const connections = silent.connections
+  const started = Date.now()
+  const result = await runCli(['features', '--lake', 's3://gras-lake/gras'], {
+    cwd,
+    env: { GRAS_CONFIG: quickConfig, GRAS_DYNAMODB_MODE: 'embedded', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', ...bareAws, AWS_EC2_METADATA_DISABLED: '', AWS_EC2_METADATA_SERVICE_ENDPOINT: silent.endpoint },
+    timeoutMs: 60_000,
+  })
+  const elapsedMs = Date.now() - started
+  assert.equal(result.code, 78, result.stderr)
+  assert.ok(silent.connections > connections, 'the credential chain called the metadata endpoint')
+  oneLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from the instance metadata service http://127\\.0\\.0\\.1:${silent.port}: no AWS credentials`))
+  assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms`)
+})
+
 test('a DynamoDB endpoint that accepts and never answers fails within the deadline with exit 75, naming the endpoint', async () => {
   const started = Date.now()
   const result = await runCli(['models', 'list', '--metrics', 'G', '--lake', lake], {
