@@ -60,6 +60,8 @@ test('credentials echoed by a SignatureDoesNotMatch body and a Pushgateway passw
     env: {
       GRAS_CONFIG: configDir,
       GRAS_DYNAMODB_MODE: 'embedded',
+      // The embedded server of an s3:// lake keeps its files under the state folder.
+      XDG_STATE_HOME: tempDir('state'),
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_ACCESS_KEY_ID: accessKeyId,
