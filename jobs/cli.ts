@@ -20,18 +20,19 @@ import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
 import { submitWorkflow } from './commands/submit.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
-import { resolveMetrics } from './pipeline/resolve-metrics.js'
+import { describeLakeMetrics, lakeHasMetric, resolveMetrics } from './pipeline/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
 import { ModelRegistry } from './io/model-registry.js'
 import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
-import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
+import { ExitCode, exitCodeOf, InputMissingError, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
 import { createLogger, type Logger } from './runtime/logger.js'
 import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
 import { activeRuns } from './runtime/active-runs.js'
 import { pushRunMetrics } from './runtime/metric-loop.js'
-import type { GrasConfig } from './runtime/config-schema.js'
+import { metricIdPattern, type GrasConfig } from './runtime/config-schema.js'
+import { passwordInUrl, redactText, registerSecrets, secretsInEnvironment } from './runtime/redact.js'
 
 interface GlobalOptions {
   pushgateway?: string
@@ -58,7 +59,6 @@ export function buildProgram(): Command {
     .addOption(new Option('--dynamodb <mode>', 'DynamoDB: embedded dynalite, aws (SDK endpoint resolution), or auto').choices(['auto', 'embedded', 'aws']).env('GRAS_DYNAMODB_MODE'))
     .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway that each job pushes its metrics to').env('GRAS_PUSHGATEWAY_URL'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').env('GRAS_LOG_LEVEL'))
-    .showHelpAfterError()
     .exitOverride()
 
   const withRunOptions = (command: Command) =>
@@ -112,10 +112,16 @@ export function buildProgram(): Command {
     .addOption(new Option('--to <time>', 'last timestamp, ISO-8601 (default: from + 7 days)'))
     .option('--json', 'print JSON lines instead of a table')
     .action(async (options: { metric: string; from?: string; to?: string; json?: boolean }, command: Command) => {
+      // Checked before anything is opened: DynamoDB would answer a bad range with a ValidationException.
+      if (!metricIdPattern.test(options.metric)) throw new UsageError(`--metric: ${JSON.stringify(options.metric)} is not a valid metric id (expected ${metricIdPattern.source})`)
+      const fromMs = options.from ? parseTime(options.from, '--from') : Math.floor(Date.now() / hourMs) * hourMs
+      const toMs = options.to ? parseTime(options.to, '--to') : fromMs + 7 * 24 * hourMs
+      if (toMs < fromMs) throw new UsageError(`predictions: --to ${toIsoSeconds(toMs)} is before --from ${toIsoSeconds(fromMs)} (give --to at or after --from)`)
       await withContext(command, 2, async (context) => {
-        const fromMs = options.from ? parseTime(options.from, '--from') : Math.floor(context.now() / hourMs) * hourMs
-        const toMs = options.to ? parseTime(options.to, '--to') : fromMs + 7 * 24 * hourMs
         const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
+        if (items.length === 0 && !(await lakeHasMetric(context.lake, options.metric))) {
+          throw new InputMissingError(`predictions: unknown metric ${options.metric}: no stored forecasts and no data in ${context.lake.uri} (${await describeLakeMetrics(context.lake)})`)
+        }
         process.stdout.write(options.json ? items.map((i) => JSON.stringify(i)).join('\n') + (items.length ? '\n' : '') : formatPredictions(options.metric, items) + '\n')
       })
     })
@@ -199,11 +205,12 @@ export function buildProgram(): Command {
       const globals = command.optsWithGlobals() as GlobalOptions
       const logger = createLogger({ level: globals.logLevel, fd: 1 })
       activeLogger = logger
+      const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
       const parameters: Record<string, string> = {}
       if (options.metrics) parameters.metrics = (splitMetrics(options.metrics) ?? []).join(',')
       if (options.asOf) parameters['as-of'] = toIsoSeconds(parseTime(options.asOf, '--as-of'))
       const result = await submitWorkflow(
-        await connectWorkflows(options.kubeconfig),
+        await connectWorkflows(options.kubeconfig, config.network.requestTimeoutMs),
         { namespace: options.namespace, template: options.template, entrypoint: options.entrypoint, parameters, generateName: `gras-${options.entrypoint}-` },
         { enabled: Boolean(options.watch), pollMs: parseInteger(options.pollSeconds, '--poll-seconds', 1, 3600) * 1000, timeoutMs: parseInteger(options.timeoutMinutes, '--timeout-minutes', 1, 10080) * 60_000 },
         logger.child({ job: 'submit' }),
@@ -274,6 +281,7 @@ async function withContext(
   const logger = createLogger({ level: globals.logLevel, fd })
   activeLogger = logger
   pushgatewayUrl = globals.pushgateway
+  registerSecrets([passwordInUrl(globals.pushgateway)])
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
@@ -299,6 +307,10 @@ async function withJob(command: Command, options: RunOptions, fd: 1 | 2, body: (
       const reports = await body(context, metrics)
       const codes = reports.map(jobExitCode).filter((code) => code !== ExitCode.ok)
       process.exitCode = codes[0] ?? ExitCode.ok
+      for (const report of reports) {
+        const line = failureSummary(report)
+        if (line) writeStderrLine(line)
+      }
     },
     { runId: options.runId, asOfMs },
   )
@@ -306,7 +318,12 @@ async function withJob(command: Command, options: RunOptions, fd: 1 | 2, body: (
 
 /** Parses argv and runs; returns the exit code. Only `main` ends the process. */
 export async function runCli(argv: string[]): Promise<ExitCodeValue> {
+  registerSecrets(secretsInEnvironment(process.env))
   const program = buildProgram()
+  // Commander's own errors (unknown option, missing argument) as our one line, with where to look.
+  const usageOutput = { outputError: (text: string) => writeStderrLine(`gras: ${text.trim().replace(/^error: /, '').split('\n')[0]} (see gras --help, or gras <command> --help)`) }
+  program.configureOutput(usageOutput)
+  for (const command of allCommands(program)) command.configureOutput(usageOutput)
   try {
     await program.parseAsync(argv)
     return (process.exitCode as ExitCodeValue | undefined) ?? ExitCode.ok
@@ -315,12 +332,46 @@ export async function runCli(argv: string[]): Promise<ExitCodeValue> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return ExitCode.ok
       return ExitCode.usage
     }
-    const logger = activeLogger ?? createLogger({ fd: 2 })
-    const code = exitCodeOf(error)
-    logger.error({ err: error, exitCode: code }, 'command failed')
-    if (code !== ExitCode.internal) process.stderr.write(`gras: ${(error as Error).message}\n`)
-    return code
+    return reportFailure(error)
   }
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((child) => [child, ...allCommands(child)])
+}
+
+/** Logs the error once (JSON) and prints its one stderr line; returns its exit code. */
+function reportFailure(error: unknown): ExitCodeValue {
+  const logger = activeLogger ?? createLogger({ fd: 2 })
+  const code = exitCodeOf(error)
+  logger.error({ err: error, exitCode: code }, 'command failed')
+  writeStderrLine(`gras: ${failureLine(error, code)}`)
+  return code
+}
+
+/** `<what failed>: <why> (<hint>)` on one line; our messages carry their subsystem and hint already. */
+function failureLine(error: unknown, code: ExitCodeValue): string {
+  const message = oneLine(error instanceof Error ? error.message : String(error))
+  if (code === ExitCode.internal) return `internal error: ${message} (a bug: the JSON log line "command failed" has the stack; please report it)`
+  return message
+}
+
+const oneLine = (text: string) => text.split('\n').map((part) => part.trim()).filter(Boolean).join('; ')
+
+/** Failed metrics named on the stderr line; with thousands of metrics the rest are counted (the JSON log has each). */
+const summaryMetrics = 20
+
+/** One line per job naming each failed metric and why, besides the JSON "metric failed" lines. */
+function failureSummary(report: JobReport): string | undefined {
+  const failed = report.outcomes.filter((o): o is Extract<typeof o, { ok: false }> => !o.ok)
+  if (failed.length === 0) return undefined
+  const reasons = failed.slice(0, summaryMetrics).map((o) => `${o.metricId}: ${oneLine(o.error instanceof Error ? o.error.message : String(o.error))}`)
+  if (failed.length > summaryMetrics) reasons.push(`and ${failed.length - summaryMetrics} more`)
+  return `gras: ${report.job}: ${failed.length} of ${report.outcomes.length} metric(s) failed: ${reasons.join('; ')} (exit ${jobExitCode(report)}; the JSON log lines "metric failed" have the details)`
+}
+
+function writeStderrLine(line: string): void {
+  process.stderr.write(redactText(line.replace(/\s*\n\s*/g, '; ')) + '\n')
 }
 
 async function main(): Promise<void> {
@@ -335,6 +386,7 @@ async function main(): Promise<void> {
     const error = new TransientError('signal: SIGTERM received; stopping (rerun to resume)')
     const logger = activeLogger ?? createLogger({ fd: 2 })
     logger.error({ err: error, exitCode: ExitCode.transient }, 'terminated')
+    writeStderrLine(`gras: ${error.message}`)
     // Within the grace period: record the interrupted runs as failed, push (bounded), exit.
     const pushes = activeRuns().map((run) => {
       run.finish({ ok: false, metricsOk: 0, metricsFailed: 1 }, Date.now())
@@ -342,6 +394,10 @@ async function main(): Promise<void> {
     })
     void Promise.race([Promise.all(pushes), new Promise((resolve) => setTimeout(resolve, 5000))]).finally(() => process.exit(ExitCode.transient))
   })
+  // Whatever escapes (a library's stray rejection) still ends as one logged error, one line and exit 70.
+  const crash = (error: unknown) => process.exit(reportFailure(error))
+  process.on('unhandledRejection', crash)
+  process.on('uncaughtException', crash)
   const code = await runCli(process.argv)
   process.exit(code)
 }

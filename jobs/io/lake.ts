@@ -2,7 +2,8 @@
 import { LocalObjectStore } from './local-store.js'
 import type { ObjectStore } from './object-store.js'
 import { S3ObjectStore } from './s3-store.js'
-import { createS3Client, type Environment, type RetryObserver } from './aws-clients.js'
+import { createS3Client, type ClientOptions, type Environment } from './aws-clients.js'
+import { ConfigError } from '../runtime/errors.js'
 
 export interface LakeLocation {
   kind: 's3' | 'local'
@@ -18,15 +19,15 @@ export function parseLakeUri(uri: string): LakeLocation {
     const slash = rest.indexOf('/')
     const bucket = slash < 0 ? rest : rest.slice(0, slash)
     const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/\/+$/, '')
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`lake: ${JSON.stringify(uri)} has no valid bucket name`)
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`lake: ${JSON.stringify(uri)} has no valid bucket name (expected s3://<bucket>/<prefix>, bucket 3-63 of a-z 0-9 . -)`)
     return { kind: 's3', bucket, prefix }
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new Error(`lake: unsupported scheme in ${JSON.stringify(uri)} (expected s3:// or a local folder)`)
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new ConfigError(`lake: unsupported scheme in ${JSON.stringify(uri)} (expected s3:// or a local folder)`)
   return { kind: 'local', path: uri }
 }
 
-export function openLake(uri: string, env: Environment = process.env, onRetry?: RetryObserver): ObjectStore {
+export function openLake(uri: string, env: Environment, clientOptions: ClientOptions): ObjectStore {
   const location = parseLakeUri(uri)
-  if (location.kind === 's3') return new S3ObjectStore(createS3Client(env, onRetry), location.bucket!, location.prefix!)
+  if (location.kind === 's3') return new S3ObjectStore(createS3Client(env, clientOptions), location.bucket!, location.prefix!)
   return new LocalObjectStore(location.path!)
 }

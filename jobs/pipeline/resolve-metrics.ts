@@ -1,9 +1,9 @@
 /**
  * Which metrics a job runs on: the ones found as `metric=<id>/` partitions under a lake prefix, or
  * the requested ones, each of which must be found there (otherwise it is reported, not skipped
- * silently).
+ * silently). A job with nothing to work on is an error that says what the lake does hold.
  */
-import { metricIdOfPrefix } from '../core/lake-layout.js'
+import { bronzeRoot, metricIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../runtime/config-schema.js'
 import { InputMissingError, UsageError } from '../runtime/errors.js'
@@ -21,6 +21,16 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
   for (const id of requested ?? []) {
     if (!metricIdPattern.test(id)) throw new UsageError(`--metrics: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
   }
+  const { found, invalidPartitions } = await metricPartitions(lake, root)
+  if (!requested || requested.length === 0) return { metrics: found, missing: [], invalidPartitions }
+  const metrics = requested.filter((id) => found.includes(id))
+  const unknown = requested.filter((id) => !found.includes(id))
+  const inventory = unknown.length > 0 ? await describeLakeMetrics(lake) : ''
+  const missing = unknown.map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri} (${inventory})`) }))
+  return { metrics, missing, invalidPartitions }
+}
+
+async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[] }> {
   const prefixes = (await lake.listPrefixes(root)).filter((p) => /metric=[^/]*\/$/.test(p))
   const found: string[] = []
   const invalidPartitions: string[] = []
@@ -29,10 +39,29 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
     if (id) found.push(id)
     else invalidPartitions.push(prefix)
   }
-  if (!requested || requested.length === 0) return { metrics: found, missing: [], invalidPartitions }
-  const metrics = requested.filter((id) => found.includes(id))
-  const missing = requested
-    .filter((id) => !found.includes(id))
-    .map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri}`) }))
-  return { metrics, missing, invalidPartitions }
+  return { found, invalidPartitions }
+}
+
+/** What the lake holds, for messages: its bronze metrics and the metrics with features, or that it is empty. */
+export async function describeLakeMetrics(lake: ObjectStore): Promise<string> {
+  const bronze = (await metricPartitions(lake, bronzeRoot)).found
+  const silver = (await metricPartitions(lake, silverFeaturesRoot)).found
+  if (bronze.length === 0 && silver.length === 0) {
+    const anything = (await lake.listPrefixes('')).length > 0
+    return anything ? `the lake has no metric=<id>/ partitions under ${bronzeRoot}/ or ${silverFeaturesRoot}/` : `the lake ${lake.uri} is empty or does not exist; check --lake / GRAS_LAKE, or write sample data with gras demo-data`
+  }
+  const list = (ids: string[]) => (ids.length > 0 ? ids.join(', ') : 'none')
+  return `the lake has bronze metrics: ${list(bronze)}; with features: ${list(silver)}`
+}
+
+/** True when `metricId` has bronze data or features in the lake. */
+export async function lakeHasMetric(lake: ObjectStore, metricId: string): Promise<boolean> {
+  for (const root of [bronzeRoot, silverFeaturesRoot]) if ((await metricPartitions(lake, root)).found.includes(metricId)) return true
+  return false
+}
+
+/** The error for a job that found no metric to work on under `root`. */
+export async function noMetricsError(lake: ObjectStore, job: string, root: string): Promise<InputMissingError> {
+  const hint = root === bronzeRoot ? 'the Java writer puts bronze files under bronze/gras/metric=<id>/' : 'run gras features first'
+  return new InputMissingError(`${job}: no metrics under ${root}/ in ${lake.uri}: ${await describeLakeMetrics(lake)} (${hint})`)
 }

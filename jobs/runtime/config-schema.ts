@@ -39,10 +39,21 @@ export const configSchema = z
       .object({
         /** `embedded` starts dynalite in-process; `aws` uses the SDK's own endpoint resolution; `auto` picks embedded when no cloud endpoint or region is configured. */
         mode: z.enum(['auto', 'embedded', 'aws']),
-        embeddedDir: z.string().min(1),
+        /** Where the embedded server keeps its files; unset: beside the lake (embedded-dynamo.ts), so every working directory sees the lake's registry. */
+        embeddedDir: z.string().min(1).optional(),
+        /** How long a run waits for another local run to release the embedded server's files before it gives up (exit 75). */
+        embeddedLockWaitMs: z.number().int().min(0).max(3_600_000),
         predictionsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
         modelsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
         createTables: z.boolean(),
+      })
+      .strict(),
+    /** Deadlines of every network call (S3, DynamoDB, STS and IMDS, the Kubernetes API): none waits forever. */
+    network: z
+      .object({
+        connectTimeoutMs: z.number().int().min(1).max(600_000),
+        /** To the response headers of one request, and the longest a socket may sit idle; the SDK retries a timed-out request (AWS_MAX_ATTEMPTS). */
+        requestTimeoutMs: z.number().int().min(1).max(3_600_000),
       })
       .strict(),
     defaults: metricSettingsSchema,
@@ -105,11 +116,13 @@ export const defaultConfig: GrasConfig = {
   lake: '.gras/lake',
   dynamodb: {
     mode: 'auto',
-    embeddedDir: '.gras/dynamodb',
+    embeddedLockWaitMs: 300_000,
     predictionsTable: 'gras-predictions',
     modelsTable: 'gras-models',
     createTables: true,
   },
+  // An hourly job: a dead endpoint costs at most a few minutes (attempts x requestTimeoutMs), never the run.
+  network: { connectTimeoutMs: 5_000, requestTimeoutMs: 60_000 },
   defaults: {
     frequency: 'hourly',
     horizon: 48,

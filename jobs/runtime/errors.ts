@@ -41,9 +41,10 @@ export class UsageError extends GrasError {
   }
 }
 
+/** Settings, credentials, region, endpoint host, kubeconfig: fixed by the operator, not by a retry. */
 export class ConfigError extends GrasError {
-  constructor(message: string) {
-    super(message, ExitCode.config)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.config, options)
   }
 }
 
@@ -56,8 +57,8 @@ export class DataError extends GrasError {
 
 /** Something the job needs does not exist: a metric, data in the window, an approved model. */
 export class InputMissingError extends GrasError {
-  constructor(message: string) {
-    super(message, ExitCode.noInput)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.noInput, options)
   }
 }
 

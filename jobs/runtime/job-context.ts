@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createDynamoClient, hasCustomEndpoint, type Environment } from '../io/aws-clients.js'
 import { accuracyTableDefinition, ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
+import { embeddedDynamoDir, startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
 import { openLake } from '../io/lake.js'
 import type { ObjectStore } from '../io/object-store.js'
 import type { GrasConfig } from './config-schema.js'
@@ -47,17 +47,23 @@ export async function openJobContext(options: {
   pushgatewayUrl?: string
 }): Promise<OpenedContext> {
   const { config, env } = options
-  const lake = openLake(config.lake, env, recordAwsRetry)
+  const clientOptions = { network: config.network, onRetry: recordAwsRetry }
+  const lake = openLake(config.lake, env, clientOptions)
   const mode = chooseDynamoMode(config.dynamodb.mode, env)
   let embedded: EmbeddedDynamo | undefined
-  if (mode === 'embedded') embedded = await startEmbeddedDynamo(config.dynamodb.embeddedDir)
-  const dynamo = createDynamoClient(env, embedded?.endpoint, recordAwsRetry)
+  if (mode === 'embedded') {
+    embedded = await startEmbeddedDynamo(embeddedDynamoDir(config.lake, config.dynamodb.embeddedDir, env), {
+      lockWaitMs: config.dynamodb.embeddedLockWaitMs,
+      onWait: (dir) => options.logger.warn({ dir, waitMs: config.dynamodb.embeddedLockWaitMs }, 'embedded DynamoDB in use by another gras run: waiting for it to finish'),
+    })
+  }
+  const dynamo = createDynamoClient(env, embedded?.endpoint, clientOptions)
   if (config.dynamodb.createTables && (mode === 'embedded' || hasCustomEndpoint(env, 'DYNAMODB'))) {
     await ensureTable(dynamo, config.dynamodb.predictionsTable, predictionsTableDefinition)
     await ensureTable(dynamo, config.dynamodb.modelsTable, modelsTableDefinition)
     await ensureTable(dynamo, config.monitor.accuracyTable, accuracyTableDefinition)
   }
-  options.logger.debug({ lake: lake.uri, dynamodb: mode }, 'context opened')
+  options.logger.debug({ lake: lake.uri, dynamodb: mode, embeddedDir: embedded?.dir }, 'context opened')
   return {
     ...options,
     lake,

@@ -1,9 +1,12 @@
 /**
  * JSON logs (pino). One root logger per process; each job takes a child with `{ job, run_id }` and
  * each metric a child with `{ metric }`. Credentials never reach a log line: known secret-bearing
- * keys are redacted wherever they appear, and we never spread outside objects into log calls.
+ * keys are redacted wherever they appear, every finished line is scrubbed of credential-shaped text
+ * (redact.ts: secrets quoted inside error messages and response bodies), and we never spread outside
+ * objects into log calls.
  */
 import { pino, type Logger, type DestinationStream } from 'pino'
+import { redactText } from './redact.js'
 
 export type { Logger }
 
@@ -23,6 +26,10 @@ export const redactedPaths = [
   '*.password',
   '*.token',
   'err.config.credentials',
+  'err.AWSAccessKeyId',
+  'err.StringToSign',
+  'err.CanonicalRequest',
+  'err.SignatureProvided',
 ]
 
 export interface LoggerOptions {
@@ -43,6 +50,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: redactedPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    scrubbing(destination),
   )
+}
+
+/** Passes each serialized line through redactText before it is written. */
+function scrubbing(destination: DestinationStream): DestinationStream {
+  return {
+    write: (line: string) => destination.write(redactText(line)),
+  }
 }

@@ -8,7 +8,7 @@ import type { Logger } from './logger.js'
 import type { JobReport, MetricOutcome } from './metric-outcome.js'
 import { RunMetrics } from './run-metrics.js'
 import { beginRun, endRun } from './active-runs.js'
-import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { noMetricsError, resolveMetrics } from '../pipeline/resolve-metrics.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 
@@ -26,6 +26,8 @@ export async function forEachMetric(
   const outcomes: MetricOutcome[] = []
   try {
     const resolved = await resolveMetrics(context.lake, root, requested)
+    // No success without work: an empty or missing lake is an error, not a run over zero metrics.
+    if (resolved.metrics.length === 0 && resolved.missing.length === 0) throw await noMetricsError(context.lake, job, root)
     if (resolved.invalidPartitions.length > 0) log.warn({ partitions: resolved.invalidPartitions }, 'skipped partitions with invalid metric ids')
     for (const { metricId, error } of resolved.missing) {
       log.error({ metric: metricId, err: error }, 'metric failed')

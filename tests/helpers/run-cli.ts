@@ -1,6 +1,8 @@
 /** Spawns the built CLI as a child process, as Argo or a person would run it. */
 import { spawn } from 'node:child_process'
-import { cliPath } from './paths.js'
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { cliPath, configDir, tempDir } from './paths.js'
 
 export interface CliResult {
   code: number
@@ -39,3 +41,14 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     })
   })
 }
+
+/** A config folder: the repository's settings plus `overrides` (YAML, read last). */
+export function configDirWith(overrides: string): string {
+  const dir = tempDir('config')
+  for (const name of readdirSync(configDir)) copyFileSync(join(configDir, name), join(dir, name))
+  writeFileSync(join(dir, 'zz-test.yaml'), overrides)
+  return dir
+}
+
+/** Settings for tests that wait on a hung endpoint: deadlines of a fraction of a second. */
+export const shortDeadlines = 'network:\n  connectTimeoutMs: 300\n  requestTimeoutMs: 500\n'

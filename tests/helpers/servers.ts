@@ -3,7 +3,7 @@
  * protocol server) and dynalite (a DynamoDB-compatible server).
  */
 import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
@@ -92,5 +92,39 @@ export async function startDynamoServer(): Promise<DynamoServer> {
       client.destroy()
       await server.close()
     },
+  }
+}
+
+export interface SilentServer {
+  endpoint: string
+  port: number
+  /** Connections accepted so far. */
+  connections: number
+  close(): Promise<void>
+}
+
+/** A loopback TCP server that accepts every connection and never answers: a hung endpoint. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>()
+  let connections = 0
+  const server = createServer((socket) => {
+    connections++
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    get connections() {
+      return connections
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
   }
 }

@@ -11,7 +11,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { runCli } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
-import { startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
+import { embeddedDynamoDir, startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
 import { queryAccuracy } from '../../jobs/io/accuracy-table.js'
 import type { PredictionItem } from '../../jobs/io/predictions-table.js'
 
@@ -40,8 +40,8 @@ function writeActuals(dayStart: number, values: number[]): void {
 }
 
 async function accuracyRows(): Promise<Record<string, number | string | boolean>[]> {
-  // The embedded table lives under .gras/dynamodb; read it with the same server the CLI embeds.
-  const server = await startEmbeddedDynamo(join(cwd, '.gras/dynamodb'))
+  // The embedded table lives beside the lake; read it with the same server the CLI embeds.
+  const server = await startEmbeddedDynamo(embeddedDynamoDir(join(cwd, '.gras/lake'), undefined))
   const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })
   try {
     return await queryAccuracy(client, 'gras-accuracy', 'G', '0000', '~~~~')

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
+import { embeddedDynamoDir, startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
 import { LocalObjectStore } from '../../jobs/io/local-store.js'
 import { ModelRegistry } from '../../jobs/io/model-registry.js'
 import { loadNeuralPredictor } from '../../jobs/neural/predictor.js'
@@ -28,8 +28,8 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
 const lakeDir = join(cwd, '.gras/lake')
 
 async function withRegistry<T>(body: (registry: ModelRegistry) => Promise<T>): Promise<T> {
-  // The embedded tables live under .gras/dynamodb; open them with the same server the CLI embeds.
-  const server = await startEmbeddedDynamo(join(cwd, '.gras/dynamodb'))
+  // The embedded tables live beside the lake; open them with the same server the CLI embeds.
+  const server = await startEmbeddedDynamo(embeddedDynamoDir(lakeDir, undefined))
   const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })
   try {
     return await body(new ModelRegistry(client, 'gras-models'))

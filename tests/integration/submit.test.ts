@@ -8,10 +8,11 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runCli } from '../helpers/run-cli.js'
+import { configDirWith, runCli, shortDeadlines } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/paths.js'
+import { startSilentServer } from '../helpers/servers.js'
 
 interface Received {
   method: string
@@ -88,4 +89,31 @@ test('a failed workflow gives exit code 1; a missing namespace gives 66', async 
   const missing = await runCli(['submit', '--namespace', 'nowhere', '--kubeconfig', kubeconfig], { cwd: tempDir('submit') })
   assert.equal(missing.code, 66)
   assert.match(missing.stderr, /not found \(HTTP 404/)
+})
+
+test('a Kubernetes API server that accepts and never answers fails within the deadline with exit 75, naming the server', async () => {
+  const silent = await startSilentServer()
+  try {
+    const hung = join(tempDir('kube'), 'config')
+    writeFileSync(hung, readFileSync(kubeconfig, 'utf8').replace(/http:\/\/127\.0\.0\.1:\d+/, silent.endpoint))
+    const started = Date.now()
+    const result = await runCli(['submit', '--kubeconfig', hung], { cwd: tempDir('submit'), env: { GRAS_CONFIG: configDirWith(shortDeadlines) }, timeoutMs: 60_000 })
+    const elapsedMs = Date.now() - started
+    assert.equal(result.code, 75, result.stderr)
+    assert.match(result.stderr, new RegExp(`^gras: kubernetes: create workflow in gras at http://127\\.0\\.0\\.1:${silent.port}: no answer within 500 ms`, 'm'))
+    assert.ok(silent.connections > 0, 'the request reached the server')
+    assert.ok(elapsedMs < 15_000, `failed after ${elapsedMs} ms`)
+  } finally {
+    await silent.close()
+  }
+})
+
+test('no kubeconfig and no cluster is a configuration problem (78), not a transient one', async () => {
+  const home = tempDir('home')
+  const result = await runCli(['submit'], { cwd: tempDir('submit'), env: { HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' } })
+  assert.equal(result.code, 78, result.stderr)
+  assert.match(result.stderr, /^gras: kubernetes: no kubeconfig: .*\.kube\/config not found and not running in a cluster \(pass --kubeconfig <file>/m)
+  const explicit = await runCli(['submit', '--kubeconfig', join(home, 'missing')], { cwd: tempDir('submit') })
+  assert.equal(explicit.code, 78, explicit.stderr)
+  assert.match(explicit.stderr, /^gras: kubernetes: --kubeconfig .*missing does not exist/m)
 })

@@ -26,3 +26,22 @@ test('log lines are JSON with the job fields, and credentials are redacted where
   assert.equal(line.level, 'info')
   for (const secret of ['AKIAEXAMPLEKEY', 'wJalrEXAMPLESECRET', 'TOKEN123', 'hunter2', 'Bearer abc']) assert.ok(!out.text().includes(secret), `${secret} leaked`)
 })
+
+test('credentials inside strings are removed by shape: URL userinfo, SigV4 headers and query parameters, S3 error bodies', () => {
+  const out = capture()
+  const logger = createLogger({ destination: out.stream as never })
+  const token = 'FwoGZXIvYXdzEBYaDkNvbXBsZXRlbHlGYWtlVG9rZW4'
+  const error = Object.assign(new Error(`Authorization: AWS4-HMAC-SHA256 Credential=AKIAEXAMPLEKEY000001/20261201/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=3f1c0a9be4d2`), {
+    name: 'SignatureDoesNotMatch',
+    AWSAccessKeyId: 'AKIAEXAMPLEKEY000002',
+    CanonicalRequest: `GET\n/bucket\n\nhost:s3\nx-amz-security-token:${token}\n`,
+    StringToSign: 'AWS4-HMAC-SHA256\n20261201T000000Z\nscope\nabc',
+    body: `<Error><AWSAccessKeyId>AKIAEXAMPLEKEY000003</AWSAccessKeyId><SignatureProvided>9d8e7f</SignatureProvided></Error>`,
+  })
+  logger.error({ err: error, url: `https://s3.amazonaws.com/b/k?X-Amz-Credential=AKIAEXAMPLEKEY000004%2F20261201&X-Amz-Security-Token=${token}2&X-Amz-Signature=77aa`, pushgateway: 'http://user:hunter22@push:9091/' }, 'command failed')
+  const text = out.text()
+  for (const secret of ['AKIAEXAMPLEKEY00000', token, '3f1c0a9be4d2', '9d8e7f', '77aa', 'hunter22', 'user:']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`)
+  const [line] = out.lines()
+  assert.equal(line.pushgateway, 'http://[redacted]@push:9091/', 'the rest of the URL stays readable')
+  assert.equal((line.err as { type: string }).type, 'Error')
+})
