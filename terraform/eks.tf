@@ -1,9 +1,10 @@
 # The cluster, with a small managed node group for system pods (Karpenter, Argo, CoreDNS);
-# batch pods run on Karpenter's spot NodePools (karpenter/).
+# batch pods run on Karpenter's spot NodePools (karpenter/). Module versions are exact: their inputs
+# are checked against the variables of these releases (tests/fixtures/terraform).
 
 module "vpc" {
   source  = "terraform-aws-modules/vpc/aws"
-  version = "~> 6.0"
+  version = "6.6.0"
 
   name               = "${var.name_prefix}-vpc"
   cidr               = "10.42.0.0/16"
@@ -22,7 +23,7 @@ module "vpc" {
 
 module "eks" {
   source  = "terraform-aws-modules/eks/aws"
-  version = "~> 21.0"
+  version = "21.19.0"
 
   name                                     = var.name_prefix
   kubernetes_version                       = var.kubernetes_version

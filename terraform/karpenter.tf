@@ -3,7 +3,7 @@
 
 module "karpenter" {
   source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "~> 21.0"
+  version = "21.19.0"
 
   cluster_name                    = module.eks.cluster_name
   node_iam_role_use_name_prefix   = false

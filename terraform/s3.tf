@@ -9,7 +9,7 @@ resource "aws_kms_key" "lake" {
 
 module "lake_bucket" {
   source  = "terraform-aws-modules/s3-bucket/aws"
-  version = "~> 5.0"
+  version = "5.15.4"
 
   bucket = var.lake_bucket_name
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse } from '@cdktf/hcl2json'
+import { getReferencesInExpression, parse } from '@cdktf/hcl2json'
 
 /** One block's attributes and nested blocks, as hcl2json returns them. */
 export type HclBlock = Record<string, any>
@@ -80,4 +80,22 @@ export function expressionOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
   const match = /^\$\{([\s\S]*)\}$/.exec(value)
   return match ? match[1].trim() : undefined
+}
+
+/** Every reference (`module.eks.cluster_name`, `var.region`, ...) in every expression of the config, with where it is. */
+export async function referencesIn(config: TerraformConfig): Promise<{ reference: string; at: string }[]> {
+  const found: { reference: string; at: string }[] = []
+  const walk = async (value: unknown, at: string): Promise<void> => {
+    if (typeof value === 'string') {
+      if (!value.includes('${')) return
+      for (const ref of await getReferencesInExpression(at, value)) found.push({ reference: ref.value, at })
+    } else if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) await walk(item, `${at}[${i}]`)
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) await walk(item, `${at}.${key}`)
+    }
+  }
+  for (const kind of ['resource', 'data', 'module', 'variable', 'output', 'provider'] as const) await walk(config[kind], kind)
+  await walk(config.locals, 'local')
+  return found
 }

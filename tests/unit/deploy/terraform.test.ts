@@ -34,7 +34,7 @@ test('terraform fmt -check passes', (t) => {
 })
 
 test('EKS, Karpenter with its interruption queue, and Argo Workflows', () => {
-  assert.match(block('module "eks"'), /source\s*=\s*"terraform-aws-modules\/eks\/aws"[\s\S]*version\s*=\s*"~> 21\.0"/)
+  assert.match(block('module "eks"'), /source\s*=\s*"terraform-aws-modules\/eks\/aws"[\s\S]*version\s*=\s*"21\.19\.0"/)
   assert.match(block('module "eks"'), /"karpenter.sh\/discovery"/)
   assert.match(block('module "karpenter"'), /enable_spot_termination\s*=\s*true/)
   assert.match(block('resource "helm_release" "karpenter"'), /interruptionQueue\s*=\s*module\.karpenter\.queue_name/)
