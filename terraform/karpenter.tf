@@ -26,12 +26,16 @@ resource "helm_release" "karpenter" {
   version          = var.karpenter_version
   create_namespace = false
 
-  values = [yamlencode({
+  values = [yamlencode(local.karpenter_values)]
+}
+
+locals {
+  karpenter_values = {
     settings = {
       clusterName       = module.eks.cluster_name
       clusterEndpoint   = module.eks.cluster_endpoint
       interruptionQueue = module.karpenter.queue_name
     }
     serviceAccount = { name = module.karpenter.service_account }
-  })]
+  }
 }

@@ -40,9 +40,15 @@ variable "bronze_writer_role_arns" {
 }
 
 variable "argo_workflows_version" {
-  description = "Argo Workflows Helm chart version (argo-helm); app >= 3.6 for CronWorkflow schedules and plural mutexes."
+  description = "Argo Workflows Helm chart version (argo-helm); its appVersion is argo_workflows_app_version."
   type        = string
   default     = "0.45.15"
+}
+
+variable "argo_workflows_app_version" {
+  description = "Argo Workflows image tag the chart runs (>= v3.6 for CronWorkflow schedules and plural mutexes); the appVersion of chart argo_workflows_version (0.45.15 ships v3.6.7). The chart and workflows/ must satisfy this version's CRDs and validation."
+  type        = string
+  default     = "v3.6.7"
 }
 
 variable "karpenter_version" {
