@@ -21,6 +21,12 @@ module "vpc" {
   tags = var.tags
 }
 
+# The VPC CNI enforces Kubernetes NetworkPolicy (the chart's default deny) only when its network policy
+# agent is switched on; otherwise every NetworkPolicy is accepted and ignored.
+locals {
+  vpc_cni_configuration = { enableNetworkPolicy = "true" }
+}
+
 module "eks" {
   source  = "terraform-aws-modules/eks/aws"
   version = "21.19.0"
@@ -29,14 +35,19 @@ module "eks" {
   kubernetes_version                       = var.kubernetes_version
   vpc_id                                   = module.vpc.vpc_id
   subnet_ids                               = module.vpc.private_subnets
-  endpoint_public_access                   = true
+  endpoint_private_access                  = true
+  endpoint_public_access                   = length(var.cluster_endpoint_public_access_cidrs) > 0
+  endpoint_public_access_cidrs             = var.cluster_endpoint_public_access_cidrs
   enable_cluster_creator_admin_permissions = true
   enable_irsa                              = true
 
   addons = {
-    coredns                = {}
-    kube-proxy             = {}
-    vpc-cni                = { before_compute = true }
+    coredns    = {}
+    kube-proxy = {}
+    vpc-cni = {
+      before_compute       = true
+      configuration_values = jsonencode(local.vpc_cni_configuration)
+    }
     eks-pod-identity-agent = { before_compute = true }
   }
 

@@ -1,6 +1,12 @@
 # The lake bucket: versioned, SSE-KMS with a bucket key, TLS only, public access blocked,
 # old versions and incomplete uploads cleaned up, cold data to STANDARD_IA.
 
+locals {
+  # Key prefix of the lake inside the bucket: "" (the bucket root) or "<lake_prefix>/". The lake_uri
+  # output, the lifecycle rules and the bucket policy all start their keys with it.
+  lake_key_prefix = var.lake_prefix == "" ? "" : "${var.lake_prefix}/"
+}
+
 resource "aws_kms_key" "lake" {
   description         = "${var.name_prefix} lake encryption"
   enable_key_rotation = true
@@ -50,7 +56,7 @@ module "lake_bucket" {
       # train-neural's checkpoints are only needed while a run can still be retried.
       id                                     = "expire-neural-checkpoints"
       enabled                                = true
-      filter                                 = { prefix = "checkpoints/" }
+      filter                                 = { prefix = "${local.lake_key_prefix}checkpoints/" }
       expiration                             = { days = 7 }
       abort_incomplete_multipart_upload_days = 1
     },
@@ -63,7 +69,7 @@ data "aws_iam_policy_document" "bronze_writers" {
   statement {
     sid       = "JavaAppWritesBronze"
     actions   = ["s3:PutObject"]
-    resources = ["arn:aws:s3:::${var.lake_bucket_name}/bronze/*", "arn:aws:s3:::${var.lake_bucket_name}/*/bronze/*"]
+    resources = ["arn:aws:s3:::${var.lake_bucket_name}/${local.lake_key_prefix}bronze/*"]
     principals {
       type        = "AWS"
       identifiers = length(var.bronze_writer_role_arns) > 0 ? var.bronze_writer_role_arns : ["arn:aws:iam::000000000000:root"]

@@ -11,7 +11,7 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes version."
+  description = "EKS Kubernetes version, the only place it is set. The AMI release pinned in karpenter/ec2nodeclass.yaml (al2023@vYYYYMMDD) must ship AMIs for it, or Karpenter launches no node."
   type        = string
   default     = "1.33"
 }
@@ -31,6 +31,26 @@ variable "service_account" {
 variable "lake_bucket_name" {
   description = "S3 bucket of the lake (bronze/, silver/, models/, predictions/, quarantine/)."
   type        = string
+}
+
+variable "lake_prefix" {
+  description = "Key prefix of the lake in the bucket, without slashes at either end; \"\" puts the lake at the bucket root. Output lake_uri includes it."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^([a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*)?$", var.lake_prefix))
+    error_message = "lake_prefix: lower-case path segments separated by /, no leading or trailing /, or \"\"."
+  }
+}
+
+variable "cluster_endpoint_public_access_cidrs" {
+  description = "CIDRs allowed to reach the EKS API's public endpoint. Empty (the default): no public endpoint; terraform, kubectl, helm and argo then run from inside the VPC (README \"Deploy to EKS\")."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for cidr in var.cluster_endpoint_public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
+    error_message = "cluster_endpoint_public_access_cidrs: IPv4 CIDRs such as 203.0.113.7/32; 0.0.0.0/0 is refused."
+  }
 }
 
 variable "bronze_writer_role_arns" {
