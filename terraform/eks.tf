@@ -41,6 +41,18 @@ module "eks" {
   enable_cluster_creator_admin_permissions = true
   enable_irsa                              = true
 
+  # The private endpoint from networks inside or connected to the VPC (a bastion's subnet, a VPN).
+  security_group_additional_rules = {
+    for i, cidr in var.cluster_endpoint_private_access_cidrs : "api_private_${i}" => {
+      description = "Kubernetes API from ${cidr}"
+      type        = "ingress"
+      protocol    = "tcp"
+      from_port   = 443
+      to_port     = 443
+      cidr_blocks = [cidr]
+    }
+  }
+
   addons = {
     coredns    = {}
     kube-proxy = {}

@@ -53,6 +53,16 @@ variable "cluster_endpoint_public_access_cidrs" {
   }
 }
 
+variable "cluster_endpoint_private_access_cidrs" {
+  description = "CIDRs inside or connected to the VPC (a bastion's subnet, a VPN) allowed to the EKS API's private endpoint on 443."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for cidr in var.cluster_endpoint_private_access_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "cluster_endpoint_private_access_cidrs: IPv4 CIDRs such as 10.42.128.0/24."
+  }
+}
+
 variable "bronze_writer_role_arns" {
   description = "IAM roles of the Java application that writes bronze/ (granted PutObject there only)."
   type        = list(string)

@@ -22,18 +22,21 @@ const hasTerraform = !spawnSync('terraform', ['version'], { encoding: 'utf8' }).
 
 /**
  * Evaluates `expressions` with the real Terraform against terraform/variables.tf, the given locals
- * (copied from terraform/ as text) and variable values; module outputs are swapped for variables.
+ * (copied from terraform/ as text) and variable values; references to modules and data sources are
+ * swapped for variables (`stubs`).
  */
-function evaluate(expressions: string[], options: { locals: string[]; vars: Record<string, string>; modules?: Record<string, string> }): unknown[] {
+function evaluate(expressions: string[], options: { locals: string[]; vars: Record<string, string>; stubs?: Record<string, { variable: string; type: string }> }): unknown[] {
   const dir = tempDir('tf-console')
   copyFileSync(join(terraformDir, 'variables.tf'), join(dir, 'variables.tf'))
-  const swap = (text: string) => Object.entries(options.modules ?? {}).reduce((t, [ref, name]) => t.split(ref).join(`var.${name}`), text)
+  const swap = (text: string) => Object.entries(options.stubs ?? {}).reduce((t, [ref, { variable }]) => t.split(ref).join(`var.${variable}`), text)
   const locals = options.locals.map((name) => `  ${name} = ${swap(expressionOf(config.locals[name]) ?? JSON.stringify(config.locals[name]))}`)
-  const extra = Object.values(options.modules ?? {}).map((name) => `variable "${name}" {\n  type = string\n}`)
-  writeFileSync(join(dir, 'test.tf'), `locals {\n${locals.join('\n')}\n}\n${extra.join('\n')}\n`)
+  // The expressions become locals too: the console reads its input line by line, a file does not.
+  const evaluated = expressions.map((expression, i) => `  test_expression_${i} = ${swap(expression)}`)
+  const extra = Object.values(options.stubs ?? {}).map(({ variable, type }) => `variable "${variable}" {\n  type = ${type}\n}`)
+  writeFileSync(join(dir, 'test.tf'), `locals {\n${[...locals, ...evaluated].join('\n')}\n}\n${extra.join('\n')}\n`)
   const args = ['console', ...Object.entries(options.vars).flatMap(([k, v]) => ['-var', `${k}=${v}`])]
   // One expression: terraform console prints only the last result of a non-interactive input.
-  const run = spawnSync('terraform', args, { cwd: dir, input: `jsonencode([${expressions.map(swap).join(', ')}])\n`, encoding: 'utf8', timeout: 60_000 })
+  const run = spawnSync('terraform', args, { cwd: dir, input: `jsonencode([${expressions.map((_, i) => `local.test_expression_${i}`).join(', ')}])\n`, encoding: 'utf8', timeout: 60_000 })
   rmSync(dir, { recursive: true, force: true })
   assert.equal(run.status, 0, `terraform console: ${run.stderr}`)
   return JSON.parse(JSON.parse(run.stdout.trim())) as unknown[]
@@ -62,13 +65,30 @@ test('gateway endpoints for S3 and DynamoDB on the private route tables, an STS 
   assert.deepEqual(group.ingress.map((r: any) => [r.from_port, r.to_port, r.protocol, r.cidr_blocks]), [[443, 443, 'tcp', ['${module.vpc.vpc_cidr_block}']]])
 })
 
-test('output network_policy_egress_cidrs: the endpoints\' prefix lists and the VPC CIDR', () => {
+test('output network_policy_egress_cidrs: the endpoints\' prefix lists and the VPC CIDR', (t) => {
   for (const service of ['s3', 'dynamodb']) {
     assert.equal(terraformBlock(config, `data.aws_ec2_managed_prefix_list.${service}`).id, `\${aws_vpc_endpoint.${service}.prefix_list_id}`)
   }
   const value = expressionOf(config.output.network_policy_egress_cidrs?.value)
   assert.ok(value, 'output network_policy_egress_cidrs exists')
   for (const part of ['data.aws_ec2_managed_prefix_list.s3.entries', 'data.aws_ec2_managed_prefix_list.dynamodb.entries', 'module.vpc.vpc_cidr_block']) assert.ok(value.includes(part), `it includes ${part}`)
+  if (!hasTerraform) return t.skip('terraform is not installed: the expression is not evaluated')
+  const entries = 'list(object({ cidr = string, description = string }))'
+  const [cidrs] = evaluate([value], {
+    locals: [],
+    vars: {
+      lake_bucket_name: 'acme-lake',
+      s3_entries: JSON.stringify([{ cidr: '52.218.0.0/17', description: '' }, { cidr: '3.5.64.0/21', description: '' }]),
+      dynamodb_entries: JSON.stringify([{ cidr: '52.94.24.0/23', description: '' }]),
+      vpc_cidr: '10.42.0.0/16',
+    },
+    stubs: {
+      'data.aws_ec2_managed_prefix_list.s3.entries': { variable: 's3_entries', type: entries },
+      'data.aws_ec2_managed_prefix_list.dynamodb.entries': { variable: 'dynamodb_entries', type: entries },
+      'module.vpc.vpc_cidr_block': { variable: 'vpc_cidr', type: 'string' },
+    },
+  })
+  assert.deepEqual(cidrs, ['3.5.64.0/21', '52.218.0.0/17', '52.94.24.0/23', '10.42.0.0/16'])
 })
 
 test('EKS API: private endpoint always, public only for the CIDRs given (none by default)', () => {
@@ -77,6 +97,16 @@ test('EKS API: private endpoint always, public only for the CIDRs given (none by
   assert.equal(eks.endpoint_public_access, '${length(var.cluster_endpoint_public_access_cidrs) > 0}')
   assert.equal(eks.endpoint_public_access_cidrs, '${var.cluster_endpoint_public_access_cidrs}')
   assert.deepEqual(config.variable.cluster_endpoint_public_access_cidrs.default, [])
+  assert.deepEqual(config.variable.cluster_endpoint_private_access_cidrs.default, [])
+})
+
+test('the private API endpoint admits 443 from exactly the CIDRs given', (t) => {
+  const rules = expressionOf(config.module.eks.security_group_additional_rules)
+  assert.ok(rules && rules.includes('var.cluster_endpoint_private_access_cidrs'), 'security_group_additional_rules comes from var.cluster_endpoint_private_access_cidrs')
+  if (!hasTerraform) return t.skip('terraform is not installed: the expression is not evaluated')
+  const [none, two] = [[], ['10.42.128.0/24', '192.168.0.0/16']].map((cidrs) => evaluate([rules], { locals: [], vars: { lake_bucket_name: 'acme-lake', cluster_endpoint_private_access_cidrs: JSON.stringify(cidrs) } })[0] as Record<string, any>)
+  assert.deepEqual(none, {})
+  assert.deepEqual(Object.values(two).map((r) => [r.type, r.protocol, r.from_port, r.to_port, r.cidr_blocks]), [['ingress', 'tcp', 443, 443, ['10.42.128.0/24']], ['ingress', 'tcp', 443, 443, ['192.168.0.0/16']]])
 })
 
 test('the checkpoint lifecycle rule covers the keys train-neural writes, at the bucket root or under a lake prefix', (t) => {
@@ -88,7 +118,7 @@ test('the checkpoint lifecycle rule covers the keys train-neural writes, at the 
   const lakeUri = expressionOf(config.output.lake_uri.value)!
   const filter = `"${rule.filter.prefix}"`
   for (const prefix of ['', 'lake', 'teams/gras']) {
-    const [uri, filterPrefix] = evaluate([lakeUri, filter], { locals: ['lake_key_prefix'], vars: { lake_bucket_name: 'acme-lake', lake_prefix: prefix, bucket_id: 'acme-lake' }, modules: { 'module.lake_bucket.s3_bucket_id': 'bucket_id' } }).map(String)
+    const [uri, filterPrefix] = evaluate([lakeUri, filter], { locals: ['lake_key_prefix'], vars: { lake_bucket_name: 'acme-lake', lake_prefix: prefix, bucket_id: 'acme-lake' }, stubs: { 'module.lake_bucket.s3_bucket_id': { variable: 'bucket_id', type: 'string' } } }).map(String)
     // The key the S3 store writes a checkpoint to (jobs/io/lake.ts, object-store.ts, core/lake-layout.ts).
     const key = joinKey(parseLakeUri(uri).prefix!, neuralCheckpointPrefix('run-1', 'final', 0), 'weights.bin')
     assert.ok(key.startsWith(filterPrefix), `lake_prefix "${prefix}": checkpoint key ${key} is not under the lifecycle filter ${filterPrefix} (lake_uri ${uri})`)
