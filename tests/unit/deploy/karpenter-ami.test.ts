@@ -57,6 +57,19 @@ test('every NodePool\'s EC2NodeClass pins an AL2023 release with AMIs for terraf
   }
 })
 
+test('the Karpenter version terraform installs supports terraform\'s kubernetes_version', async () => {
+  const terraform = await parseTerraformDir(join(repoRoot, 'terraform'))
+  const kubernetes = terraform.variable.kubernetes_version.default as string
+  const karpenter = terraform.variable.karpenter_version.default as string
+  const { minimumKarpenter } = JSON.parse(readFileSync(join(fixturesDir, 'karpenter/compatibility.json'), 'utf8')) as { minimumKarpenter: Record<string, string> }
+  const minimum = minimumKarpenter[kubernetes]
+  assert.ok(minimum, `Kubernetes ${kubernetes} is in Karpenter's compatibility matrix (tests/fixtures/karpenter/compatibility.json)`)
+  const parts = (v: string) => v.split('.').map(Number)
+  const [a, b] = [parts(karpenter), parts(minimum)]
+  const cmp = a.map((n, i) => n - (b[i] ?? 0)).find((d) => d !== 0) ?? 0
+  assert.ok(cmp >= 0, `Karpenter ${karpenter} is older than ${minimum}, the first that supports Kubernetes ${kubernetes}`)
+})
+
 test('the fixture tells releases apart: v20250505 lacks Kubernetes 1.33, v20250519 has it', () => {
   assert.ok(!kubernetesVersionsOf('al2023@v20250505', 'x86_64-nvidia').includes('1.33'))
   assert.ok(kubernetesVersionsOf('al2023@v20250519', 'x86_64-nvidia').includes('1.33'))
