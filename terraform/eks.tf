@@ -13,6 +13,9 @@ module "vpc" {
   public_subnets     = ["10.42.96.0/22", "10.42.100.0/22", "10.42.104.0/22"]
   enable_nat_gateway = true
   single_nat_gateway = true
+  # The STS interface endpoint's private DNS needs both.
+  enable_dns_support   = true
+  enable_dns_hostnames = true
 
   private_subnet_tags = {
     "karpenter.sh/discovery" = var.name_prefix

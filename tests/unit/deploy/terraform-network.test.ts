@@ -60,6 +60,8 @@ test('gateway endpoints for S3 and DynamoDB on the private route tables, an STS 
   assert.equal(sts.service_name, 'com.amazonaws.${var.region}.sts')
   assert.equal(sts.vpc_endpoint_type, 'Interface')
   assert.equal(sts.private_dns_enabled, true, 'the SDK\'s regional STS name resolves to the endpoint')
+  assert.equal(config.module.vpc.enable_dns_support, true, 'private DNS needs the VPC\'s DNS support')
+  assert.equal(config.module.vpc.enable_dns_hostnames, true, 'private DNS needs the VPC\'s DNS hostnames')
   assert.equal(sts.subnet_ids, '${module.vpc.private_subnets}')
   const group = terraformBlock(config, 'aws_security_group.sts_endpoint')
   assert.deepEqual(group.ingress.map((r: any) => [r.from_port, r.to_port, r.protocol, r.cidr_blocks]), [[443, 443, 'tcp', ['${module.vpc.vpc_cidr_block}']]])
