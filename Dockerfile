@@ -1,6 +1,6 @@
 # One image for every gras job, built on Node 22. linux/amd64 only, on every stage: the GPU backend
-# (@tensorflow/tfjs-node-gpu) ships libtensorflow for linux x86_64 only, so the Karpenter NodePools
-# allow amd64 only (tests/unit/deploy/image-platform.test.ts compares the two).
+# (@tensorflow/tfjs-node-gpu) has a GPU build for linux x86_64 only, so the Karpenter NodePools
+# allow amd64 only (tests/unit/deploy/dockerfile.test.ts compares the two).
 #
 # Runtime base: CUDA 11.2 / cuDNN 8.1 user-space libraries, the versions libtensorflow 2.9.1 (the one
 # tfjs-node-gpu 4.22 installs) is built against; the GPU driver comes from the node's AMI. Ubuntu
