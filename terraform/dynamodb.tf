@@ -3,7 +3,7 @@
 
 module "predictions_table" {
   source  = "terraform-aws-modules/dynamodb-table/aws"
-  version = "~> 4.0"
+  version = "4.4.0"
 
   name                           = "${var.name_prefix}-predictions"
   billing_mode                   = "PAY_PER_REQUEST"
@@ -25,7 +25,7 @@ module "predictions_table" {
 
 module "models_table" {
   source  = "terraform-aws-modules/dynamodb-table/aws"
-  version = "~> 4.0"
+  version = "4.4.0"
 
   name                           = "${var.name_prefix}-models"
   billing_mode                   = "PAY_PER_REQUEST"
@@ -46,7 +46,7 @@ module "models_table" {
 # Realised accuracy per metric and day (gras monitor), and the drift flag per metric (date "~drift").
 module "accuracy_table" {
   source  = "terraform-aws-modules/dynamodb-table/aws"
-  version = "~> 4.0"
+  version = "4.4.0"
 
   name                           = "${var.name_prefix}-accuracy"
   billing_mode                   = "PAY_PER_REQUEST"

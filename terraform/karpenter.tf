@@ -3,7 +3,7 @@
 
 module "karpenter" {
   source  = "terraform-aws-modules/eks/aws//modules/karpenter"
-  version = "~> 21.0"
+  version = "21.19.0"
 
   cluster_name                    = module.eks.cluster_name
   node_iam_role_use_name_prefix   = false
@@ -26,12 +26,16 @@ resource "helm_release" "karpenter" {
   version          = var.karpenter_version
   create_namespace = false
 
-  values = [yamlencode({
+  values = [yamlencode(local.karpenter_values)]
+}
+
+locals {
+  karpenter_values = {
     settings = {
       clusterName       = module.eks.cluster_name
       clusterEndpoint   = module.eks.cluster_endpoint
       interruptionQueue = module.karpenter.queue_name
     }
     serviceAccount = { name = module.karpenter.service_account }
-  })]
+  }
 }

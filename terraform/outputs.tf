@@ -11,8 +11,8 @@ output "models_table_name" {
 }
 
 output "lake_uri" {
-  description = "Chart value `lake`: the lake prefix every IAM grant is anchored at."
-  value       = "s3://${module.lake_bucket.s3_bucket_id}/${var.lake_prefix}"
+  description = "Chart value `lake`: the bucket and var.lake_prefix."
+  value       = trimsuffix("s3://${module.lake_bucket.s3_bucket_id}/${var.lake_prefix}", "/")
 }
 
 output "ecr_repository_url" {
@@ -32,4 +32,18 @@ output "java_reader_policy_arn" {
 
 output "karpenter_interruption_queue" {
   value = module.karpenter.queue_name
+}
+
+output "network_policy_egress_cidrs" {
+  description = "Chart value networkPolicy.awsEgressCidrs: the S3 and DynamoDB gateway endpoints' prefix lists and the VPC CIDR (the STS interface endpoint and the API server's private endpoint)."
+  value = concat(
+    sort([for entry in data.aws_ec2_managed_prefix_list.s3.entries : entry.cidr]),
+    sort([for entry in data.aws_ec2_managed_prefix_list.dynamodb.entries : entry.cidr]),
+    [module.vpc.vpc_cidr_block],
+  )
+}
+
+output "cluster_endpoint_public_access_cidrs" {
+  description = "CIDRs that may reach the EKS API's public endpoint; empty means private only (reach it from inside the VPC)."
+  value       = var.cluster_endpoint_public_access_cidrs
 }

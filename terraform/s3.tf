@@ -1,6 +1,12 @@
 # The lake bucket: versioned, SSE-KMS with a bucket key, TLS only, public access blocked,
 # old versions and incomplete uploads cleaned up, cold data to STANDARD_IA.
 
+locals {
+  # Key prefix of the lake inside the bucket: "" (the bucket root) or "<lake_prefix>/". The lake_uri
+  # output, the lifecycle rules and the bucket policy all start their keys with it.
+  lake_key_prefix = var.lake_prefix == "" ? "" : "${var.lake_prefix}/"
+}
+
 resource "aws_kms_key" "lake" {
   description         = "${var.name_prefix} lake encryption"
   enable_key_rotation = true
@@ -9,7 +15,7 @@ resource "aws_kms_key" "lake" {
 
 module "lake_bucket" {
   source  = "terraform-aws-modules/s3-bucket/aws"
-  version = "~> 5.0"
+  version = "5.15.4"
 
   bucket = var.lake_bucket_name
 
@@ -50,7 +56,7 @@ module "lake_bucket" {
       # train-neural's checkpoints are only needed while a run can still be retried.
       id                                     = "expire-neural-checkpoints"
       enabled                                = true
-      filter                                 = { prefix = "checkpoints/" }
+      filter                                 = { prefix = "${local.lake_key_prefix}checkpoints/" }
       expiration                             = { days = 7 }
       abort_incomplete_multipart_upload_days = 1
     },

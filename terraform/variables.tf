@@ -11,7 +11,7 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes version."
+  description = "EKS Kubernetes version, the only place it is set. The AMI release pinned in karpenter/ec2nodeclass.yaml (al2023@vYYYYMMDD) must ship AMIs for it, or Karpenter launches no node."
   type        = string
   default     = "1.33"
 }
@@ -43,6 +43,26 @@ variable "lake_prefix" {
   }
 }
 
+variable "cluster_endpoint_public_access_cidrs" {
+  description = "CIDRs allowed to reach the EKS API's public endpoint. Empty (the default): no public endpoint; terraform, kubectl, helm and argo then run from inside the VPC (README \"Deploy to EKS\")."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for cidr in var.cluster_endpoint_public_access_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
+    error_message = "cluster_endpoint_public_access_cidrs: IPv4 CIDRs such as 203.0.113.7/32; 0.0.0.0/0 is refused."
+  }
+}
+
+variable "cluster_endpoint_private_access_cidrs" {
+  description = "CIDRs inside or connected to the VPC (a bastion's subnet, a VPN) allowed to the EKS API's private endpoint on 443."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for cidr in var.cluster_endpoint_private_access_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "cluster_endpoint_private_access_cidrs: IPv4 CIDRs such as 10.42.128.0/24."
+  }
+}
+
 variable "bronze_writer_role_arns" {
   description = "IAM roles of the Java application that writes bronze/ (granted PutObject there only)."
   type        = list(string)
@@ -50,9 +70,15 @@ variable "bronze_writer_role_arns" {
 }
 
 variable "argo_workflows_version" {
-  description = "Argo Workflows Helm chart version (argo-helm); app >= 3.6 for CronWorkflow schedules and plural mutexes."
+  description = "Argo Workflows Helm chart version (argo-helm); its appVersion is argo_workflows_app_version."
   type        = string
   default     = "0.45.15"
+}
+
+variable "argo_workflows_app_version" {
+  description = "Argo Workflows image tag the chart runs (>= v3.6 for CronWorkflow schedules and plural mutexes); the appVersion of chart argo_workflows_version (0.45.15 ships v3.6.7). The chart and workflows/ must satisfy this version's CRDs and validation."
+  type        = string
+  default     = "v3.6.7"
 }
 
 variable "karpenter_version" {

@@ -1,30 +1,18 @@
 /**
- * Terraform cannot download providers here, so `terraform validate` cannot run: this parses the HCL
- * as text and checks the properties that matter (`terraform fmt -check` runs too when terraform is
- * installed).
+ * Terraform cannot download providers or modules here, so `terraform validate` cannot run: terraform/
+ * is parsed with HashiCorp's HCL parser (tests/helpers/hcl.ts) and the settings that matter are read
+ * as Terraform reads them (`terraform fmt -check` runs too when terraform is installed). The IAM
+ * roles and policies have their own tests; module inputs, network and Argo are in terraform-*.test.ts.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { parseTerraformDir, terraformBlock } from '../../helpers/hcl.js'
 import { repoRoot } from '../../helpers/paths.js'
 
 const dir = join(repoRoot, 'terraform')
-const hcl = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.tf')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]))
-const all = Object.values(hcl).join('\n')
-
-/** The text of a top-level block such as `module "eks"` or `resource "aws_iam_role" "job"`. */
-function block(header: string): string {
-  const start = all.indexOf(header)
-  assert.ok(start >= 0, `terraform has ${header}`)
-  let depth = 0
-  for (let i = all.indexOf('{', start); i < all.length; i++) {
-    if (all[i] === '{') depth++
-    if (all[i] === '}' && --depth === 0) return all.slice(start, i + 1)
-  }
-  throw new Error(`unbalanced braces after ${header}`)
-}
+const config = await parseTerraformDir(dir)
 
 test('terraform fmt -check passes', (t) => {
   const probe = spawnSync('terraform', ['version'], { encoding: 'utf8' })
@@ -34,31 +22,37 @@ test('terraform fmt -check passes', (t) => {
 })
 
 test('EKS, Karpenter with its interruption queue, and Argo Workflows', () => {
-  assert.match(block('module "eks"'), /source\s*=\s*"terraform-aws-modules\/eks\/aws"[\s\S]*version\s*=\s*"~> 21\.0"/)
-  assert.match(block('module "eks"'), /"karpenter.sh\/discovery"/)
-  assert.match(block('module "karpenter"'), /enable_spot_termination\s*=\s*true/)
-  assert.match(block('resource "helm_release" "karpenter"'), /interruptionQueue\s*=\s*module\.karpenter\.queue_name/)
-  assert.match(block('resource "helm_release" "argo_workflows"'), /chart\s*=\s*"argo-workflows"/)
+  assert.equal(config.module.eks.source, 'terraform-aws-modules/eks/aws')
+  assert.equal(config.module.eks.node_security_group_tags['karpenter.sh/discovery'], '${var.name_prefix}')
+  assert.equal(config.module.vpc.private_subnet_tags['karpenter.sh/discovery'], '${var.name_prefix}')
+  assert.equal(config.module.karpenter.enable_spot_termination, true)
+  assert.equal(config.locals.karpenter_values.settings.interruptionQueue, '${module.karpenter.queue_name}')
+  assert.equal(terraformBlock(config, 'helm_release.argo_workflows').chart, 'argo-workflows')
 })
 
 test('lake bucket: versioning, SSE-KMS with bucket key, TLS only, lifecycle', () => {
-  const lake = block('module "lake_bucket"')
-  assert.match(lake, /versioning\s*=\s*\{\s*enabled\s*=\s*true\s*\}/)
-  assert.match(lake, /sse_algorithm\s*=\s*"aws:kms"/)
-  assert.match(lake, /bucket_key_enabled\s*=\s*true/)
-  assert.match(lake, /attach_deny_insecure_transport_policy\s*=\s*true/)
-  assert.match(lake, /abort_incomplete_multipart_upload_days\s*=\s*\d+/)
-  assert.match(lake, /storage_class\s*=\s*"STANDARD_IA"/)
-  assert.match(lake, /filter\s*=\s*\{\s*prefix\s*=\s*"checkpoints\/"\s*\}\s*expiration\s*=\s*\{\s*days\s*=\s*\d+\s*\}/, 'neural checkpoints expire')
+  const lake = config.module.lake_bucket
+  assert.deepEqual(lake.versioning, { enabled: true })
+  const sse = lake.server_side_encryption_configuration.rule
+  assert.equal(sse.bucket_key_enabled, true)
+  assert.equal(sse.apply_server_side_encryption_by_default.sse_algorithm, 'aws:kms')
+  assert.equal(lake.attach_deny_insecure_transport_policy, true)
+  for (const block of ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets']) assert.equal(lake[block], true, block)
+  const rules = lake.lifecycle_rule as Record<string, any>[]
+  assert.ok(rules.every((r) => r.enabled === true && Number(r.abort_incomplete_multipart_upload_days) > 0), 'every rule aborts incomplete uploads')
+  assert.ok(rules.some((r) => !r.filter && r.transition?.some((t: any) => t.storage_class === 'STANDARD_IA' && t.days >= 30)), 'the whole lake moves to STANDARD_IA after >= 30 days')
+  assert.ok(rules.some((r) => r.filter?.prefix?.endsWith('checkpoints/') && r.expiration?.days > 0), 'neural checkpoints expire')
 })
 
-test('DynamoDB tables: on demand, PITR, deletion protection, TTL on ttl', () => {
-  for (const name of ['predictions_table', 'models_table']) {
-    const table = block(`module "${name}"`)
-    assert.match(table, /billing_mode\s*=\s*"PAY_PER_REQUEST"/)
-    assert.match(table, /point_in_time_recovery_enabled\s*=\s*true/)
-    assert.match(table, /deletion_protection_enabled\s*=\s*true/)
+test('DynamoDB tables: on demand, PITR, deletion protection, TTL on ttl; ECR tags immutable', () => {
+  for (const name of ['predictions_table', 'models_table', 'accuracy_table']) {
+    const table = config.module[name]
+    assert.equal(table.billing_mode, 'PAY_PER_REQUEST', name)
+    assert.equal(table.point_in_time_recovery_enabled, true, name)
+    assert.equal(table.deletion_protection_enabled, true, name)
+    assert.equal(table.server_side_encryption_enabled, true, name)
   }
-  assert.match(block('module "predictions_table"'), /ttl_enabled\s*=\s*true[\s\S]*ttl_attribute_name\s*=\s*"ttl"/)
-  assert.match(block('resource "aws_ecr_repository" "gras"'), /image_tag_mutability\s*=\s*"IMMUTABLE"/)
+  assert.equal(config.module.predictions_table.ttl_enabled, true)
+  assert.equal(config.module.predictions_table.ttl_attribute_name, 'ttl')
+  assert.equal(terraformBlock(config, 'aws_ecr_repository.gras').image_tag_mutability, 'IMMUTABLE')
 })
