@@ -11,8 +11,8 @@ output "models_table_name" {
 }
 
 output "lake_uri" {
-  description = "Chart value `lake`: the bucket and var.lake_prefix."
-  value       = trimsuffix("s3://${module.lake_bucket.s3_bucket_id}/${var.lake_prefix}", "/")
+  description = "Chart value `lake`: the bucket and var.lake_prefix, where every IAM grant is anchored."
+  value       = "s3://${module.lake_bucket.s3_bucket_id}/${var.lake_prefix}"
 }
 
 output "ecr_repository_url" {

@@ -2,9 +2,9 @@
 # old versions and incomplete uploads cleaned up, cold data to STANDARD_IA.
 
 locals {
-  # Key prefix of the lake inside the bucket: "" (the bucket root) or "<lake_prefix>/". The lake_uri
-  # output, the lifecycle rules and the bucket policy all start their keys with it.
-  lake_key_prefix = var.lake_prefix == "" ? "" : "${var.lake_prefix}/"
+  # Every key of the lake starts with "<lake_prefix>/" (never the bucket root, so every IAM grant
+  # in iam.tf can be anchored at it); the lifecycle rules filter on it.
+  lake_key_prefix = "${var.lake_prefix}/"
 }
 
 resource "aws_kms_key" "lake" {
