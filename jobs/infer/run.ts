@@ -1,15 +1,17 @@
 /**
- * The `infer` job: per metric, forecast from the newest silver data with the approved model's
- * parameters, then write the predictions table and a Parquet copy under predictions/.
+ * The `infer` job: per metric, forecast from the silver data of the run's cutoff (the newest, unless
+ * `--as-of` asks for the past) with the approved model's parameters, then write the predictions
+ * table (never over a newer forecast) and a Parquet copy of the run under predictions/.
  */
 import { forecastFromArtifact } from '../core/artifact.js'
 import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../pipeline/neural-on-demand.js'
-import { compactDate } from '../core/time.js'
+import { compactDate, floorToStep } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import { writePredictions, type PredictionItem } from '../io/predictions-table.js'
+import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
@@ -39,7 +41,8 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
     const artifact = await readArtifact(context.lake, metricId, approved.version)
-    const { series } = await readSilverSeries(context.lake, metricId)
+    const stepMs = frequencies[settingsFor(context.config, metricId).frequency]
+    const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, stepMs))
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
     const items = toPredictionItems(points, {
@@ -59,7 +62,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
       metrics.setForMetric(metricId, 'gras_forecast_next', 'Forecast of the next step and its interval bounds', items[0][bound], { bound })
     }
     metrics.setForMetric(metricId, 'gras_forecast_next_timestamp_seconds', 'Time of the step gras_forecast_next is for', Date.parse(items[0].timestamp) / 1000)
-    const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
+    const detail = { version: artifact.version, model: artifact.model, cutoff: manifest.window.end, steps: items.length, ...written, parquet: key }
     log.info(detail, 'forecast written')
     return detail
   }
