@@ -33,7 +33,7 @@ const logsOf = (result: CliResult, msg: string) => result.logs.filter((l) => l.m
 
 async function cli(args: string[]): Promise<CliResult> {
   const result = await runCli(args, { cwd, env, timeoutMs: 300_000 })
-  assert.equal(result.code, 0, `gras ${args.join(' ')}: ${result.stderr}`)
+  assert.equal(result.code, 0, `gras ${args.join(' ')}: ${result.stderr} ${result.stdout.slice(-2000)}`)
   return result
 }
 
@@ -55,7 +55,9 @@ test('features and train as of a week earlier keep the present silver, model and
   await cli(['demo-data', '--days', '56', '--end', iso(asOfMs)])
   const present = await cli(['pipeline', '--metrics', metrics.join(','), '--as-of', iso(asOfMs), '--run-id', 'present'])
   assert.deepEqual(logsOf(present, 'model trained').map((l) => l.promoted), [true, true])
-  const approvedBefore = Object.fromEntries(await Promise.all(metrics.map(async (m) => [m, (await models(m)).approved!.version])))
+  // One CLI at a time: they share the embedded DynamoDB's files.
+  const approvedBefore: Record<string, string> = {}
+  for (const metric of metrics) approvedBefore[metric] = (await models(metric)).approved!.version
   const forecastsBefore = await predictions('G')
   assert.equal(forecastsBefore[0].timestamp, iso(asOfMs))
 
@@ -102,10 +104,15 @@ test('features and train as of a week earlier keep the present silver, model and
     assert.equal(written.version, approvedBefore.G)
   }
 
-  // Asking infer for the past: the silver of that cutoff, its own Parquet copy, nothing newer replaced.
+  // Asking infer for the past: the silver of that cutoff, the newest model approved before that was
+  // trained on no later data, its own Parquet copy, and nothing newer replaced.
+  const backfillVersion = (await models('G')).versions.find((v) => v.runId === 'backfill')!.version
+  await cli(['models', 'approve', 'G', backfillVersion])
+  await cli(['models', 'approve', 'G', approvedBefore.G])
   const past = await cli(['infer', '--metrics', 'G', '--as-of', iso(backfillMs), '--run-id', 'backfill'])
   const [written] = logsOf(past, 'forecast written')
   assert.equal(written.cutoff, iso(backfillMs))
+  assert.equal(written.version, backfillVersion, 'not the model trained on data after the cutoff')
   assert.equal(written.parquet, `predictions/metric=G/date=${compact(backfillMs).slice(0, 8)}/backfill.parquet`)
   assert.ok(existsSync(join(lake, String(written.parquet))))
   assert.ok(existsSync(join(lake, `predictions/metric=G/date=${compact(asOfMs).slice(0, 8)}/present.parquet`)))
