@@ -19,6 +19,11 @@ const config = join(cwd, 'config')
 cpSync(configDir, config, { recursive: true })
 writeFileSync(join(config, 'zz-backfill-test.yaml'), 'train:\n  candidates: [snaive, ets, theta]\n')
 const env = { GRAS_CONFIG: config }
+// The backfill's train with another horizon: the approved model then "could not be scored" on its
+// origins, the path by which a week-old model used to be promoted whatever the scores.
+const rehorizoned = join(cwd, 'config-horizon')
+cpSync(config, rehorizoned, { recursive: true })
+writeFileSync(join(rehorizoned, 'zz-horizon.yaml'), 'metrics:\n  G:\n    horizon: 36\n  S:\n    horizon: 36\n')
 const day = 86_400_000
 // Near today: stored forecasts expire 90 days after their cutoff and readers skip expired ones.
 const asOfMs = Math.floor(Date.now() / day) * day - day
@@ -31,8 +36,8 @@ const metrics = ['G', 'S']
 
 const logsOf = (result: CliResult, msg: string) => result.logs.filter((l) => l.msg === msg)
 
-async function cli(args: string[]): Promise<CliResult> {
-  const result = await runCli(args, { cwd, env, timeoutMs: 300_000 })
+async function cli(args: string[], config = env): Promise<CliResult> {
+  const result = await runCli(args, { cwd, env: config, timeoutMs: 300_000 })
   assert.equal(result.code, 0, `gras ${args.join(' ')}: ${result.stderr} ${result.stdout.slice(-2000)}`)
   return result
 }
@@ -76,7 +81,7 @@ test('features and train as of a week earlier keep the present silver, model and
     assert.equal(log.newestCutoff, iso(asOfMs))
   }
 
-  const train = await cli(['train', '--metrics', metrics.join(','), '--as-of', iso(backfillMs), '--run-id', 'backfill'])
+  const train = await cli(['train', '--metrics', metrics.join(','), '--as-of', iso(backfillMs), '--run-id', 'backfill'], { GRAS_CONFIG: rehorizoned })
   for (const metric of metrics) {
     const listing = await models(metric)
     assert.equal(listing.approved!.version, approvedBefore[metric], `${metric}: the approved model is still that of T`)
