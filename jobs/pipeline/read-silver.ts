@@ -1,5 +1,5 @@
 /** Reads a metric's silver features back as a regular series, through the manifest of a data cutoff. */
-import { silverCutoffManifestKey, silverManifestKey } from '../core/lake-layout.js'
+import { silverCutoffManifestKey, silverCutoffPrefix, silverManifestKey } from '../core/lake-layout.js'
 import { toIsoSeconds } from '../core/time.js'
 import type { RegularSeries } from '../core/series.js'
 import { cachedAsyncBuffer } from 'hyparquet'
@@ -27,8 +27,12 @@ export async function readSilverSeries(lake: ObjectStore, metricId: string, cuto
   let manifest: FeaturesManifest | undefined
   if (cutoffMs !== undefined) {
     const exactKey = silverCutoffManifestKey(metricId, cutoffMs)
-    manifest = await readManifest(lake, exactKey)
-    if (manifest) manifestKey = exactKey
+    // A listing, not a GET: the cutoff often has no folder, and a GET of a missing key is retried.
+    const cutoffFiles = await lake.list(silverCutoffPrefix(metricId, cutoffMs))
+    if (cutoffFiles.some((f) => f.key === exactKey)) {
+      manifest = await readManifest(lake, exactKey)
+      if (manifest) manifestKey = exactKey
+    }
   }
   manifest ??= await readManifest(lake, manifestKey)
   if (!manifest) throw new InputMissingError(`silver: no features for metric ${metricId} (${manifestKey} missing): run gras features first`)
