@@ -29,6 +29,12 @@ export interface ModelArtifact {
   fallbacks: Fallback[]
   /** ISO time of the first step after the training data. */
   trainedThrough: string
+  /**
+   * ISO data cutoff of the silver features it was trained on (their window end, the run's as-of
+   * floored to the step); promotion never prefers an earlier cutoff. Absent in artifacts written
+   * before cutoffs were recorded: `trainedThrough` stands in.
+   */
+  dataCutoff?: string
 }
 
 export interface ForecastPoints {

@@ -3,6 +3,7 @@
  * Java writer (README "Bronze contract"); the rest is ours.
  */
 import { metricIdPattern } from '../runtime/config-schema.js'
+import { compactTimestamp } from './time.js'
 
 export const bronzeRoot = 'bronze/gras'
 
@@ -37,8 +38,16 @@ export function metricIdOfPrefix(prefix: string): string | undefined {
 
 export const silverFeaturesRoot = 'silver/gras/features'
 export const silverFeaturesPrefix = (metricId: string) => `${silverFeaturesRoot}/metric=${metricId}`
-export const silverFeaturesKey = (metricId: string) => `${silverFeaturesPrefix(metricId)}/features.parquet`
+/**
+ * The newest cutoff's manifest (a copy of `silverCutoffManifestKey` of that cutoff): what a reader
+ * without a cutoff gets. features moves it forward only, so a backfill never replaces it.
+ */
 export const silverManifestKey = (metricId: string) => `${silverFeaturesPrefix(metricId)}/_manifest.json`
+/** `silver/gras/features/metric=<id>/cutoff=YYYYMMDDTHHMMSSZ`: one folder per data cutoff (the window end). */
+export const silverCutoffPrefix = (metricId: string, cutoffMs: number) => `${silverFeaturesPrefix(metricId)}/cutoff=${compactTimestamp(cutoffMs)}`
+export const silverFeaturesKey = (metricId: string, cutoffMs: number) => `${silverCutoffPrefix(metricId, cutoffMs)}/features.parquet`
+/** Written after its features file, so a manifest found names data that is there. */
+export const silverCutoffManifestKey = (metricId: string, cutoffMs: number) => `${silverCutoffPrefix(metricId, cutoffMs)}/_manifest.json`
 
 export const modelVersionPrefix = (metricId: string, version: string) => `models/metric=${metricId}/${version}`
 export const modelArtifactKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/model.json`

@@ -3,7 +3,7 @@
  * in the window and only the ts/value column chunks; quarantines bad files and keeps going; writes
  * the feature file first and the manifest last, so a reader that finds a manifest finds its data.
  */
-import { bronzeDayPrefix, bronzePartitionDay, bronzeRoot, silverFeaturesKey, silverManifestKey } from '../core/lake-layout.js'
+import { bronzeDayPrefix, bronzePartitionDay, bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
 import { concatEvents, type EventBatch } from '../core/series.js'
 import { daysInWindow, floorToStep, toIsoSeconds } from '../core/time.js'
 import { encodeParquet } from '../io/parquet-write.js'
@@ -18,6 +18,7 @@ import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
 import { countOverlap, findEventProblem, mergeSorted } from './check-events.js'
 import { quarantineFile, type QuarantineRecord } from './quarantine.js'
+import { writeSilver, type SilverWrite } from './write-silver.js'
 
 export const featuresSchemaVersion = 1
 
@@ -51,18 +52,19 @@ export async function runFeatures(context: JobContext, requested?: readonly stri
 }
 
 async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
-  const manifest = await featuresForMetric(context, reader, metricId, log)
+  const { manifest, written } = await featuresForMetric(context, reader, metricId, log)
   const rowsRead = manifest.inputFiles.reduce((sum, f) => sum + f.rows, 0)
   metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
   metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
   metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
   metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
-  metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
-  return { rows: manifest.rows, quarantined: manifest.quarantined.length }
+  // A backfill's older end would read as stale data on the dashboards.
+  if (written.latest) metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
+  return { rows: manifest.rows, quarantined: manifest.quarantined.length, cutoff: manifest.window.end, latest: written.latest }
 }
 
-async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<FeaturesManifest> {
+async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ manifest: FeaturesManifest; written: SilverWrite }> {
   const settings = settingsFor(context.config, metricId)
   const stepMs = frequencies[settings.frequency]
   const windowEndMs = floorToStep(context.asOfMs, stepMs)
@@ -115,8 +117,7 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   }
   const table = buildFeatures(metricId, concatEvents(accepted.map((a) => a.events)), windowStartMs, windowEndMs, stepMs, settings)
   if (!table) throw new InputMissingError(`features: metric ${metricId}: no events inside the window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}`)
-  const dataKey = silverFeaturesKey(metricId)
-  await context.lake.put(dataKey, encodeFeatureTable(table))
+  const dataKey = silverFeaturesKey(metricId, windowEndMs)
   const manifest: FeaturesManifest = {
     schemaVersion: featuresSchemaVersion,
     metricId,
@@ -132,12 +133,12 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     quarantined,
     bytesRead,
   }
-  await context.lake.put(silverManifestKey(metricId), JSON.stringify(manifest, null, 2) + '\n')
+  const written = await writeSilver(context.lake, manifest, encodeFeatureTable(table))
   log.info(
-    { files: files.length, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead },
+    { files: files.length, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead, cutoff: manifest.window.end, ...written },
     'features written',
   )
-  return manifest
+  return { manifest, written }
 }
 
 function encodeFeatureTable(table: FeatureTable): Uint8Array {

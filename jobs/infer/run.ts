@@ -1,19 +1,21 @@
 /**
- * The `infer` job: per metric, forecast from the newest silver data with the approved model's
- * parameters, then write the predictions table and a Parquet copy under predictions/.
+ * The `infer` job: per metric, forecast from the silver data of the run's cutoff (the newest, unless
+ * `--as-of` asks for the past) with the approved model's parameters, then write the predictions
+ * table (never over a newer forecast) and a Parquet copy of the run under predictions/.
  */
-import { forecastFromArtifact } from '../core/artifact.js'
+import { forecastFromArtifact, type ModelArtifact } from '../core/artifact.js'
 import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../pipeline/neural-on-demand.js'
-import { compactDate } from '../core/time.js'
-import { ModelRegistry } from '../io/model-registry.js'
+import { compactDate, floorToStep, toIsoSeconds } from '../core/time.js'
+import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import { writePredictions, type PredictionItem } from '../io/predictions-table.js'
+import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
-import { readArtifact } from '../pipeline/model-artifacts.js'
+import { modelCutoffMs, readArtifact } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
@@ -38,8 +40,9 @@ export async function runInfer(context: JobContext, requested?: readonly string[
   async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics): Promise<Record<string, unknown>> {
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
-    const artifact = await readArtifact(context.lake, metricId, approved.version)
-    const { series } = await readSilverSeries(context.lake, metricId)
+    const stepMs = frequencies[settingsFor(context.config, metricId).frequency]
+    const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, stepMs))
+    const artifact = await modelAsOf(metricId, approved, Date.parse(manifest.window.end), log)
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
     const items = toPredictionItems(points, {
@@ -59,9 +62,28 @@ export async function runInfer(context: JobContext, requested?: readonly string[
       metrics.setForMetric(metricId, 'gras_forecast_next', 'Forecast of the next step and its interval bounds', items[0][bound], { bound })
     }
     metrics.setForMetric(metricId, 'gras_forecast_next_timestamp_seconds', 'Time of the step gras_forecast_next is for', Date.parse(items[0].timestamp) / 1000)
-    const detail = { version: artifact.version, model: artifact.model, steps: items.length, ...written, parquet: key }
+    const detail = { version: artifact.version, model: artifact.model, cutoff: manifest.window.end, steps: items.length, ...written, parquet: key }
     log.info(detail, 'forecast written')
     return detail
+  }
+
+  /**
+   * The approved model; for a run as of the past whose silver is older than the data it was
+   * trained on, the newest model approved before it that was not, so a backfill's forecast does
+   * not use data from after its cutoff.
+   */
+  async function modelAsOf(metricId: string, approved: ApprovedPointer, cutoffMs: number, log: Logger): Promise<ModelArtifact> {
+    const current = await readArtifact(context.lake, metricId, approved.version)
+    if (!(modelCutoffMs(current.version, current) > cutoffMs)) return current
+    for (const version of approved.previous) {
+      const earlier = await readArtifact(context.lake, metricId, version).catch(() => undefined)
+      if (earlier && !(modelCutoffMs(version, earlier) > cutoffMs)) {
+        log.info({ approved: approved.version, version, cutoff: toIsoSeconds(cutoffMs) }, 'model approved before the cutoff used')
+        return earlier
+      }
+    }
+    log.warn({ approved: approved.version, cutoff: toIsoSeconds(cutoffMs) }, 'no model approved before the cutoff: the approved one, trained on later data, forecasts it')
+    return current
   }
 }
 

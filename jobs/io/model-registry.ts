@@ -28,6 +28,8 @@ export interface ModelVersionRecord {
   /** What train decided: promoted (became approved) or kept (the approved one stayed). */
   decision: 'promoted' | 'kept'
   reason: string
+  /** ISO data cutoff of the features it was trained on; absent on versions registered before cutoffs were recorded. */
+  dataCutoff?: string
 }
 
 export interface ApprovedPointer {
@@ -65,6 +67,7 @@ export class ModelRegistry {
           created_at: { S: record.createdAt },
           decision: { S: record.decision },
           reason: { S: record.reason },
+          ...(record.dataCutoff ? { data_cutoff: { S: record.dataCutoff } } : {}),
         },
       }),
     )
@@ -154,5 +157,6 @@ function toRecord(item: Record<string, AttributeValue>): ModelVersionRecord {
     createdAt: item.created_at?.S ?? '',
     decision: (item.decision?.S ?? 'kept') as ModelVersionRecord['decision'],
     reason: item.reason?.S ?? '',
+    ...(item.data_cutoff?.S ? { dataCutoff: item.data_cutoff.S } : {}),
   }
 }

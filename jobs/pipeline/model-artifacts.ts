@@ -19,3 +19,14 @@ export async function readArtifact(lake: ObjectStore, metricId: string, version:
 export function versionId(trainedThroughCompact: string, runId: string): string {
   return `v${trainedThroughCompact}-${runId.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 48)}`
 }
+
+/**
+ * The data cutoff (epoch ms) a model was trained to: its artifact's `dataCutoff`, else its
+ * `trainedThrough`, else the time its version id starts with (`versionId`); NaN when none says.
+ */
+export function modelCutoffMs(version: string, artifact?: Partial<Pick<ModelArtifact, 'dataCutoff' | 'trainedThrough'>>): number {
+  const recorded = artifact?.dataCutoff ?? artifact?.trainedThrough
+  if (recorded !== undefined) return Date.parse(recorded)
+  const match = /^v(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(version)
+  return match ? Date.UTC(+match[1], +match[2] - 1, +match[3], +match[4], +match[5], +match[6]) : Number.NaN
+}

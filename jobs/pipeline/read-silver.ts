@@ -1,5 +1,6 @@
-/** Reads a metric's silver features back as a regular series, through its manifest. */
-import { silverManifestKey } from '../core/lake-layout.js'
+/** Reads a metric's silver features back as a regular series, through the manifest of a data cutoff. */
+import { silverCutoffManifestKey, silverCutoffPrefix, silverManifestKey } from '../core/lake-layout.js'
+import { toIsoSeconds } from '../core/time.js'
 import type { RegularSeries } from '../core/series.js'
 import { cachedAsyncBuffer } from 'hyparquet'
 import { readEvents, readRows } from '../io/parquet-read.js'
@@ -14,15 +15,32 @@ export interface SilverSeries {
   observed: Uint8Array
 }
 
-export async function readSilverSeries(lake: ObjectStore, metricId: string): Promise<SilverSeries> {
-  const manifestKey = silverManifestKey(metricId)
-  const manifestBytes = await lake.get(manifestKey)
-  if (!manifestBytes) throw new InputMissingError(`silver: no features for metric ${metricId} (${manifestKey} missing): run gras features first`)
-  let manifest: FeaturesManifest
-  try {
-    manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as FeaturesManifest
-  } catch (error) {
-    throw new DataError(`silver: ${manifestKey} is not valid JSON: ${(error as Error).message}`)
+/**
+ * A metric's silver features. Without `cutoffMs`, the newest cutoff's. With it (the run's as-of
+ * floored to the metric's step), the features of exactly that cutoff when they exist, else the
+ * newest ones if they are not newer than it (the data stops earlier, or a lake from before
+ * cutoff folders); never features newer than the cutoff. Throws InputMissingError (66) when
+ * there is none that fits, DataError (65) when a manifest or its file is inconsistent.
+ */
+export async function readSilverSeries(lake: ObjectStore, metricId: string, cutoffMs?: number): Promise<SilverSeries> {
+  let manifestKey = silverManifestKey(metricId)
+  let manifest: FeaturesManifest | undefined
+  if (cutoffMs !== undefined) {
+    const exactKey = silverCutoffManifestKey(metricId, cutoffMs)
+    // A listing, not a GET: the cutoff often has no folder, and a GET of a missing key is retried.
+    const cutoffFiles = await lake.list(silverCutoffPrefix(metricId, cutoffMs))
+    if (cutoffFiles.some((f) => f.key === exactKey)) {
+      manifest = await readManifest(lake, exactKey)
+      if (manifest) manifestKey = exactKey
+    }
+  }
+  manifest ??= await readManifest(lake, manifestKey)
+  if (!manifest) throw new InputMissingError(`silver: no features for metric ${metricId} (${manifestKey} missing): run gras features first`)
+  if (cutoffMs !== undefined && Date.parse(manifest.window.end) > cutoffMs) {
+    const wanted = toIsoSeconds(cutoffMs)
+    throw new InputMissingError(
+      `silver: no features for metric ${metricId} as of ${wanted} (${silverCutoffManifestKey(metricId, cutoffMs)} missing; the newest, ${manifest.window.end}, is later): run gras features --as-of ${wanted} first`,
+    )
   }
   const dataFiles = await lake.list(manifest.dataKey.slice(0, manifest.dataKey.lastIndexOf('/')))
   const info = dataFiles.find((f) => f.key === manifest.dataKey)
@@ -40,4 +58,14 @@ export async function readSilverSeries(lake: ObjectStore, metricId: string): Pro
     }
   }
   return { manifest, observed, series: { metricId, startMs: events.tsMs[0], stepMs: manifest.stepMs, values: events.values } }
+}
+
+async function readManifest(lake: ObjectStore, key: string): Promise<FeaturesManifest | undefined> {
+  const bytes = await lake.get(key)
+  if (!bytes) return undefined
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as FeaturesManifest
+  } catch (error) {
+    throw new DataError(`silver: ${key} is not valid JSON: ${(error as Error).message}`)
+  }
 }

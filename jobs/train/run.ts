@@ -1,6 +1,7 @@
 /**
  * The `train` job: per metric, backtest every candidate, select by MASE, save the artifact and the
- * backtest report, register the version, and promote it only if it beats the approved one.
+ * backtest report, register the version, and promote it only if it beats the approved one and
+ * was not trained on older data than it (a backfill's version is registered and kept).
  */
 import { backtestFamily } from '../core/backtest.js'
 import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
@@ -9,15 +10,15 @@ import { NeuralOnDemand } from '../pipeline/neural-on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel } from '../core/select.js'
-import { compactTimestamp, toIsoSeconds } from '../core/time.js'
+import { compactTimestamp, floorToStep, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { clearDrift, isDrifted } from '../io/accuracy-table.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
-import { settingsFor } from '../runtime/config-schema.js'
+import { frequencies, settingsFor } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { readArtifact, versionId } from '../pipeline/model-artifacts.js'
+import { modelCutoffMs, readArtifact, versionId } from '../pipeline/model-artifacts.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { decidePromotion } from './promotion.js'
@@ -64,8 +65,9 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
 }
 
 async function trainMetric(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
-  const { series } = await readSilverSeries(context.lake, metricId)
   const settings = settingsFor(context.config, metricId)
+  // Features of the run's own cutoff: a backfill trains on what was known then, never on newer data.
+  const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, frequencies[settings.frequency]))
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined
@@ -97,6 +99,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     candidates: selection.candidates,
     fallbacks: selection.fallbacks,
     trainedThrough: toIsoSeconds(trainedThroughMs),
+    dataCutoff: manifest.window.end,
   }
   const report = {
     metricId,
@@ -123,12 +126,14 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   // Promotion compares like with like: both versions' fixed parameters scored on today's origins.
   const approved = await registry.getApproved(metricId)
   let approvedMase: number | undefined
+  let approvedCutoffMs: number | undefined
   let candidateMase = artifact.backtestMase
   if (approved && approved.version !== version) {
     const plan = { horizon: settings.horizon, origins: selection.origins, maseLag: periods[0], level: settings.intervalLevel }
     candidateMase = scoreFixed(catalog[selection.model], selection.params)
     try {
       const current = await readArtifact(context.lake, metricId, approved.version)
+      approvedCutoffMs = modelCutoffMs(approved.version, current)
       // The approved model may use an older global model: its backtest networks are re-scored too.
       await neural.models.prepare(catalog, current.model, current.params, neural.current)
       approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
@@ -136,6 +141,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
       log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
       approvedMase = Number.NaN
     }
+    approvedCutoffMs ??= modelCutoffMs(approved.version, await registry.getVersion(metricId, approved.version))
     function scoreFixed(family: ModelFamily, params: unknown): number {
       return plan.origins.length > 0 ? backtestFamily(family, series.values, plan, modelContext, params).mase : Number.NaN
     }
@@ -146,7 +152,10 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   const nowIso = new Date(context.now()).toISOString()
   const decision = recorded
     ? { promote: recorded.decision === 'promoted' && approved?.version !== version, reason: recorded.reason }
-    : decidePromotion(candidateMase, approvedMase, context.config.train.promotionMargin)
+    : decidePromotion(candidateMase, approvedMase, context.config.train.promotionMargin, {
+        candidateMs: Date.parse(manifest.window.end),
+        approvedMs: Number.isFinite(approvedCutoffMs) ? approvedCutoffMs : undefined,
+      })
   if (!recorded) {
     await registry.register({
       metricId,
@@ -158,11 +167,13 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
       createdAt: nowIso,
       decision: decision.promote ? 'promoted' : 'kept',
       reason: decision.reason,
+      dataCutoff: artifact.dataCutoff,
     })
   }
   if (decision.promote) await registry.approve(metricId, version, approved, `train:${context.runId}`, nowIso)
   const detail = {
     version,
+    dataCutoff: artifact.dataCutoff,
     model: selection.label,
     backtestMase: artifact.backtestMase,
     promoted: decision.promote,

@@ -61,10 +61,10 @@ test('a rerun of the same run writes identical items; an older run does not over
   assert.ok(rerun.logs.filter((l) => l.msg === 'model trained').every((l) => l.promoted === false), 'same data: nothing promoted')
   assert.deepEqual(await predictions('G'), before)
 
-  // Features as of 6 hours earlier, then infer under a new run id: its forecasts are older.
+  // Features and infer as of 6 hours earlier under a new run id: its forecasts are older.
   const older = await runCli(['features', '--metrics', 'G', '--as-of', iso(asOfMs - 6 * 3_600_000), '--run-id', 'e2e-old'], { cwd, env })
   assert.equal(older.code, 0, older.stderr)
-  const infer = await runCli(['infer', '--metrics', 'G', '--run-id', 'e2e-old'], { cwd, env })
+  const infer = await runCli(['infer', '--metrics', 'G', '--as-of', iso(asOfMs - 6 * 3_600_000), '--run-id', 'e2e-old'], { cwd, env })
   assert.equal(infer.code, 0, infer.stderr)
   const written = infer.logs.find((l) => l.msg === 'forecast written')!
   assert.equal(written.skippedNewer, 42, 'the 42 overlapping steps keep the newer forecast')

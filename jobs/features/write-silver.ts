@@ -1,0 +1,52 @@
+/**
+ * Writes one cutoff's silver features: the feature file and its manifest under
+ * `cutoff=<window end>/`, then the metric's newest-cutoff manifest, but only when no newer cutoff
+ * is there already. A backfill (an older `--as-of`) so keeps its own outputs beside the present
+ * ones and never replaces them; a rerun of the same cutoff rewrites the same keys.
+ */
+import { silverCutoffManifestKey, silverManifestKey } from '../core/lake-layout.js'
+import { toIsoSeconds } from '../core/time.js'
+import type { ObjectStore } from '../io/object-store.js'
+import type { FeaturesManifest } from './run.js'
+
+export interface SilverWrite {
+  /** True when this cutoff is now the metric's newest (the newest-cutoff manifest names it). */
+  latest: boolean
+  /** The newest cutoff in the lake after the write (ISO). */
+  newestCutoff: string
+}
+
+/** The data cutoff a manifest describes: the end of its window (epoch ms). */
+export function manifestCutoffMs(manifest: Pick<FeaturesManifest, 'window'>): number {
+  return Date.parse(manifest.window.end)
+}
+
+/**
+ * Writes `data` at `manifest.dataKey`, the cutoff's manifest, then moves the newest-cutoff manifest
+ * forward if this cutoff is not older than the one it names. Each put is atomic (beside, then
+ * renamed, or one S3 PUT), and a crash between them leaves the previous newest manifest in place.
+ * The read-then-write of the newest manifest is not atomic: the workflows' mutex and the CronJob's
+ * `concurrencyPolicy: Forbid` keep two forward runs of one metric apart.
+ */
+export async function writeSilver(lake: ObjectStore, manifest: FeaturesManifest, data: Uint8Array): Promise<SilverWrite> {
+  const cutoffMs = manifestCutoffMs(manifest)
+  const body = JSON.stringify(manifest, null, 2) + '\n'
+  await lake.put(manifest.dataKey, data)
+  await lake.put(silverCutoffManifestKey(manifest.metricId, cutoffMs), body)
+  const newest = await readNewestCutoffMs(lake, manifest.metricId)
+  if (newest !== undefined && newest > cutoffMs) return { latest: false, newestCutoff: toIsoSeconds(newest) }
+  await lake.put(silverManifestKey(manifest.metricId), body)
+  return { latest: true, newestCutoff: manifest.window.end }
+}
+
+/** The cutoff the newest-cutoff manifest names; undefined when there is none or it cannot be read (then it is replaced). */
+async function readNewestCutoffMs(lake: ObjectStore, metricId: string): Promise<number | undefined> {
+  const bytes = await lake.get(silverManifestKey(metricId))
+  if (!bytes) return undefined
+  try {
+    const cutoffMs = manifestCutoffMs(JSON.parse(new TextDecoder().decode(bytes)) as FeaturesManifest)
+    return Number.isFinite(cutoffMs) ? cutoffMs : undefined
+  } catch {
+    return undefined
+  }
+}
