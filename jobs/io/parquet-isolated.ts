@@ -15,13 +15,20 @@ type Reply =
   | { type: 'done'; tsMs: Float64Array; values: Float64Array }
   | { type: 'error'; name: string; message: string }
 
+/**
+ * The decode worker's V8 heap. Typed arrays live outside it and are bounded by the reader's
+ * decoded-size budget (parquet-read.ts); the two together stay well under the 2 GiB pod limit,
+ * and a worker that reaches its heap limit is ended by V8 and its file quarantined.
+ */
+export const workerResourceLimits = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 }
+
 export class IsolatedParquetReader {
   private worker: Worker | undefined
 
   constructor(private readonly timeoutMs: number) {}
 
   private spawn(): Worker {
-    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url))
+    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url), { resourceLimits: workerResourceLimits })
     this.worker.unref()
     return this.worker
   }
