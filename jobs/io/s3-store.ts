@@ -40,6 +40,19 @@ async function retryWhileMissing<T>(call: () => Promise<T>, key: string): Promis
   }
 }
 
+/**
+ * A key as CopyObject's `x-amz-copy-source` wants it: URL-encoded, so '+', '?', '#', '%' and
+ * non-ASCII reach S3 as themselves. Characters a path segment may hold literally stay as they are
+ * ('=' of every partition, ':' of ISO times), which also keeps servers that decode the header
+ * with decodeURI (s3rver) finding the key.
+ */
+export function encodeCopySource(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%(3D|3A|40|2C|3B|24|26)/g, (escape) => decodeURIComponent(escape)))
+    .join('/')
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly uri: string
 
@@ -148,9 +161,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    // CopySource is URL-encoded: each segment, so a key's '+', ':', '?', '#' or '%' reaches S3 as itself.
-    const source = `${this.bucket}/${this.fullReadKey(fromKey).split('/').map(encodeURIComponent).join('/')}`
-    // The source was listed: a 404 is a replica that has not caught up (see readListedObject).
+    const source = `${this.bucket}/${encodeCopySource(this.fullReadKey(fromKey))}`
     await retryWhileMissing(() => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: source })), fromKey)
   }
 }
