@@ -83,6 +83,10 @@ export interface PageSpec {
   values: number
   uncompressedSize: number
   body: Uint8Array
+  /** A dictionary page (PLAIN values) instead of a data page. */
+  dictionary?: boolean
+  /** The data page's value encoding: 0 PLAIN (default), 8 RLE_DICTIONARY. */
+  encoding?: number
 }
 
 export interface ChunkSpec {
@@ -110,26 +114,35 @@ export const integerLogical = (bitWidth: number, signed: boolean): Field[] => [[
 function pageHeader(page: PageSpec): Uint8Array {
   const w = new Bytes()
   writeStruct(w, [
-    [1, 'i32', 0],
+    [1, 'i32', page.dictionary ? 2 : 0],
     [2, 'i32', page.uncompressedSize],
     [3, 'i32', page.body.length],
-    [5, 'struct', [[1, 'i32', page.values], [2, 'i32', 0], [3, 'i32', 3], [4, 'i32', 3]]],
+    page.dictionary ? [7, 'struct', [[1, 'i32', page.values], [2, 'i32', 0]]] : [5, 'struct', [[1, 'i32', page.values], [2, 'i32', page.encoding ?? 0], [3, 'i32', 3], [4, 'i32', 3]]],
   ])
   return Uint8Array.from(w.out)
 }
 
 /** Serialises `spec` as a Parquet file: "PAR1", the chunks' pages, the footer, its length, "PAR1". */
 export function encodeParquet(spec: FileSpec): Uint8Array {
-  const parts: number[] = [...new TextEncoder().encode('PAR1')]
+  const parts: Uint8Array[] = []
+  let length = 0
+  const push = (bytes: Uint8Array) => {
+    parts.push(bytes)
+    length += bytes.length
+  }
+  push(new TextEncoder().encode('PAR1'))
   const groups: Field[][] = []
   for (const group of spec.rowGroups) {
     const columns: Field[][] = []
     for (const chunk of group.chunks) {
-      const start = parts.length
+      const start = length
       let uncompressed = 0
+      let dataStart = start
       for (const page of chunk.pages) {
         const header = pageHeader(page)
-        parts.push(...header, ...page.body)
+        if (page.dictionary) dataStart = length + header.length + page.body.length
+        push(header)
+        push(page.body)
         uncompressed += header.length + page.uncompressedSize
       }
       columns.push([
@@ -141,8 +154,9 @@ export function encodeParquet(spec: FileSpec): Uint8Array {
           [4, 'i32', chunk.codec],
           [5, 'i64', chunk.numValues],
           [6, 'i64', chunk.totalUncompressed ?? uncompressed],
-          [7, 'i64', parts.length - start],
-          [9, 'i64', start],
+          [7, 'i64', length - start],
+          [9, 'i64', dataStart],
+          [11, 'i64', dataStart > start ? start : undefined],
         ]],
       ])
     }
@@ -165,9 +179,17 @@ export function encodeParquet(spec: FileSpec): Uint8Array {
     [3, 'i64', spec.numRows],
     [4, 'list-struct', groups],
   ])
-  const length = footer.out.length
-  parts.push(...footer.out, length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, (length >>> 24) & 0xff, ...new TextEncoder().encode('PAR1'))
-  return Uint8Array.from(parts)
+  const footerLength = footer.out.length
+  push(Uint8Array.from(footer.out))
+  push(Uint8Array.from([footerLength & 0xff, (footerLength >> 8) & 0xff, (footerLength >> 16) & 0xff, (footerLength >>> 24) & 0xff]))
+  push(new TextEncoder().encode('PAR1'))
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
 }
 
 /** PLAIN little-endian bytes of INT64 values. */
