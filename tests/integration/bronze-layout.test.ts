@@ -167,7 +167,7 @@ test('symbolic links out of the lake are never followed: a linked day brings not
   symlinkSync(join(outside, 'quarantine'), join(linkedLake, 'quarantine'))
   write(join(dayDir, 'day=29/bad.parquet'), eventsFile([day(30)], [1]))
   const refused = await runCli(['features', '--metrics', 'L', '--as-of', '2024-01-30T00:00:00Z', '--run-id', 'links-2'], { cwd: home, env })
-  assert.notEqual(refused.code, 0)
+  assert.equal(refused.code, 78, refused.stderr)
   assert.match(JSON.stringify(refused.logs), /quarantine\/bronze\/gras\/metric=L\/year=2024\/month=01\/day=29\/bad\.parquet.* resolves outside the lake .* through a symbolic link/)
   assert.deepEqual(readdirSync(join(outside, 'quarantine')), [], 'nothing written through the link')
 })
