@@ -94,7 +94,7 @@ export function quarantineKeys(sourceKey: string): { copy: string; reason: strin
     return replaced.slice(0, quarantineSegmentChars)
   })
   let copy = `quarantine/${safe.join('/')}`
-  if (safe.some((segment, i) => segment !== segments[i])) {
+  if (copy.length > quarantineKeyChars || safe.some((segment, i) => segment !== segments[i])) {
     const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 12)
     const last = safe.pop()!.slice(0, quarantineSegmentChars - hash.length - 1)
     const folders = safe.join('/').length + last.length > quarantineKeyChars ? safe.slice(0, 3) : safe

@@ -22,50 +22,43 @@ function lastSegment(path: string): string {
   return path.replace(/\/+$/, '').split('/').pop() ?? ''
 }
 
+const levels = ['year', 'month', 'day'] as const
+
+/** The UTC span a partition path names (`[year]`, `[year, month]`, `[year, month, day]`), or undefined when no calendar date. */
+function partitionSpan(parts: number[]): { startMs: number; endMs: number } | undefined {
+  const [year, month, day] = parts
+  if (parts.length === 1) return { startMs: Date.UTC(year, 0, 1), endMs: Date.UTC(year + 1, 0, 1) }
+  if (parts.length === 2) return { startMs: Date.UTC(year, month - 1, 1), endMs: Date.UTC(year, month, 1) }
+  const startMs = calendarDayMs(year, month, day)
+  return startMs === undefined ? undefined : { startMs, endMs: startMs + dayMs }
+}
+
 /** Lists metric `metricId`'s bronze for the UTC days overlapping [windowStartMs, windowEndMs). */
 export async function listBronze(lake: ObjectStore, metricId: string, windowStartMs: number, windowEndMs: number): Promise<BronzeListing> {
   const out: BronzeListing = { files: [], nested: [], skipped: [] }
   const firstDay = Math.floor(windowStartMs / dayMs) * dayMs
-  const inWindow = (fromMs: number, toMs: number) => fromMs < windowEndMs && toMs > firstDay
-  const skipFolder = async (folder: string) => out.skipped.push({ path: folder, objects: (await lake.list(folder)).length })
-  const skipObjects = (objects: ObjectInfo[]) => out.skipped.push(...objects.map((o) => ({ path: o.key, objects: 1 })))
-
-  const metricLevel = await lake.listLevel(bronzeMetricPrefix(metricId))
-  skipObjects(metricLevel.objects)
-  for (const yearFolder of metricLevel.folders) {
-    const year = bronzePartitionValue('year', lastSegment(yearFolder))
-    if (year === undefined) {
-      await skipFolder(yearFolder)
-      continue
-    }
-    if (!inWindow(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1))) continue
-    const yearLevel = await lake.listLevel(yearFolder)
-    skipObjects(yearLevel.objects)
-    for (const monthFolder of yearLevel.folders) {
-      const month = bronzePartitionValue('month', lastSegment(monthFolder))
-      if (month === undefined) {
-        await skipFolder(monthFolder)
-        continue
-      }
-      if (!inWindow(Date.UTC(year, month - 1, 1), Date.UTC(year, month, 1))) continue
-      const monthLevel = await lake.listLevel(monthFolder)
-      skipObjects(monthLevel.objects)
-      for (const dayFolder of monthLevel.folders) {
-        const day = bronzePartitionValue('day', lastSegment(dayFolder))
-        const dayStartMs = day === undefined ? undefined : calendarDayMs(year, month, day)
-        if (dayStartMs === undefined) {
-          await skipFolder(dayFolder)
-          continue
-        }
-        if (!inWindow(dayStartMs, dayStartMs + dayMs)) continue
-        for (const info of await lake.list(dayFolder)) {
-          const direct = !info.key.slice(dayFolder.length).includes('/')
-          if (!info.key.endsWith('.parquet')) skipObjects([info])
-          else if (direct) out.files.push({ info, dayStartMs })
-          else out.nested.push(info)
-        }
-      }
+  const listDay = async (dayFolder: string, dayStartMs: number) => {
+    for (const info of await lake.list(dayFolder)) {
+      if (!info.key.endsWith('.parquet')) out.skipped.push({ path: info.key, objects: 1 })
+      else if (!info.key.slice(dayFolder.length).includes('/')) out.files.push({ info, dayStartMs })
+      else out.nested.push(info)
     }
   }
+  const walk = async (folder: string, parts: number[]): Promise<void> => {
+    const level = await lake.listLevel(folder)
+    out.skipped.push(...level.objects.map((o) => ({ path: o.key, objects: 1 })))
+    for (const child of level.folders) {
+      const value = bronzePartitionValue(levels[parts.length], lastSegment(child))
+      const span = value === undefined ? undefined : partitionSpan([...parts, value])
+      if (!span) {
+        out.skipped.push({ path: child, objects: (await lake.list(child)).length })
+        continue
+      }
+      if (span.startMs >= windowEndMs || span.endMs <= firstDay) continue
+      if (parts.length === levels.length - 1) await listDay(child, span.startMs)
+      else await walk(child, [...parts, value!])
+    }
+  }
+  await walk(bronzeMetricPrefix(metricId), [])
   return out
 }

@@ -43,7 +43,7 @@ const db = await instance.connect()
 const redeliveryPath = join(metricDir('G'), 'year=2024/month=1/day=28/redelivery.parquet')
 const javaPath = join(metricDir('G'), 'year=2024/month=01/day=29/java.parquet')
 const strange = ['é.parquet', '2024-01-29T10:00:00Z.parquet', 'a+b.parquet', 'x (1).parquet', 'with space.parquet', `${'n'.repeat(232)}.parquet`]
-const strangeBad = `bad:(é)+${'q'.repeat(222)}.parquet`
+const strangeBad = `bad:(é)+${'q'.repeat(224)}.parquet`
 
 before(async () => {
   pushgateway = createServer((request, response) => {
