@@ -18,6 +18,8 @@ export interface BronzeRead {
   accepted: { info: ObjectInfo; events: EventBatch; rows: number; redelivered: number }[]
   quarantined: QuarantineRecord[]
   skipped: { path: string; objects: number }[]
+  /** Objects in `skipped`, for `gras_files_skipped`. */
+  skippedObjects: number
   bytesRead: number
 }
 
@@ -69,6 +71,7 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
     accepted: merged.accepted.map((a) => ({ info: infoOf.get(a.key)!.info, events: a.events, rows: infoOf.get(a.key)!.events.tsMs.length, redelivered: a.redelivered })),
     quarantined,
     skipped: listing.skipped,
+    skippedObjects: listing.skipped.reduce((sum, s) => sum + s.objects, 0),
     bytesRead,
   }
 }

@@ -43,10 +43,6 @@ export interface FeaturesManifest {
 /** Skipped paths named in the warning; the count covers all. */
 const maxPathsLogged = 20
 
-function skippedObjects(read: { skipped: { objects: number }[] }): number {
-  return read.skipped.reduce((sum, s) => sum + Math.max(1, s.objects), 0)
-}
-
 /** Time a single bronze file may take to decode before it is quarantined as hostile. */
 const decodeTimeoutMs = 30_000
 
@@ -66,7 +62,7 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
   metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
   metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
   metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
-  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', skippedObjects(manifest))
+  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', manifest.skipped.reduce((sum, s) => sum + s.objects, 0))
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
   metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
   return { rows: manifest.rows, quarantined: manifest.quarantined.length }
@@ -85,7 +81,7 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   )
   const { accepted, quarantined, bytesRead } = bronze
   if (bronze.skipped.length > 0) {
-    log.warn({ paths: bronze.skipped.slice(0, maxPathsLogged).map((s) => s.path), count: bronze.skipped.length, objects: skippedObjects(bronze) }, 'bronze objects skipped: not a partition or file of the contract')
+    log.warn({ paths: bronze.skipped.slice(0, maxPathsLogged).map((s) => s.path), count: bronze.skipped.length, objects: bronze.skippedObjects }, 'bronze objects skipped: not a partition or file of the contract')
   }
   if (accepted.length === 0) {
     const why = bronze.found === 0 ? 'no bronze files' : `all ${bronze.found} bronze file(s) quarantined`
