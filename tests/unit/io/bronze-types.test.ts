@@ -55,6 +55,11 @@ test('values DuckDB writes as plain numbers are read exactly as DuckDB reads the
   }
 })
 
+test('an integer value beyond 2^53 is refused rather than rounded', async () => {
+  const path = await duckdbFile(tsHour, `(2::bigint ** 60)::bigint + i`)
+  await assert.rejects(readEvents(bytesOf(path), path), /column value: integer 1152921504606846976 at row 0 is beyond 2\^53/)
+})
+
 test('values DuckDB writes as anything but a plain number are refused naming the column and its type', async () => {
   const cases: [string, RegExp][] = [
     [`date '2024-01-01' + i::int`, /column value has type INT32\/DATE/],
@@ -86,6 +91,8 @@ test('ts: DuckDB timestamps of every unit are read to the microsecond; dates, ti
     const read = await readEvents(bytesOf(path), path)
     assert.equal(read.tsMs[5], Date.UTC(2024, 0, 29, 5), ts)
   }
+  const subMicro = await duckdbFile(`case when i = 0 then '2024-01-29 00:00:00.000000500'::timestamp_ns else (${tsHour})::timestamp_ns end`, 'i::double')
+  await assert.rejects(readEvents(bytesOf(subMicro), subMicro), /column ts: timestamp 1706486400000000500 ns is not a whole microsecond/, 'nanoseconds are not rounded away')
   for (const [ts, pattern] of [[`date '2024-01-29' + 0`, /column ts has type INT32\/DATE/], [`time '10:00:00'`, /column ts has type INT64\/TIME/], ['i::bigint', /column ts has type INT64/]] as const) {
     const path = await duckdbFile(ts, 'i::double')
     await assert.rejects(readEvents(bytesOf(path), path), pattern, ts)
