@@ -5,7 +5,7 @@
  * served to the worker slice by slice from here, so S3 reads stay ranged and I/O errors keep their
  * own type (a throttled GET stays transient, not bad data).
  */
-import { Worker } from 'node:worker_threads'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { EventBatch } from '../core/series.js'
 import { DataError } from '../runtime/errors.js'
 import type { CountingBuffer } from './object-store.js'
@@ -25,10 +25,13 @@ export const workerResourceLimits = { maxOldGenerationSizeMb: 512, maxYoungGener
 export class IsolatedParquetReader {
   private worker: Worker | undefined
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly resourceLimits: ResourceLimits = workerResourceLimits,
+  ) {}
 
   private spawn(): Worker {
-    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url), { resourceLimits: workerResourceLimits })
+    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url), { resourceLimits: this.resourceLimits })
     this.worker.unref()
     return this.worker
   }
