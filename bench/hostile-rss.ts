@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { cliPath, configDir, tempDir } from '../tests/helpers/paths.js'
-import { Codec, encodeParquet, eventsFileSpec, ParquetType, plainDouble, plainInt64, type FileSpec } from '../tests/helpers/parquet-bytes.js'
+import { Codec, dictionaryBombSpec, encodeParquet, eventsFileSpec, ParquetType, type FileSpec } from '../tests/helpers/parquet-bytes.js'
 
 const podLimitBytes = 2 * 1024 ** 3
 const day = Date.UTC(2024, 0, 29)
@@ -19,19 +19,6 @@ const spec = (edit: (s: FileSpec) => void) => {
   const s = eventsFileSpec(hours, hours.map((_, h) => h))
   edit(s)
   return encodeParquet(s)
-}
-
-/** An RLE_DICTIONARY page: bit width 1, one RLE run of `count` zeros. */
-function rleRun(count: number): Uint8Array {
-  const out = [1]
-  let n = BigInt(count) << 1n
-  do {
-    const b = Number(n & 0x7fn)
-    n >>= 7n
-    out.push(n > 0n ? b | 0x80 : b)
-  } while (n > 0n)
-  out.push(0)
-  return Uint8Array.from(out)
 }
 
 const bombRows = 15_000_000
@@ -57,21 +44,7 @@ const corpus: Record<string, Uint8Array> = {
     }
   }),
   // A timestamp bomb inside the budget: a few bytes of RLE that decode to 15M rows per column.
-  'ts-bomb.parquet': spec((s) => {
-    s.numRows = bombRows
-    s.rowGroups[0].numRows = bombRows
-    const dictionaryChunk = (column: string, type: number, dictionary: Uint8Array) => ({
-      column,
-      type,
-      codec: Codec.UNCOMPRESSED,
-      numValues: bombRows,
-      pages: [
-        { dictionary: true, values: 1, uncompressedSize: dictionary.length, body: dictionary },
-        { values: bombRows, encoding: 8, uncompressedSize: rleRun(bombRows).length, body: rleRun(bombRows) },
-      ],
-    })
-    s.rowGroups[0].chunks = [dictionaryChunk('ts', ParquetType.INT64, plainInt64([hours[3]])), dictionaryChunk('value', ParquetType.DOUBLE, plainDouble([1]))]
-  }),
+  'ts-bomb.parquet': encodeParquet(dictionaryBombSpec(bombRows, hours[3], 1)),
 }
 
 const cwd = tempDir('hostile-rss')

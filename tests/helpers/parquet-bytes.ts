@@ -237,3 +237,34 @@ export function eventsFileSpec(tsMicros: bigint[], values: number[], groups = 1)
     rowGroups,
   }
 }
+
+/** An RLE_DICTIONARY data page body: bit width 1 and one RLE run of `count` zeros (index 0). */
+export function rleZeros(count: number): Uint8Array {
+  const out = [1]
+  let n = BigInt(count) << 1n
+  do {
+    const b = Number(n & 0x7fn)
+    n >>= 7n
+    out.push(n > 0n ? b | 0x80 : b)
+  } while (n > 0n)
+  out.push(0)
+  return Uint8Array.from(out)
+}
+
+/** A one-row-group file of `rows` rows whose ts and value each repeat one dictionary value: a few bytes that decode large. */
+export function dictionaryBombSpec(rows: number, tsMicros: bigint, value: number): FileSpec {
+  const chunk = (column: string, type: number, dictionary: Uint8Array): ChunkSpec => ({
+    column,
+    type,
+    codec: Codec.UNCOMPRESSED,
+    numValues: rows,
+    pages: [
+      { dictionary: true, values: 1, uncompressedSize: dictionary.length, body: dictionary },
+      { values: rows, encoding: 8, uncompressedSize: rleZeros(rows).length, body: rleZeros(rows) },
+    ],
+  })
+  const spec = eventsFileSpec([tsMicros], [value])
+  spec.numRows = rows
+  spec.rowGroups[0] = { numRows: rows, chunks: [chunk('ts', ParquetType.INT64, plainInt64([tsMicros])), chunk('value', ParquetType.DOUBLE, plainDouble([value]))] }
+  return spec
+}

@@ -11,7 +11,7 @@ import { IsolatedParquetReader } from '../../../jobs/io/parquet-isolated.js'
 import { LocalObjectStore } from '../../../jobs/io/local-store.js'
 import { DataError } from '../../../jobs/runtime/errors.js'
 import { fixturesDir, tempDir } from '../../helpers/paths.js'
-import { Codec, encodeParquet, eventsFileSpec, ParquetType, plainDouble, plainInt64, type FileSpec } from '../../helpers/parquet-bytes.js'
+import { Codec, dictionaryBombSpec, encodeParquet, eventsFileSpec, ParquetType, type FileSpec } from '../../helpers/parquet-bytes.js'
 
 const foreign = join(fixturesDir, 'foreign')
 const expected = JSON.parse(readFileSync(join(foreign, 'expected.json'), 'utf8')) as Record<string, { rows: number; total: number; firstMs: number; lastMs: number; rowGroups: number }>
@@ -165,35 +165,7 @@ test('microseconds survive: events 800 µs apart are distinct and exact to the m
 
 test('a decode that reaches the worker heap limit is a DataError naming the file, and the next file is read by a fresh worker', async () => {
   // 8M rows of one dictionary value: a few bytes of RLE that decode to arrays far above a 64 MiB heap.
-  const rows = 8_000_000
-  const rle = (count: number) => {
-    const out = [1]
-    for (let n = count * 2; ; n = Math.floor(n / 128)) {
-      out.push(n >= 128 ? (n % 128) | 0x80 : n)
-      if (n < 128) break
-    }
-    return Uint8Array.from([...out, 0])
-  }
-  const bomb = handMade(
-    (spec) => {
-      spec.numRows = rows
-      spec.rowGroups[0].numRows = rows
-      const chunk = (column: string, type: number, dictionary: Uint8Array) => ({
-        column,
-        type,
-        codec: Codec.UNCOMPRESSED,
-        numValues: rows,
-        pages: [
-          { dictionary: true, values: 1, uncompressedSize: dictionary.length, body: dictionary },
-          { values: rows, encoding: 8, uncompressedSize: rle(rows).length, body: rle(rows) },
-        ],
-      })
-      spec.rowGroups[0].chunks = [chunk('ts', ParquetType.INT64, plainInt64([micros72[0]])), chunk('value', ParquetType.DOUBLE, plainDouble([1]))]
-    },
-    micros72.slice(0, 1),
-    [1],
-    1,
-  )
+  const bomb = encodeParquet(dictionaryBombSpec(8_000_000, micros72[0], 1))
   const reader = new IsolatedParquetReader(20_000, { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 })
   const asFile = (bytes: Uint8Array) => ({ byteLength: bytes.length, bytesFetched: 0, slice: (a: number, b?: number) => bytes.slice(a, b).buffer as ArrayBuffer })
   try {
