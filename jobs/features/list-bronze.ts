@@ -18,8 +18,9 @@ export interface BronzeListing {
   skipped: { path: string; objects: number }[]
 }
 
-function lastSegment(path: string): string {
-  return path.replace(/\/+$/, '').split('/').pop() ?? ''
+/** The last name of a listed folder (`a/b/` -> `b`; S3's `a/b//` -> ``, which is no partition). */
+function lastSegment(folder: string): string {
+  return folder.slice(0, -1).split('/').pop() ?? ''
 }
 
 const levels = ['year', 'month', 'day'] as const

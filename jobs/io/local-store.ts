@@ -30,6 +30,8 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   private lexicalPath(key: string): string {
+    // A folder has no empty, '.' or '..' names: such a key would resolve to another file.
+    if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) throw new Error(`lake: key ${JSON.stringify(key)} names no file in ${this.root}`)
     const path = join(this.root, key)
     if (!path.startsWith(this.root + sep)) throw new Error(`lake: key ${JSON.stringify(key)} resolves outside ${this.root}`)
     return path

@@ -70,6 +70,6 @@ test('quarantine keys: ours unchanged; any other key escaped into the closed alp
 })
 
 test('keys other writers chose are readable unless no store could hold them', () => {
-  for (const key of ['bronze/é.parquet', 'bronze/2024-01-29T10:00:00Z.parquet', 'bronze/a+b (1).parquet', `bronze/${'n'.repeat(1000)}`]) assert.equal(assertReadableKey(key), key)
-  for (const key of ['', 'a//b', '../x', 'a/./b', 'a/\u0001', `${'é'.repeat(513)}`]) assert.throws(() => assertReadableKey(key), /lake: /, key)
+  for (const key of ['bronze/é.parquet', 'bronze/2024-01-29T10:00:00Z.parquet', 'bronze/a+b (1).parquet', 'bronze/a//b', `bronze/${'n'.repeat(1000)}`]) assert.equal(assertReadableKey(key), key)
+  for (const key of ['', `${'é'.repeat(513)}`]) assert.throws(() => assertReadableKey(key), /lake: object key of/, key)
 })
