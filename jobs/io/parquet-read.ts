@@ -57,8 +57,8 @@ export async function readEvents(file: AsyncBuffer, source: string, limits: Read
   if ('problem' in schema) throw fail(schema.problem)
   const rows = checkRowCounts(metadata, limits, fail)
   const budget = new DecodeBudget(limits.maxDecodedBytes)
-  const held = await holdColumnChunks(file, metadata, topLevel, budget, fail)
   checked(() => budget.charge(rows * 2 * bytesPerDecodedValue, `${rows} rows of ts and value`), fail)
+  const held = await holdColumnChunks(file, metadata, topLevel, budget, fail)
   return decodeColumns(prefetchedBuffer(file, held), metadata, rows, budget, fail)
 }
 
