@@ -34,8 +34,8 @@ export interface FeaturesManifest {
   window: { start: string; end: string }
   /** `redelivered`: rows identical to events an earlier file delivered, counted once. */
   inputFiles: { key: string; size: number; etag?: string; rows: number; redelivered?: number }[]
-  /** Objects under the metric that are not partitions or files of the contract. */
-  skipped: { path: string; objects: number }[]
+  /** Objects under the metric that are not partitions or files of the contract (absent in older manifests). */
+  skipped?: { path: string; objects: number }[]
   quarantined: QuarantineRecord[]
   bytesRead: number
 }
@@ -62,7 +62,7 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
   metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
   metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
   metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
-  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', manifest.skipped.reduce((sum, s) => sum + s.objects, 0))
+  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', (manifest.skipped ?? []).reduce((sum, s) => sum + s.objects, 0))
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
   metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
   return { rows: manifest.rows, quarantined: manifest.quarantined.length }
