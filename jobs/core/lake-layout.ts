@@ -2,6 +2,7 @@
  * Every key the lake holds, built and parsed in one place. The bronze part is the contract with the
  * Java writer (README "Bronze contract"); the rest is ours.
  */
+import { createHash } from 'node:crypto'
 import { metricIdPattern } from '../runtime/config-schema.js'
 import { compactTimestamp } from './time.js'
 
@@ -21,13 +22,38 @@ export function bronzeDayPrefix(metricId: string, dayStartMs: number): string {
   return `${bronzeMetricPrefix(metricId)}/year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}`
 }
 
+/**
+ * The day partition folders of the bronze contract, as Hive writers name them: DuckDB's
+ * `PARTITION_BY (year, month, day)` and Spark's `partitionBy` write integers unpadded
+ * (`month=1/day=5`), the Java app pads them (`month=01/day=05`); both name the same day.
+ */
+const partitionPatterns = { year: /^year=(\d{4})$/, month: /^month=(\d{1,2})$/, day: /^day=(\d{1,2})$/ }
+
+/** The number a `year=`, `month=` or `day=` folder name holds, or undefined when it is not one. */
+export function bronzePartitionValue(level: keyof typeof partitionPatterns, folderName: string): number | undefined {
+  const match = partitionPatterns[level].exec(folderName)
+  if (!match) return undefined
+  const n = Number(match[1])
+  if (level === 'month' && (n < 1 || n > 12)) return undefined
+  if (level === 'day' && (n < 1 || n > 31)) return undefined
+  return n
+}
+
+/** The UTC start of a day, or undefined when year/month/day is no calendar date (February 30th). */
+export function calendarDayMs(year: number, month: number, day: number): number | undefined {
+  const ms = Date.UTC(year, month - 1, day)
+  const check = new Date(ms)
+  return check.getUTCFullYear() === year && check.getUTCMonth() + 1 === month && check.getUTCDate() === day ? ms : undefined
+}
+
 /** The UTC day a bronze key's partition names, or undefined when the key does not follow the layout. */
 export function bronzePartitionDay(key: string): number | undefined {
-  const match = /\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\//.exec(key)
+  const match = /\/(year=[^/]*)\/(month=[^/]*)\/(day=[^/]*)\//.exec(key)
   if (!match) return undefined
-  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
-  const check = new Date(ms)
-  return check.getUTCDate() === Number(match[3]) && check.getUTCMonth() + 1 === Number(match[2]) ? ms : undefined
+  const year = bronzePartitionValue('year', match[1])
+  const month = bronzePartitionValue('month', match[2])
+  const day = bronzePartitionValue('day', match[3])
+  return year === undefined || month === undefined || day === undefined ? undefined : calendarDayMs(year, month, day)
 }
 
 /** The metric id of a `.../metric=<id>/` prefix, or undefined when it is not one or not a valid id. */
@@ -60,9 +86,30 @@ export function predictionsKey(metricId: string, dateCompact: string, runId: str
   return `${predictionsPrefixForMetric(metricId)}/date=${dateCompact}/${runId}.parquet`
 }
 
-/** Where a bad bronze file is copied, and its reason file beside it. */
+const quarantineSegmentChars = 160
+const quarantineKeyChars = 800
+const quarantineUnsafe = /[^A-Za-z0-9=._ -]/g
+
+/**
+ * Where a bad bronze file is copied, and its reason file beside it: `quarantine/<its key>` when
+ * the key is in our closed alphabet, else each segment with other characters replaced by `_`,
+ * cut to a length every file system and S3 accept, and a hash of the original key added so two
+ * keys never share a quarantine key. The reason file keeps the original key.
+ */
 export function quarantineKeys(sourceKey: string): { copy: string; reason: string } {
-  return { copy: `quarantine/${sourceKey}`, reason: `quarantine/${sourceKey}.reason.json` }
+  const segments = sourceKey.split('/')
+  const safe = segments.map((segment) => {
+    const replaced = segment === '' || segment === '.' || segment === '..' ? '_' : segment.replace(quarantineUnsafe, '_')
+    return replaced.slice(0, quarantineSegmentChars)
+  })
+  let copy = `quarantine/${safe.join('/')}`
+  if (copy.length > quarantineKeyChars || safe.some((segment, i) => segment !== segments[i])) {
+    const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 12)
+    const last = safe.pop()!.slice(0, quarantineSegmentChars - hash.length - 1)
+    const folders = safe.join('/').length + last.length > quarantineKeyChars ? safe.slice(0, 3) : safe
+    copy = `quarantine/${[...folders, `${last}-${hash}`].join('/')}`
+  }
+  return { copy, reason: `${copy}.reason.json` }
 }
 
 /** The global neural model: its registry id (not a valid metric id, so it cannot collide with one) and its keys. */

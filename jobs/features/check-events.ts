@@ -1,9 +1,10 @@
 /**
  * The row-level half of the bronze contract, checked per file: every timestamp finite and inside
- * the partition's UTC day, every value finite, no timestamp twice. Pure; returns the problem.
+ * the partition's UTC day, every value finite, no timestamp twice (to the microsecond). Pure;
+ * returns the problem.
  */
 import type { EventBatch } from '../core/series.js'
-import { dayMs, toIsoSeconds } from '../core/time.js'
+import { dayMs, toIsoMicros, toIsoSeconds } from '../core/time.js'
 
 export const maxAbsValue = 1e300
 
@@ -37,7 +38,7 @@ export function findEventProblem(events: EventBatch, dayStartMs: number): string
   }
   if (badValues > 0) return `value: ${badValues} null, non-finite or out-of-range value(s) (first at row ${firstBadValue}: ${values[firstBadValue]}; expected finite with |value| <= ${maxAbsValue})`
   const duplicate = firstDuplicate(tsMs)
-  if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoSeconds(duplicate)}`
+  if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoMicros(duplicate)}`
   return undefined
 }
 
@@ -46,31 +47,4 @@ export function firstDuplicate(tsMs: Float64Array): number | undefined {
   const sorted = Float64Array.from(tsMs).sort()
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i]
   return undefined
-}
-
-/** How many of `candidate`'s timestamps already occur in `seen` (sorted). */
-export function countOverlap(seen: Float64Array, candidate: Float64Array): number {
-  let count = 0
-  for (let i = 0; i < candidate.length; i++) if (binarySearch(seen, candidate[i])) count++
-  return count
-}
-
-/** `sorted` with `more` added, sorted. */
-export function mergeSorted(sorted: Float64Array, more: Float64Array): Float64Array {
-  const out = new Float64Array(sorted.length + more.length)
-  out.set(sorted)
-  out.set(more, sorted.length)
-  return out.sort()
-}
-
-function binarySearch(sorted: Float64Array, value: number): boolean {
-  let lo = 0
-  let hi = sorted.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] === value) return true
-    if (sorted[mid] < value) lo = mid + 1
-    else hi = mid - 1
-  }
-  return false
 }

@@ -3,21 +3,20 @@
  * in the window and only the ts/value column chunks; quarantines bad files and keeps going; writes
  * the feature file first and the manifest last, so a reader that finds a manifest finds its data.
  */
-import { bronzeDayPrefix, bronzePartitionDay, bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
-import { concatEvents, type EventBatch } from '../core/series.js'
-import { daysInWindow, floorToStep, toIsoSeconds } from '../core/time.js'
+import { bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
+import { concatEvents } from '../core/series.js'
+import { floorToStep, toIsoSeconds } from '../core/time.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import { IsolatedParquetReader } from '../io/parquet-isolated.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import type { ObjectInfo } from '../io/object-store.js'
 import { frequencies, settingsFor } from '../runtime/config-schema.js'
-import { DataError, InputMissingError } from '../runtime/errors.js'
+import { InputMissingError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
-import { countOverlap, findEventProblem, mergeSorted } from './check-events.js'
-import { quarantineFile, type QuarantineRecord } from './quarantine.js'
+import type { QuarantineRecord } from './quarantine.js'
+import { readBronze } from './read-bronze.js'
 import { writeSilver, type SilverWrite } from './write-silver.js'
 
 export const featuresSchemaVersion = 1
@@ -34,10 +33,16 @@ export interface FeaturesManifest {
   endTs: string
   filledSteps: number
   window: { start: string; end: string }
-  inputFiles: { key: string; size: number; etag?: string; rows: number }[]
+  /** `redelivered`: rows identical to events an earlier file delivered, counted once. */
+  inputFiles: { key: string; size: number; etag?: string; rows: number; redelivered?: number }[]
+  /** Objects under the metric that are not partitions or files of the contract (absent in older manifests). */
+  skipped?: { path: string; objects: number }[]
   quarantined: QuarantineRecord[]
   bytesRead: number
 }
+
+/** Skipped paths named in the warning; the count covers all. */
+const maxPathsLogged = 20
 
 /** Time a single bronze file may take to decode before it is quarantined as hostile. */
 const decodeTimeoutMs = 30_000
@@ -58,6 +63,7 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
   metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
   metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
   metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
+  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', (manifest.skipped ?? []).reduce((sum, s) => sum + s.objects, 0))
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
   // A backfill's older end would read as stale data on the dashboards.
   if (written.latest) metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
@@ -69,50 +75,18 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   const stepMs = frequencies[settings.frequency]
   const windowEndMs = floorToStep(context.asOfMs, stepMs)
   const windowStartMs = windowEndMs - settings.historyDays * 86_400_000
-  const files: ObjectInfo[] = []
-  for (const day of daysInWindow(windowStartMs, windowEndMs)) {
-    for (const info of await context.lake.list(bronzeDayPrefix(metricId, day))) if (info.key.endsWith('.parquet')) files.push(info)
-  }
-  const good: { info: ObjectInfo; events: EventBatch }[] = []
-  const quarantined: QuarantineRecord[] = []
-  let bytesRead = 0
-  const quarantine = async (info: ObjectInfo, reason: string) => {
-    quarantined.push(await quarantineFile(context.lake, info, reason, context.runId, new Date(context.now()).toISOString()))
-    log.warn({ file: info.key, reason }, 'file quarantined')
-  }
-  for (const info of files) {
-    const day = bronzePartitionDay(info.key)
-    if (day === undefined) {
-      await quarantine(info, `path: ${info.key} does not name a valid year=/month=/day= partition`)
-      continue
-    }
-    try {
-      const buffer = await context.lake.openBuffer(info)
-      const events = await reader.read(buffer, info.key)
-      bytesRead += buffer.bytesFetched
-      const problem = findEventProblem(events, day)
-      if (problem) await quarantine(info, `${info.key}: ${problem}`)
-      else good.push({ info, events })
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error
-      await quarantine(info, error.message)
-    }
-  }
-  // A file whose timestamps another file already delivered is a re-delivery: counting it twice would be wrong.
-  const accepted: typeof good = []
-  let seen: Float64Array = new Float64Array(0)
-  for (const file of good) {
-    const overlap = countOverlap(seen, file.events.tsMs)
-    if (overlap > 0) {
-      const earlier = accepted.map((a) => a.info.key).join(', ')
-      await quarantine(file.info, `${file.info.key}: ts: ${overlap} duplicate timestamp(s) already delivered by ${earlier}`)
-      continue
-    }
-    accepted.push(file)
-    seen = mergeSorted(seen, file.events.tsMs)
+  const bronze = await readBronze(
+    { lake: context.lake, reader, runId: context.runId, nowIso: new Date(context.now()).toISOString(), onQuarantine: (file, reason) => log.warn({ file, reason }, 'file quarantined') },
+    metricId,
+    windowStartMs,
+    windowEndMs,
+  )
+  const { accepted, quarantined, bytesRead } = bronze
+  if (bronze.skipped.length > 0) {
+    log.warn({ paths: bronze.skipped.slice(0, maxPathsLogged).map((s) => s.path), count: bronze.skipped.length, objects: bronze.skippedObjects }, 'bronze objects skipped: not a partition or file of the contract')
   }
   if (accepted.length === 0) {
-    const why = files.length === 0 ? 'no bronze files' : `all ${files.length} bronze file(s) quarantined`
+    const why = bronze.found === 0 ? 'no bronze files' : `all ${bronze.found} bronze file(s) quarantined`
     throw new InputMissingError(`features: metric ${metricId}: empty window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}: ${why}`)
   }
   const table = buildFeatures(metricId, concatEvents(accepted.map((a) => a.events)), windowStartMs, windowEndMs, stepMs, settings)
@@ -129,13 +103,14 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     endTs: toIsoSeconds(table.series.startMs + table.series.values.length * stepMs),
     filledSteps: table.filledSteps,
     window: { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) },
-    inputFiles: accepted.map((a) => ({ key: a.info.key, size: a.info.size, etag: a.info.etag, rows: a.events.tsMs.length })),
+    inputFiles: accepted.map((a) => ({ key: a.info.key, size: a.info.size, etag: a.info.etag, rows: a.rows, ...(a.redelivered > 0 ? { redelivered: a.redelivered } : {}) })),
+    skipped: bronze.skipped,
     quarantined,
     bytesRead,
   }
   const written = await writeSilver(context.lake, manifest, encodeFeatureTable(table))
   log.info(
-    { files: files.length, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead, cutoff: manifest.window.end, ...written },
+    { files: bronze.found, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead, cutoff: manifest.window.end, ...written },
     'features written',
   )
   return { manifest, written }

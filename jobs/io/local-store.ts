@@ -1,8 +1,20 @@
-/** The lake as a local folder (the embedded default, `.gras/lake`). */
-import { mkdir, readdir, readFile, rename, stat, writeFile, copyFile, open } from 'node:fs/promises'
+/**
+ * The lake as a local folder (the embedded default, `.gras/lake`). Symbolic links are never
+ * followed out of the lake root: listings skip them, and a read or write whose real path leaves
+ * the root is refused, so a linked day folder cannot bring outside files in and a linked
+ * `quarantine/` cannot be written through.
+ */
+import { mkdir, readdir, readFile, realpath, rename, stat, writeFile, copyFile, open, lstat } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { assertSafeKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
+import { assertReadableKey, assertSafeKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
+import { ConfigError } from '../runtime/errors.js'
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
 
 export class LocalObjectStore implements ObjectStore {
   readonly uri: string
@@ -13,56 +25,106 @@ export class LocalObjectStore implements ObjectStore {
     this.uri = this.root
   }
 
-  private pathOf(key: string): string {
-    const path = join(this.root, assertSafeKey(key))
+  private inside(realRoot: string, path: string): boolean {
+    return path === realRoot || path.startsWith(realRoot + sep)
+  }
+
+  private lexicalPath(key: string): string {
+    // A folder has no empty, '.' or '..' names: such a key would resolve to another file.
+    if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) throw new Error(`lake: key ${JSON.stringify(key)} names no file in ${this.root}`)
+    const path = join(this.root, key)
     if (!path.startsWith(this.root + sep)) throw new Error(`lake: key ${JSON.stringify(key)} resolves outside ${this.root}`)
     return path
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
-    const base = prefix.replace(/\/+$/, '')
-    const out: ObjectInfo[] = []
-    const walk = async (relative: string): Promise<void> => {
-      let entries
-      try {
-        entries = await readdir(join(this.root, relative), { withFileTypes: true })
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return
-        throw error
-      }
-      for (const entry of entries) {
-        if (entry.name.includes('.tmp-')) continue
-        const key = relative ? `${relative}/${entry.name}` : entry.name
-        if (entry.isDirectory()) await walk(key)
-        else if (entry.isFile()) {
-          const info = await stat(join(this.root, key))
-          out.push({ key, size: info.size, etag: `${info.size}-${Math.floor(info.mtimeMs)}` })
-        }
-      }
-    }
-    await walk(base)
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  private escapes(key: string): ConfigError {
+    return new ConfigError(`lake: ${JSON.stringify(key)} resolves outside the lake ${this.root} through a symbolic link (the local store does not follow links out of the lake)`)
   }
 
-  async listPrefixes(prefix: string): Promise<string[]> {
-    const base = prefix.replace(/\/+$/, '')
+  /** The path of an existing object to read, after checking its real path stays in the lake; throws ENOENT when missing. */
+  private async readPath(key: string): Promise<string> {
+    const path = this.lexicalPath(assertReadableKey(key))
+    const [realRoot, real] = await Promise.all([realpath(this.root), realpath(path)])
+    if (!this.inside(realRoot, real)) throw this.escapes(key)
+    return path
+  }
+
+  /** The path to write `key` at, its folder created, after checking no link leads the write out of the lake. */
+  private async writePath(key: string): Promise<string> {
+    const path = this.lexicalPath(assertSafeKey(key))
+    await mkdir(this.root, { recursive: true })
+    const realRoot = await realpath(this.root)
+    // The deepest folder that exists decides where mkdir and the write really go.
+    let existing = dirname(path)
+    for (;;) {
+      try {
+        await lstat(existing)
+        break
+      } catch (error) {
+        if (!isMissing(error)) throw error
+        existing = dirname(existing)
+      }
+    }
+    if (!this.inside(realRoot, await realpath(existing))) throw this.escapes(key)
+    await mkdir(dirname(path), { recursive: true })
+    return path
+  }
+
+  /** Entries of a folder inside the lake; none when it is missing or its real path leaves the lake. */
+  private async entries(relative: string): Promise<Dirent[]> {
     try {
-      const entries = await readdir(join(this.root, base), { withFileTypes: true })
-      return entries
-        .filter((e) => e.isDirectory())
-        .map((e) => `${base}/${e.name}/`)
-        .sort()
+      const path = relative ? this.lexicalPath(relative) : this.root
+      const [realRoot, real] = await Promise.all([realpath(this.root), realpath(path)])
+      if (!this.inside(realRoot, real)) return []
+      return await readdir(path, { withFileTypes: true })
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      if (isMissing(error)) return []
       throw error
     }
   }
 
+  private async info(key: string): Promise<ObjectInfo> {
+    const info = await stat(join(this.root, key))
+    return { key, size: info.size, etag: `${info.size}-${Math.floor(info.mtimeMs)}`, lastModifiedMs: info.mtimeMs }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = []
+    // Dirents of links are neither files nor folders: links are not followed.
+    const walk = async (relative: string): Promise<void> => {
+      for (const entry of await this.entries(relative)) {
+        if (entry.name.includes('.tmp-')) continue
+        const key = relative ? `${relative}/${entry.name}` : entry.name
+        if (entry.isDirectory()) await walk(key)
+        else if (entry.isFile()) out.push(await this.info(key))
+      }
+    }
+    await walk(prefix.replace(/\/+$/, ''))
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    return (await this.listLevel(prefix)).folders
+  }
+
+  async listLevel(prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }> {
+    const base = prefix.replace(/\/+$/, '')
+    const objects: ObjectInfo[] = []
+    const folders: string[] = []
+    for (const entry of await this.entries(base)) {
+      if (entry.name.includes('.tmp-')) continue
+      const key = base ? `${base}/${entry.name}` : entry.name
+      if (entry.isDirectory()) folders.push(`${key}/`)
+      else if (entry.isFile()) objects.push(await this.info(key))
+    }
+    return { objects: objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), folders: folders.sort() }
+  }
+
   async openBuffer(info: ObjectInfo): Promise<CountingBuffer> {
-    const handle = await open(this.pathOf(info.key), 'r')
+    const path = await this.readPath(info.key)
+    const handle = await open(path, 'r')
     const size = (await handle.stat()).size
     await handle.close()
-    const path = this.pathOf(info.key)
     const buffer: CountingBuffer = {
       byteLength: size,
       bytesFetched: 0,
@@ -85,27 +147,27 @@ export class LocalObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(this.pathOf(key)))
+      return new Uint8Array(await readFile(await this.readPath(key)))
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      if (isMissing(error)) return undefined
       throw error
     }
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    const path = this.pathOf(key)
-    await mkdir(dirname(path), { recursive: true })
-    // Write beside, then rename: a reader (or a crash) never sees half a file.
+    const path = await this.writePath(key)
+    // Write beside, then rename: a reader (or a crash) never sees half a file. A link at the final
+    // name is replaced by the rename, never written through.
     const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
     await writeFile(temporary, body)
     await rename(temporary, path)
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    const to = this.pathOf(toKey)
-    await mkdir(dirname(to), { recursive: true })
+    const from = await this.readPath(fromKey)
+    const to = await this.writePath(toKey)
     const temporary = `${to}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-    await copyFile(this.pathOf(fromKey), temporary)
+    await copyFile(from, temporary)
     await rename(temporary, to)
   }
 }

@@ -8,6 +8,8 @@ export interface ObjectInfo {
   key: string
   size: number
   etag?: string
+  /** When the store last saw the object written: the order of deliveries. */
+  lastModifiedMs?: number
 }
 
 /** An AsyncBuffer over one object that counts the bytes it fetched. */
@@ -22,6 +24,8 @@ export interface ObjectStore {
   list(prefix: string): Promise<ObjectInfo[]>
   /** The immediate child "folders" of `prefix` (each ending in '/'). */
   listPrefixes(prefix: string): Promise<string[]>
+  /** One level below `prefix`: its objects and its child "folders" (each ending in '/'), both sorted. */
+  listLevel(prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }>
   /** Random access to an object by ranged reads; `info.size` spares a round trip. */
   openBuffer(info: ObjectInfo): Promise<CountingBuffer>
   /** The whole object, or undefined when it does not exist. */
@@ -34,7 +38,21 @@ export interface ObjectStore {
 
 const safeSegment = /^[A-Za-z0-9=._ -]+$/
 
-/** Rejects keys that could leave the lake or that no writer of ours produces. Throws naming the key. */
+/** S3's own bound on a key, in UTF-8 bytes. */
+export const maxKeyBytes = 1024
+
+/**
+ * Rejects keys that no S3-compatible store could hold (empty, or over S3's 1,024 UTF-8 bytes). Any
+ * other key, as another writer named it (`é`, `:`, `+`, `(`, spaces, long names, even `a//b`), can
+ * be read; a local folder adds its own checks. Throws naming the key.
+ */
+export function assertReadableKey(key: string): string {
+  const bytes = new TextEncoder().encode(key).length
+  if (bytes === 0 || bytes > maxKeyBytes) throw new Error(`lake: object key of ${bytes} bytes ${JSON.stringify(key.slice(0, 80))} (expected 1 to ${maxKeyBytes})`)
+  return key
+}
+
+/** Rejects keys that could leave the lake or that no writer of ours produces: every key we write passes it. Throws naming the key. */
 export function assertSafeKey(key: string): string {
   const segments = key.split('/')
   for (const segment of segments) {

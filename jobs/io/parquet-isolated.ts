@@ -5,7 +5,7 @@
  * served to the worker slice by slice from here, so S3 reads stay ranged and I/O errors keep their
  * own type (a throttled GET stays transient, not bad data).
  */
-import { Worker } from 'node:worker_threads'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { EventBatch } from '../core/series.js'
 import { DataError } from '../runtime/errors.js'
 import type { CountingBuffer } from './object-store.js'
@@ -15,13 +15,23 @@ type Reply =
   | { type: 'done'; tsMs: Float64Array; values: Float64Array }
   | { type: 'error'; name: string; message: string }
 
+/**
+ * The decode worker's V8 heap. Typed arrays live outside it and are bounded by the reader's
+ * decoded-size budget (parquet-read.ts); the two together stay well under the 2 GiB pod limit,
+ * and a worker that reaches its heap limit is ended by V8 and its file quarantined.
+ */
+export const workerResourceLimits = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 }
+
 export class IsolatedParquetReader {
   private worker: Worker | undefined
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly resourceLimits: ResourceLimits = workerResourceLimits,
+  ) {}
 
   private spawn(): Worker {
-    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url))
+    this.worker ??= new Worker(new URL('./parquet-worker.js', import.meta.url), { resourceLimits: this.resourceLimits })
     this.worker.unref()
     return this.worker
   }

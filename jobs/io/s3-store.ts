@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { assertSafeKey, joinKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
+import { assertReadableKey, assertSafeKey, joinKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { TransientError } from '../runtime/errors.js'
 
@@ -40,6 +40,19 @@ async function retryWhileMissing<T>(call: () => Promise<T>, key: string): Promis
   }
 }
 
+/**
+ * A key as CopyObject's `x-amz-copy-source` wants it: URL-encoded, so '+', '?', '#', '%' and
+ * non-ASCII reach S3 as themselves. Characters a path segment may hold literally stay as they are
+ * ('=' of every partition, ':' of ISO times), which also keeps servers that decode the header
+ * with decodeURI (s3rver) finding the key.
+ */
+export function encodeCopySource(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%(3D|3A|40|2C|3B|24|26)/g, (escape) => decodeURIComponent(escape)))
+    .join('/')
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly uri: string
 
@@ -51,8 +64,15 @@ export class S3ObjectStore implements ObjectStore {
     this.uri = `s3://${bucket}/${prefix}`
   }
 
+  /** A key we write: the closed alphabet. */
   private fullKey(key: string): string {
     return joinKey(this.prefix, assertSafeKey(key))
+  }
+
+  /** A key we read, as any writer may have named it. */
+  private fullReadKey(key: string): string {
+    assertReadableKey(key)
+    return this.prefix ? `${this.prefix}/${key}` : key
   }
 
   private relativeKey(fullKey: string): string {
@@ -67,30 +87,40 @@ export class S3ObjectStore implements ObjectStore {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }))
       for (const item of page.Contents ?? []) {
         if (!item.Key || item.Key.endsWith('/')) continue
-        out.push({ key: this.relativeKey(item.Key), size: item.Size ?? 0, etag: item.ETag?.replaceAll('"', '') })
+        out.push(this.objectInfo(item))
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined
     } while (token)
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   }
 
+  private objectInfo(item: { Key?: string; Size?: number; ETag?: string; LastModified?: Date }): ObjectInfo {
+    return { key: this.relativeKey(item.Key!), size: item.Size ?? 0, etag: item.ETag?.replaceAll('"', ''), lastModifiedMs: item.LastModified?.getTime() }
+  }
+
   async listPrefixes(prefix: string): Promise<string[]> {
-    const out: string[] = []
+    return (await this.listLevel(prefix)).folders
+  }
+
+  async listLevel(prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }> {
+    const objects: ObjectInfo[] = []
+    const folders: string[] = []
     let token: string | undefined
     const base = joinKey(this.prefix, prefix) + '/'
     do {
       const page = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }),
       )
-      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) out.push(this.relativeKey(common.Prefix))
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(this.relativeKey(common.Prefix))
+      for (const item of page.Contents ?? []) if (item.Key && !item.Key.endsWith('/')) objects.push(this.objectInfo(item))
       token = page.IsTruncated ? page.NextContinuationToken : undefined
     } while (token)
-    return out.sort()
+    return { objects: objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), folders: folders.sort() }
   }
 
   async openBuffer(info: ObjectInfo): Promise<CountingBuffer> {
     const { client, bucket } = this
-    const key = this.fullKey(info.key)
+    const key = this.fullReadKey(info.key)
     const size = info.size
     const buffer: CountingBuffer = {
       byteLength: size,
@@ -114,7 +144,7 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }))
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullReadKey(key) }))
         return await response.Body!.transformToByteArray()
       } catch (error) {
         const name = (error as { name?: string }).name
@@ -131,8 +161,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    const source = `${this.bucket}/${this.fullKey(fromKey)}`
-    // The source was listed: a 404 is a replica that has not caught up (see readListedObject).
-    await retryWhileMissing(() => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: encodeURI(source) })), fromKey)
+    const source = `${this.bucket}/${encodeCopySource(this.fullReadKey(fromKey))}`
+    await retryWhileMissing(() => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(toKey), CopySource: source })), fromKey)
   }
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
+import { parquetReadObjects } from 'hyparquet'
 import { runCli } from '../helpers/run-cli.js'
 import { configDir, fixturesDir, tempDir } from '../helpers/paths.js'
 
@@ -40,9 +41,10 @@ const expectedBad: Record<string, RegExp> = {
   'missing-value.parquet': /missing column value/,
   'string-ts.parquet': /column ts has type BYTE_ARRAY\/UTF8/,
   'nan-values.parquet': /value: 1 null, non-finite or out-of-range value\(s\)/,
-  'duplicate-ts.parquet': /ts: duplicate timestamp 2024-01-29T20:00:00Z/,
+  'duplicate-ts.parquet': /ts: duplicate timestamp 2024-01-29T20:00:00\.000000Z/,
   'other-day.parquet': /outside the partition day 2024-01-29/,
-  'redelivered.parquet': /duplicate timestamp\(s\) already delivered by/,
+  // Names only the file it conflicts with (a-good), not every file delivered before it.
+  'conflicting.parquet': /ts: 3 timestamp\(s\) already delivered with a different value by bronze\/gras\/metric=G\/year=2024\/month=01\/day=29\/a-good\.parquet \(first 2024-01-29T09:00:00\.000000Z: -1 here, 19 there\)$/,
 }
 
 before(() => {
@@ -58,7 +60,9 @@ before(() => {
   write(join(g, 'nan-values.parquet'), file(hours(18, 20), [1, NaN]))
   write(join(g, 'duplicate-ts.parquet'), file([day + 20 * hour, day + 20 * hour], [1, 2]))
   write(join(g, 'other-day.parquet'), file([day + 21 * hour, day + 30 * hour], [1, 2]))
+  // Delivered after a-good: an exact copy is the same events again; new values for 3 of its hours conflict.
   write(join(g, 'redelivered.parquet'), good)
+  write(join(g, 'conflicting.parquet'), file(hours(9, 12), [-1, -1, -1]))
   writeFileSync(join(g, 'notes.txt'), 'not parquet: ignored by name')
   // R: files from another writer (DuckDB), several codecs and timestamp units in one partition.
   for (const name of readdirSync(join(fixturesDir, 'foreign')).filter((n) => n.endsWith('.parquet'))) {
@@ -69,7 +73,8 @@ before(() => {
 
 test('bad files are quarantined with reasons, good files still make features', async () => {
   const result = await runCli(['features', '--as-of', '2024-01-30T00:00:00Z', '--run-id', 'bad-1'], { cwd, env })
-  // R's three DuckDB files repeat the same timestamps: the second and third are re-deliveries.
+  // R's three DuckDB files repeat the same timestamps: the float copy has the same values (a
+  // re-delivery, counted once), the bigint copy doubled ones (a conflict, quarantined).
   assert.equal(result.code, 0, result.stderr)
   const quarantined = result.logs.filter((l) => l.msg === 'file quarantined')
   const gReasons = new Map(quarantined.filter((l) => l.metric === 'G').map((l) => [String(l.file).split('/').pop()!, String(l.reason)]))
@@ -83,13 +88,18 @@ test('bad files are quarantined with reasons, good files still make features', a
     assert.ok(existsSync(join(dayDir('G'), name)), 'and never removed from bronze')
   }
   const manifest = JSON.parse(readFileSync(join(lake, 'silver/gras/features/metric=G/_manifest.json'), 'utf8'))
-  assert.deepEqual(manifest.inputFiles.map((f: { key: string }) => f.key.split('/').pop()), ['a-good.parquet', 'b-good.parquet'])
+  assert.deepEqual(manifest.inputFiles.map((f: { key: string; redelivered?: number }) => [f.key.split('/').pop(), f.redelivered ?? 0]), [['a-good.parquet', 0], ['b-good.parquet', 0], ['redelivered.parquet', 12]])
   assert.equal(manifest.rows, 18)
+  const silver = await readSilverValues(join(lake, 'silver/gras/features/metric=G/features.parquet'))
+  assert.deepEqual(silver, [...hours(0, 12).map((_, i) => 10 + i), ...hours(12, 18).map(() => 5)], 'each event counted once (the config sums per hour)')
   assert.equal(manifest.quarantined.length, Object.keys(expectedBad).length)
 
   const r = JSON.parse(readFileSync(join(lake, 'silver/gras/features/metric=R/_manifest.json'), 'utf8'))
-  assert.equal(r.inputFiles.length, 1)
-  assert.equal(r.inputFiles[0].rows, 8640)
+  assert.deepEqual(r.inputFiles.map((f: { key: string; rows: number; redelivered?: number }) => [f.key.split('/').pop(), f.rows, f.redelivered ?? 0]), [
+    ['duckdb-gzip-millis-float.parquet', 8640, 0],
+    ['duckdb-snappy-micros-double.parquet', 8640, 8640],
+  ])
+  assert.deepEqual(r.quarantined.map((q: { key: string }) => q.key.split('/').pop()), ['duckdb-zstd-tz-bigint.parquet'])
   assert.equal(r.rows, 24)
 
   // Idempotent: a rerun quarantines the same files to the same keys and writes the same features.
@@ -120,3 +130,9 @@ test('unknown metric and empty window exit 66 naming the metric; a bad id exits 
   assert.equal(noModel.code, 66)
   assert.ok(noModel.logs.some((l) => /no approved model/.test(JSON.stringify(l.err))))
 })
+
+async function readSilverValues(path: string): Promise<number[]> {
+  const bytes = readFileSync(path)
+  const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, columns: ['value'] })
+  return rows.map((row) => row.value as number)
+}

@@ -87,8 +87,10 @@ test('a hostile lake: bad files quarantined, bad partitions reported, good data 
   const manifest = JSON.parse(readFileSync(join(lake, 'silver/gras/features/metric=G/_manifest.json'), 'utf8'))
   assert.deepEqual(manifest.inputFiles.map((f: { key: string }) => f.key.split('/').pop()), ['good.parquet', 'unsorted.parquet'])
   for (const file of listFiles(cwd).filter((f) => !before.has(f))) assert.ok(file.startsWith('.gras/'), `${file} was written outside .gras/`)
-  // The month=13/day=40 partition is outside any real day: never listed, never read.
-  assert.ok(!JSON.stringify(result.logs).includes('bad-date.parquet'))
+  // The month=13 partition names no real day: never read, but reported, not dropped silently.
+  assert.ok(!result.logs.some((l) => l.msg === 'file quarantined' && String(l.file).includes('bad-date.parquet')))
+  const skipped = result.logs.find((l) => l.msg === 'bronze objects skipped: not a partition or file of the contract' && l.metric === 'G')
+  assert.deepEqual(skipped?.paths, ['bronze/gras/metric=G/year=2024/month=13/'])
 })
 
 test('oversized or hostile flag and config values are refused with the field named', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { countOverlap, findEventProblem } from '../../../jobs/features/check-events.js'
+import { findEventProblem } from '../../../jobs/features/check-events.js'
 import { buildFeatures } from '../../../jobs/features/build-features.js'
 
 const day = Date.UTC(2024, 0, 29)
@@ -17,11 +17,12 @@ test('each contract violation is named with the field and the first offending ro
   assert.match(findEventProblem(batch([day, day + 25 * hour], [1, 2]), day)!, /^ts: 1 timestamp\(s\) outside the partition day 2024-01-29 \(first at row 1: 2024-01-30T01:00:00Z\)/)
   assert.match(findEventProblem(batch([day, day + 1], [1, Infinity]), day)!, /^value: 1 null, non-finite or out-of-range value\(s\) \(first at row 1: Infinity/)
   assert.match(findEventProblem(batch([day, day + 1], [1e308, 1]), day)!, /^value: 1 null, non-finite or out-of-range value\(s\) \(first at row 0: 1e\+308/)
-  assert.match(findEventProblem(batch([day + 5, day + 5], [1, 2]), day)!, /^ts: duplicate timestamp 2024-01-29T00:00:00Z/)
+  assert.match(findEventProblem(batch([day + 5, day + 5], [1, 2]), day)!, /^ts: duplicate timestamp 2024-01-29T00:00:00\.005000Z/)
 })
 
-test('overlap between files is counted', () => {
-  assert.equal(countOverlap(Float64Array.from([1, 2, 3]), Float64Array.from([3, 4, 1])), 2)
+test('timestamps are compared to the microsecond: 800 µs apart are two events, the same µs twice is a duplicate', () => {
+  assert.equal(findEventProblem(batch([day + 5, day + 5.8], [1, 2]), day), undefined)
+  assert.match(findEventProblem(batch([day + 5.8, day + 5.8], [1, 2]), day)!, /^ts: duplicate timestamp 2024-01-29T00:00:00\.005800Z/)
 })
 
 test('buildFeatures trims empty edges and fills inner gaps', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bronzeDayPrefix, bronzePartitionDay, metricIdOfPrefix, quarantineKeys } from '../../../jobs/core/lake-layout.js'
-import { assertSafeKey } from '../../../jobs/io/object-store.js'
+import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPrefix, quarantineKeys } from '../../../jobs/core/lake-layout.js'
+import { assertReadableKey, assertSafeKey } from '../../../jobs/io/object-store.js'
 import { parseLakeUri } from '../../../jobs/io/lake.js'
 import { toPredictionItems } from '../../../jobs/infer/prediction-items.js'
 import { toAttributes, fromAttributes } from '../../../jobs/io/predictions-table.js'
@@ -45,4 +45,31 @@ test('prediction items follow the contract and are identical for the same run', 
   assert.deepEqual(Object.keys(attributes).sort(), ['forecast', 'generated_at', 'interval_level', 'metric_id', 'model_version', 'run_id', 'timestamp', 'ttl'])
   assert.deepEqual(Object.keys(attributes.forecast.M!).sort(), ['lower', 'upper', 'value'])
   assert.deepEqual(fromAttributes(attributes), items[0])
+})
+
+test('bronze partitions may be padded or not; anything else names no day', () => {
+  assert.equal(bronzePartitionDay('bronze/gras/metric=G/year=2024/month=1/day=5/x.parquet'), Date.UTC(2024, 0, 5))
+  assert.equal(bronzePartitionDay('bronze/gras/metric=G/year=2024/month=01/day=05/x.parquet'), Date.UTC(2024, 0, 5))
+  for (const folder of ['month=13', 'month=0', 'month=001', 'month=+1', 'month=1.0', 'month=', 'month=__HIVE_DEFAULT_PARTITION__']) assert.equal(bronzePartitionValue('month', folder), undefined, folder)
+  assert.equal(bronzePartitionValue('year', 'year=24'), undefined)
+  assert.equal(bronzePartitionDay('bronze/gras/metric=G/year=2024/month=2/day=30/x.parquet'), undefined)
+})
+
+test('quarantine keys: ours unchanged; any other key escaped into the closed alphabet, bounded, distinct, safe to write', () => {
+  const prefix = 'bronze/gras/metric=G/year=2024/month=1/day=29'
+  assert.equal(quarantineKeys(`${prefix}/a.parquet`).copy, `quarantine/${prefix}/a.parquet`)
+  const keys = ['é.parquet', 'è.parquet', '2024-01-29T10:00:00Z.parquet', 'a+b.parquet', 'a_b.parquet', 'x (1).parquet', `${'n'.repeat(300)}.parquet`, `..`, `deep/${'d/'.repeat(300)}x.parquet`, `deep/${'d/'.repeat(480)}x.parquet`].map((name) => `${prefix}/${name}`)
+  const copies = keys.map((key) => quarantineKeys(key))
+  for (const [i, { copy, reason }] of copies.entries()) {
+    assert.equal(assertSafeKey(copy), copy, keys[i])
+    assert.equal(reason, `${copy}.reason.json`)
+    assert.ok(copy.length <= 1024 - '.reason.json'.length, `${copy.length} chars`)
+    for (const segment of reason.split('/')) assert.ok(segment.length <= 200, `segment of ${segment.length} chars`)
+  }
+  assert.equal(new Set(copies.map((c) => c.copy)).size, keys.length)
+})
+
+test('keys other writers chose are readable unless no store could hold them', () => {
+  for (const key of ['bronze/é.parquet', 'bronze/2024-01-29T10:00:00Z.parquet', 'bronze/a+b (1).parquet', 'bronze/a//b', `bronze/${'n'.repeat(1000)}`]) assert.equal(assertReadableKey(key), key)
+  for (const key of ['', `${'é'.repeat(513)}`]) assert.throws(() => assertReadableKey(key), /lake: object key of/, key)
 })

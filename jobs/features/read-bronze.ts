@@ -1,0 +1,77 @@
+/**
+ * The read side of `features` for one metric: list the window's bronze, quarantine what breaks the
+ * contract (with a reason naming the file and the field), report what is not bronze, and merge the
+ * good files by the re-delivery rule. Bad files never stop the good ones.
+ */
+import type { EventBatch } from '../core/series.js'
+import type { IsolatedParquetReader } from '../io/parquet-isolated.js'
+import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
+import { DataError } from '../runtime/errors.js'
+import { findEventProblem } from './check-events.js'
+import { listBronze } from './list-bronze.js'
+import { mergeDeliveries } from './merge-deliveries.js'
+import { quarantineFile, type QuarantineRecord } from './quarantine.js'
+
+export interface BronzeRead {
+  /** Every file found at the contract's depth in the window. */
+  found: number
+  accepted: { info: ObjectInfo; events: EventBatch; rows: number; redelivered: number }[]
+  quarantined: QuarantineRecord[]
+  skipped: { path: string; objects: number }[]
+  /** Objects in `skipped`, for `gras_files_skipped`. */
+  skippedObjects: number
+  bytesRead: number
+}
+
+export interface BronzeReadContext {
+  lake: ObjectStore
+  reader: IsolatedParquetReader
+  runId: string
+  nowIso: string
+  onQuarantine: (file: string, reason: string) => void
+}
+
+/** Delivery order: when the store saw each file written, then its key (stable across reruns). */
+function byDelivery(a: ObjectInfo, b: ObjectInfo): number {
+  const byTime = (a.lastModifiedMs ?? 0) - (b.lastModifiedMs ?? 0)
+  return byTime !== 0 ? byTime : a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+}
+
+export async function readBronze(context: BronzeReadContext, metricId: string, windowStartMs: number, windowEndMs: number): Promise<BronzeRead> {
+  const listing = await listBronze(context.lake, metricId, windowStartMs, windowEndMs)
+  const quarantined: QuarantineRecord[] = []
+  const quarantine = async (info: ObjectInfo, reason: string) => {
+    quarantined.push(await quarantineFile(context.lake, info, reason, context.runId, context.nowIso))
+    context.onQuarantine(info.key, reason)
+  }
+  for (const info of listing.nested) {
+    await quarantine(info, `path: ${info.key} is nested below its day partition (expected bronze/gras/metric=<id>/year=/month=/day=/<name>.parquet)`)
+  }
+  const good: { info: ObjectInfo; events: EventBatch }[] = []
+  let bytesRead = 0
+  const files = listing.files.sort((a, b) => byDelivery(a.info, b.info))
+  for (const { info, dayStartMs } of files) {
+    try {
+      const buffer = await context.lake.openBuffer(info)
+      const events = await context.reader.read(buffer, info.key)
+      bytesRead += buffer.bytesFetched
+      const problem = findEventProblem(events, dayStartMs)
+      if (problem) await quarantine(info, `${info.key}: ${problem}`)
+      else good.push({ info, events })
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error
+      await quarantine(info, error.message)
+    }
+  }
+  const merged = mergeDeliveries(good.map((g) => ({ key: g.info.key, events: g.events })))
+  const infoOf = new Map(good.map((g) => [g.info.key, g]))
+  for (const conflict of merged.conflicts) await quarantine(infoOf.get(conflict.key)!.info, conflict.reason)
+  return {
+    found: listing.files.length + listing.nested.length,
+    accepted: merged.accepted.map((a) => ({ info: infoOf.get(a.key)!.info, events: a.events, rows: infoOf.get(a.key)!.events.tsMs.length, redelivered: a.redelivered })),
+    quarantined,
+    skipped: listing.skipped,
+    skippedObjects: listing.skipped.reduce((sum, s) => sum + s.objects, 0),
+    bytesRead,
+  }
+}
