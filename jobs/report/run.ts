@@ -7,6 +7,7 @@
 import { reportKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { settingsFor } from '../runtime/config-schema.js'
+import { ExitCode, exitCodeOf } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { resolveMetrics } from '../pipeline/resolve-metrics.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
@@ -17,6 +18,8 @@ import { outlierIndices, type MetricReport, type ReportInput } from './report-da
 
 /** History shown before the forecast: a week of hourly steps (one weekly cycle), or 120 daily ones. */
 const plottedHistorySteps = (stepMs: number) => (stepMs >= 86_400_000 ? 120 : 168)
+
+const gatherConcurrency = 8
 
 export interface ReportFiles {
   /** File name (relative to the report folder) to HTML. */
@@ -29,7 +32,10 @@ export async function buildReport(context: JobContext, requested?: readonly stri
   if (resolved.missing.length > 0) throw resolved.missing[0].error
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const metrics: MetricReport[] = []
-  for (const metricId of resolved.metrics) metrics.push(await gatherMetric(context, registry, metricId))
+  // A few metrics at a time: each is a handful of small reads, so latency, not bandwidth, is the cost.
+  for (let i = 0; i < resolved.metrics.length; i += gatherConcurrency) {
+    metrics.push(...(await Promise.all(resolved.metrics.slice(i, i + gatherConcurrency).map((id) => gatherMetric(context, registry, id)))))
+  }
   const input: ReportInput = { runId: context.runId, generatedAtMs: context.now(), lake: context.lake.uri, metrics }
   const files = new Map<string, string>([['index.html', renderIndexPage(input)]])
   for (const metric of metrics) files.set(metricPageFile(metric.metricId), renderMetricPage(input, metric))
@@ -49,6 +55,8 @@ async function gatherMetric(context: JobContext, registry: ModelRegistry, metric
     try {
       await body()
     } catch (error) {
+      // A retry would succeed: fail the command (exit 75) rather than publish a page with a hole.
+      if (exitCodeOf(error) === ExitCode.transient) throw error
       metric.problems.push(`${what}: ${(error as Error).message}`)
       context.logger.warn({ metric: metricId, err: error }, `report: ${what} unreadable`)
     }

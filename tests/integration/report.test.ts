@@ -6,7 +6,7 @@
  */
 import { before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
@@ -143,4 +143,21 @@ test('gras report of a pipeline + monitor run renders in headless Chromium', { s
   } finally {
     await browser.close()
   }
+})
+
+test('a metric whose backtest report is missing still gets a page that names what is missing', async () => {
+  const version = (JSON.parse((await ok(['backtest', '--metric', 'S', '--json'])).stdout) as { version: string }).version
+  const key = join(cwd, '.gras/lake/models/metric=S', version, 'backtest.json')
+  rmSync(key)
+  const partial = join(cwd, 'report-partial')
+  const result = await runCli(['report', '--metrics', 'S,G', '--run-id', 'rep-2', '--out', partial, '--log-level', 'info'], { cwd, env })
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(result.logs.find((l) => l.msg === 'report written')?.incomplete, ['S'])
+  const html = readFileSync(join(partial, 'metric=S.html'), 'utf8')
+  assert.match(html, new RegExp(`model: backtest: models/metric=S/${version}/backtest.json is missing`))
+  assert.match(html, /data-series="forecast"/, 'the parts that exist are still shown')
+  assert.match(readFileSync(join(partial, 'index.html'), 'utf8'), /incomplete data/)
+  const missing = await runCli(['backtest', '--metric', 'S'], { cwd, env, allowText: true })
+  assert.equal(missing.code, ExitCode.noInput)
+  assert.match(missing.stderr, /backtest\.json is missing/)
 })

@@ -126,3 +126,14 @@ test('gras backtest and gras accuracy tables', () => {
   assert.match(acc, /drift: no \(ok\)/)
   assert.match(formatAccuracy('G', [], undefined), /no realised accuracy.*\ndrift: not checked yet/)
 })
+
+test('three thousand metrics: one index row each, rendered in well under a second, one page per metric', () => {
+  const metrics = Array.from({ length: 3000 }, (_, i) => metric(`m${i}`))
+  const started = performance.now()
+  const html = renderIndexPage(input(metrics))
+  const pageHtml = renderMetricPage(input(metrics), metrics[0])
+  assert.ok(performance.now() - started < 1000)
+  assert.equal(html.match(/<tr data-search=/g)?.length, 3000)
+  assert.ok(html.length < 3_000_000, `index is ${html.length} bytes`)
+  assert.equal(pageHtml.match(/<svg/g)?.length, 1)
+})
