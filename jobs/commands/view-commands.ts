@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { parseInstant } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
-import { buildReport, storeReport } from '../report/run.js'
 import { readAccuracy, readApprovedBacktest } from '../report/read-parts.js'
+import { metricIdPattern } from '../runtime/config-schema.js'
 import { UsageError } from '../runtime/errors.js'
 import type { OpenedContext } from '../runtime/job-context.js'
 import { formatAccuracy } from './accuracy.js'
 import { formatBacktest } from './backtest.js'
-import { defaultReportDir, writeReportFolder } from './report.js'
+import { publishReport } from './report.js'
 
 export type WithContext = (command: Command, fd: 1 | 2, body: (context: OpenedContext) => Promise<void>, run?: { runId?: string; asOfMs?: number }) => Promise<void>
 
@@ -29,6 +29,12 @@ export function packageVersion(): string {
     }
   }
   return 'unknown'
+}
+
+/** Checked before anything is opened, so a typo is a usage error rather than an empty answer. */
+function checkMetricId(id: string): string {
+  if (!metricIdPattern.test(id)) throw new UsageError(`--metric: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
+  return id
 }
 
 /** `YYYY-MM-DD` of a date or ISO-8601 time given to `flag`. */
@@ -56,11 +62,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
         command,
         1,
         async (context) => {
-          const report = await buildReport(context, metrics && metrics.length > 0 ? metrics : undefined)
-          const lakeKey = await storeReport(context, report)
-          const path = writeReportFolder(report.files, options.out ?? defaultReportDir(context.runId))
-          const incomplete = report.input.metrics.filter((m) => m.problems.length > 0).map((m) => m.metricId)
-          context.logger.info({ path, lakeKey, metrics: report.input.metrics.length, incomplete }, 'report written')
+          await publishReport(context, metrics && metrics.length > 0 ? metrics : undefined, options.out)
         },
         { runId: options.runId },
       )
@@ -72,6 +74,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     .requiredOption('--metric <id>', 'metric id')
     .option('--json', 'print the backtest report as JSON')
     .action(async (options: { metric: string; json?: boolean }, command: Command) => {
+      checkMetricId(options.metric)
       await withContext(command, 2, async (context) => {
         const { backtest, model } = await readApprovedBacktest(context.lake, new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), options.metric)
         process.stdout.write((options.json ? JSON.stringify({ metricId: options.metric, ...backtest, reason: model?.reason }, null, 2) : formatBacktest(options.metric, backtest, model)) + '\n')
@@ -86,8 +89,10 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     .addOption(new Option('--to <date>', 'last day, YYYY-MM-DD or ISO-8601 (default: the latest)'))
     .option('--json', 'print JSON')
     .action(async (options: { metric: string; from?: string; to?: string; json?: boolean }, command: Command) => {
+      checkMetricId(options.metric)
       const from = options.from ? dayOf(options.from, '--from') : '0000'
       const to = options.to ? dayOf(options.to, '--to') : '9999'
+      if (to < from) throw new UsageError(`accuracy: --to ${to} is before --from ${from} (give --to at or after --from)`)
       await withContext(command, 2, async (context) => {
         const { days, drift } = await readAccuracy(context.dynamo, context.config.monitor.accuracyTable, options.metric, from, to)
         process.stdout.write((options.json ? JSON.stringify({ metricId: options.metric, days, drift }, null, 2) : formatAccuracy(options.metric, days, drift)) + '\n')

@@ -83,6 +83,9 @@ test('gras backtest and gras accuracy print the approved candidate table and the
   const bad = await runCli(['accuracy', '--metric', 'G', '--from', 'yesterday'], { cwd, env, allowText: true })
   assert.equal(bad.code, ExitCode.usage, bad.stderr)
   assert.match(bad.stderr, /--from: "yesterday" is not a date/)
+  const badId = await runCli(['backtest', '--metric', 'G/../x'], { cwd, env, allowText: true })
+  assert.equal(badId.code, ExitCode.usage)
+  assert.match(badId.stderr, /--metric: "G\/\.\.\/x" is not a valid metric id/)
 })
 
 test('gras report of a pipeline + monitor run renders in headless Chromium', { skip, timeout: 600_000 }, async () => {
