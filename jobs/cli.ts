@@ -19,6 +19,7 @@ import { runPipeline } from './pipeline/run.js'
 import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
 import { submitWorkflow } from './commands/submit.js'
+import { addViewCommands } from './commands/view-commands.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
 import { describeLakeMetrics, lakeHasMetric, resolveMetrics } from './pipeline/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
@@ -238,6 +239,8 @@ export function buildProgram(): Command {
         await writeDemoData(context.lake, { endMs, days, seed }, context.logger)
       })
     })
+
+  addViewCommands(program, withContext)
   return program
 }
 

@@ -122,3 +122,6 @@ export const neuralMetaKey = (version: string) => `${neuralVersionPrefix(version
 export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase, member: number) => `checkpoints/${runId}/${phase}/m${member}`
 /** `backtest`: trained on data before every series' first backtest origin; `final`: on all data. */
 export type NeuralPhase = 'backtest' | 'final'
+
+/** A page of the HTML report of a run: `reports/<runId>/<file>` (index.html, metric=<id>.html). */
+export const reportKey = (runId: string, file: string) => `reports/${runId}/${file}`
