@@ -14,18 +14,12 @@ locals {
   # s3:prefix condition of a listing.
   list_silver = { sid = "ListSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*"] }
   lake_key    = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
-  # A job that reads keys which may not exist yet: S3 answers such a read 404 only to a caller
-  # allowed s3:ListBucket on the bucket, else 403, which the job would take for a failure (key
-  # names only; objects stay limited by the job's GetObject grants).
-  missing_keys_404 = { sid = "MissingKeysRead404", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = [] }
 
   job_statements = {
-    # bronze -> silver; bad bronze files are copied to quarantine/ with a reason file. It reads the
-    # metric's newest-cutoff silver manifest (missing on a metric's first run) so that a backfill
-    # never moves it back.
+    # bronze -> silver; bad bronze files are copied to quarantine/ with a reason file. It lists and
+    # reads the metric's newest-cutoff silver manifest so that a backfill never moves it back.
     features = [
-      { sid = "ListBronze", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["bronze/*"] },
-      local.missing_keys_404,
+      { sid = "ListBronzeAndSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["bronze/*", "silver/*"] },
       { sid = "ReadBronzeAndSilverManifest", actions = ["s3:GetObject"], resources = ["${local.lake}/bronze/*", "${local.lake}/silver/*"], prefixes = [] },
       { sid = "WriteSilverAndQuarantine", actions = ["s3:PutObject"], resources = ["${local.lake}/silver/*", "${local.lake}/quarantine/*"], prefixes = [] },
       local.lake_key,
@@ -41,10 +35,12 @@ locals {
       { sid = "DriftFlags", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
     ]
     # silver -> the global neural model (models/neural/) and its checkpoints. It reads keys that may
-    # not exist yet (a checkpoint to resume from, a member already trained).
+    # not exist yet (a checkpoint to resume from, a member already trained): S3 answers such a read
+    # 404 only to a caller allowed s3:ListBucket on the bucket, else 403, which the job would take
+    # for a failure; hence MissingKeysRead404 (key names only, objects stay limited).
     "train-neural" = [
       local.list_silver,
-      local.missing_keys_404,
+      { sid = "MissingKeysRead404", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = [] },
       { sid = "ReadSilverNeuralAndCheckpoints", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/neural/*", "${local.lake}/checkpoints/*"], prefixes = [] },
       { sid = "WriteNeuralAndCheckpoints", actions = ["s3:PutObject"], resources = ["${local.lake}/models/neural/*", "${local.lake}/checkpoints/*"], prefixes = [] },
       local.lake_key,

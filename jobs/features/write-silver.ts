@@ -41,6 +41,9 @@ export async function writeSilver(lake: ObjectStore, manifest: FeaturesManifest,
 
 /** The cutoff the newest-cutoff manifest names; undefined when there is none or it cannot be read (then it is replaced). */
 async function readNewestCutoffMs(lake: ObjectStore, metricId: string): Promise<number | undefined> {
+  // Asked first by a listing: a metric's first run has no manifest, and a GET of a missing key is
+  // retried by the S3 store and needs a bucket-wide ListBucket grant to read as 404.
+  if (!(await lake.exists(silverManifestKey(metricId)))) return undefined
   const bytes = await lake.get(silverManifestKey(metricId))
   if (!bytes) return undefined
   try {

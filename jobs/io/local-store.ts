@@ -145,6 +145,15 @@ export class LocalObjectStore implements ObjectStore {
     return buffer
   }
 
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(await this.readPath(key))).isFile()
+    } catch (error) {
+      if (isMissing(error)) return false
+      throw error
+    }
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
       return new Uint8Array(await readFile(await this.readPath(key)))

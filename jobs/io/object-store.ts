@@ -28,6 +28,11 @@ export interface ObjectStore {
   listLevel(prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }>
   /** Random access to an object by ranged reads; `info.size` spares a round trip. */
   openBuffer(info: ObjectInfo): Promise<CountingBuffer>
+  /**
+   * Whether an object exists, asked by a listing: S3 answers a GET of a missing key 404 only to a
+   * caller allowed to list the whole bucket (else 403), and a listing needs only the key's prefix.
+   */
+  exists(key: string): Promise<boolean>
   /** The whole object, or undefined when it does not exist. */
   get(key: string): Promise<Uint8Array | undefined>
   /** Writes an object so that readers see either the old bytes or the new ones, never a part. */

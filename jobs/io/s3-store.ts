@@ -118,6 +118,13 @@ export class S3ObjectStore implements ObjectStore {
     return { objects: objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), folders: folders.sort() }
   }
 
+  async exists(key: string): Promise<boolean> {
+    const fullKey = this.fullReadKey(key)
+    // Keys sort lexicographically, so the first key with this prefix is the key itself when it exists.
+    const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullKey, MaxKeys: 1 }))
+    return page.Contents?.[0]?.Key === fullKey
+  }
+
   async openBuffer(info: ObjectInfo): Promise<CountingBuffer> {
     const { client, bucket } = this
     const key = this.fullReadKey(info.key)

@@ -90,7 +90,7 @@ test('bad files are quarantined with reasons, good files still make features', a
   const manifest = JSON.parse(readFileSync(join(lake, 'silver/gras/features/metric=G/_manifest.json'), 'utf8'))
   assert.deepEqual(manifest.inputFiles.map((f: { key: string; redelivered?: number }) => [f.key.split('/').pop(), f.redelivered ?? 0]), [['a-good.parquet', 0], ['b-good.parquet', 0], ['redelivered.parquet', 12]])
   assert.equal(manifest.rows, 18)
-  const silver = await readSilverValues(join(lake, 'silver/gras/features/metric=G/features.parquet'))
+  const silver = await readSilverValues(join(lake, manifest.dataKey))
   assert.deepEqual(silver, [...hours(0, 12).map((_, i) => 10 + i), ...hours(12, 18).map(() => 5)], 'each event counted once (the config sums per hour)')
   assert.equal(manifest.quarantined.length, Object.keys(expectedBad).length)
 

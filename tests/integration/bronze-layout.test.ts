@@ -94,7 +94,8 @@ after(async () => {
 })
 
 async function silverRows(metric: string): Promise<{ ts: number; value: number; observed: boolean; event_count: number }[]> {
-  const bytes = readFileSync(join(lake, `silver/gras/features/metric=${metric}/features.parquet`))
+  const manifest = JSON.parse(readFileSync(join(lake, `silver/gras/features/metric=${metric}/_manifest.json`), 'utf8')) as { dataKey: string }
+  const bytes = readFileSync(join(lake, manifest.dataKey))
   return (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, parsers: { timestampFromMilliseconds: (v: bigint) => Number(v), timestampFromMicroseconds: (v: bigint) => Number(v / 1000n) } })) as never
 }
 

@@ -31,6 +31,13 @@ test('put, get, list, listPrefixes and copy under a prefix', async () => {
   assert.equal((await store.list('')).length, 3)
 })
 
+test('exists answers by a listing: the key itself, never a longer key that starts with it', async () => {
+  await store.put('silver/gras/features/metric=G/cutoff=20240129T000000Z/_manifest.json', '{}')
+  assert.equal(await store.exists('silver/gras/features/metric=G/cutoff=20240129T000000Z/_manifest.json'), true)
+  assert.equal(await store.exists('silver/gras/features/metric=G/cutoff=20240129T000000Z/_manifest'), false)
+  assert.equal(await store.exists('silver/gras/features/metric=G/_manifest.json'), false)
+})
+
 test('Parquet is read through ranged GETs without downloading the whole object', async () => {
   const name = 'duckdb-zstd-tz-bigint.parquet'
   const bytes = readFileSync(join(fixturesDir, 'foreign', name))
