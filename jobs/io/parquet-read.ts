@@ -45,6 +45,10 @@ const readParsers = timestampParsers('ts')
 /** Reads `ts` (epoch ms, µs in the fraction) and `value` from a bronze file; `source` names it in errors. Nulls become NaN. */
 export async function readEvents(file: AsyncBuffer, source: string, limits: ReadLimits = readLimits): Promise<EventBatch> {
   const fail = (problem: string, cause?: unknown) => new DataError(`parquet: ${source}: ${problem}`, { cause })
+  // The footer read fetches the file's last bytes once and keeps them: a small file (the usual
+  // bronze file of one hour or day) is then read whole in one request, its chunks included.
+  const tailStart = Math.max(0, file.byteLength - footerFetchBytes)
+  file = prefetchedBuffer(file, [{ start: tailStart, bytes: new Uint8Array(await file.slice(tailStart, file.byteLength)) }])
   let metadata: FileMetaData
   let topLevel: SchemaElement[]
   try {

@@ -175,3 +175,18 @@ test('a decode that reaches the worker heap limit is a DataError naming the file
     await reader.close()
   }
 })
+
+test('a small file (an hour of events) is read in one request: the footer fetch keeps the bytes its chunks sit in', async () => {
+  const bytes = handMade()
+  const slices: [number, number][] = []
+  const counting = {
+    byteLength: bytes.byteLength,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      slices.push([start, end ?? bytes.byteLength])
+      return bytes.slice(start, end).buffer as ArrayBuffer
+    },
+  }
+  assert.ok(bytes.byteLength < 16 * 1024, `the hand-made file is small (${bytes.byteLength} bytes)`)
+  assert.equal((await readEvents(counting, 'small.parquet')).tsMs.length, 72)
+  assert.deepEqual(slices, [[0, bytes.byteLength]])
+})
