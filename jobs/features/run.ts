@@ -59,7 +59,8 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
   metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
   metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
-  return { rows: manifest.rows, quarantined: manifest.quarantined.length }
+  // Data on the window's first step: older history, if any, was cut by historyDays.
+  return { rows: manifest.rows, quarantined: manifest.quarantined.length, filledSteps: manifest.filledSteps, historyCut: manifest.startTs === manifest.window.start }
 }
 
 async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<FeaturesManifest> {
