@@ -22,6 +22,7 @@ import { settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError, TransientError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runtime/termination.js'
+import { showEpochProgress } from '../runtime/terminal.js'
 import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
@@ -142,7 +143,8 @@ async function trainNetwork(context: JobContext, log: JobContext['logger'], netw
     startBatch,
     shouldStop: stopRequested,
     async onEpochEnd(epoch, loss) {
-      log.info({ phase, member, epoch, loss, windows: windows.count, epochs: options.epochs, members: run.members }, 'epoch done')
+      log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
+      showEpochProgress({ phase, member, members: run.members, epoch, epochs: options.epochs, loss })
       if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
     },
   })

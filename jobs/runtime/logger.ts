@@ -11,7 +11,7 @@ import { pino, type Logger, type DestinationStream } from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { isatty } from 'node:tty'
 import { redactText } from './redact.js'
-import { createTerminalView, setActiveTerminal, type TerminalView } from './terminal.js'
+import { createTerminalView, setActiveTerminal } from './terminal.js'
 
 export type { Logger }
 
@@ -72,27 +72,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: redactedPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    scrubbing(view ? tapProgress(view, output, format === 'pretty') : output),
+    scrubbing(view ? tapProgress(output, format === 'pretty') : output),
   )
 }
 
-/** Records a status line shows instead (terminal.ts): one per epoch of each network. */
-const shownAsProgress = new Set(['epoch done'])
+/** Records the status line shows instead (terminal.ts): one per epoch of each network. */
+const shownAsProgress = '"msg":"epoch done"'
 
-/** Moves the status line on records it shows; drops them from pretty output (the bar replaces them), never from JSON. */
-function tapProgress(view: TerminalView, output: DestinationStream, pretty: boolean): DestinationStream {
-  return {
-    write: (line: string) => {
-      if (line.includes('"msg":"epoch done"')) {
-        const record = JSON.parse(line) as Record<string, unknown>
-        if (typeof record.msg === 'string' && shownAsProgress.has(record.msg)) {
-          showEpoch(view, record)
-          if (pretty) return
-        }
-      }
-      output.write(line)
-    },
-  }
+/** Drops, from pretty output under a status line, the records that line already shows; JSON keeps every record. */
+function tapProgress(output: DestinationStream, pretty: boolean): DestinationStream {
+  return { write: (line: string) => (pretty && line.includes(shownAsProgress) ? undefined : output.write(line)) }
 }
 
 /** Formats each (already scrubbed) JSON line for a person, above the status line if there is one. */
@@ -117,16 +106,6 @@ function withoutMetricRows(line: string): string {
   if (record.msg !== 'run summary') return line
   delete record.metrics
   return JSON.stringify(record)
-}
-
-/** One task over every epoch of every network: 2 phases (backtest, final) x members x epochs. */
-function showEpoch(view: TerminalView, record: Record<string, unknown>): void {
-  const { phase, member, epoch, epochs, members, loss } = record as { phase: string; member: number; epoch: number; epochs: number; members: number; loss: number }
-  if (!(epochs > 0 && members > 0)) return
-  const network = (phase === 'final' ? members : 0) + member
-  if (!view.hasTask('train-neural')) view.beginTask('train-neural', 2 * members * epochs, 'epochs')
-  view.stepTask(network * epochs + epoch, `${phase} net ${member + 1}/${members} epoch ${epoch}/${epochs} loss ${Number(loss).toPrecision(3)}`)
-  if (network === 2 * members - 1 && epoch === epochs) view.endTask()
 }
 
 /** Passes each serialized line through redactText before it is written. */

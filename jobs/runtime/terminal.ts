@@ -88,6 +88,19 @@ function writeFd(fd: 1 | 2, text: string): void {
   writeSync(fd, text)
 }
 
+/**
+ * train-neural's bar: one task over every epoch of every network, 2 phases (backtest, final) x
+ * members x epochs. Called by the training loop itself, so it moves at any log level.
+ */
+export function showEpochProgress(p: { phase: 'backtest' | 'final'; member: number; members: number; epoch: number; epochs: number; loss: number }): void {
+  const view = active
+  if (!view) return
+  const network = (p.phase === 'final' ? p.members : 0) + p.member
+  if (!view.hasTask('train-neural')) view.beginTask('train-neural', 2 * p.members * p.epochs, 'epochs')
+  view.stepTask(network * p.epochs + p.epoch, `${p.phase} net ${p.member + 1}/${p.members} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(3)}`)
+  if (network === 2 * p.members - 1 && p.epoch === p.epochs) view.endTask()
+}
+
 let active: TerminalView | undefined
 
 /** The view of the process's human-readable logger, if it has one (JSON logs: none). */

@@ -92,7 +92,7 @@ test('without a terminal: every line is JSON (or the one gras: line), and one ru
   assert.ok(g.warnings.includes('1 bronze file(s) quarantined'), JSON.stringify(g))
   assert.equal(summary.level, 'warn')
   // The epochs stay JSON lines, as before.
-  assert.ok(run.logs.some((l) => l.msg === 'epoch done' && l.epochs === 2 && l.members === 1))
+  assert.ok(run.logs.some((l) => l.msg === 'epoch done' && l.phase === 'final' && l.epoch === 2))
   // Backend probing: once, at debug level, so not at the default level.
   assert.ok(!run.stdout.includes('Cannot find'), 'optional-backend probe errors at info level')
 })
