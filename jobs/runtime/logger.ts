@@ -10,6 +10,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { isatty } from 'node:tty'
+import { ExitCode } from './errors.js'
 import { redactText } from './redact.js'
 import { createTerminalView, setActiveTerminal } from './terminal.js'
 
@@ -95,16 +96,25 @@ function prettyDestination(write: (text: string) => void, colorize: boolean): De
   })
   return {
     write: (line: string) => {
-      write(format(line.includes('"msg":"run summary"') ? withoutMetricRows(line) : line))
+      write(format(forPerson(line)))
     },
   }
 }
 
-/** The run summary's per-metric rows are the table the CLI prints; the pretty line keeps the totals. */
-function withoutMetricRows(line: string): string {
+/**
+ * Shortened for a person: the run summary's per-metric rows are the table the CLI prints (the line
+ * keeps the totals), and an error is its message, appended to the log message, except for an
+ * internal error (exit 70), whose stack is the bug report. `--log-format json` keeps everything.
+ */
+function forPerson(line: string): string {
+  if (!line.includes('"msg":"run summary"') && !line.includes('"err":{')) return line
   const record = JSON.parse(line) as Record<string, unknown>
-  if (record.msg !== 'run summary') return line
-  delete record.metrics
+  if (record.msg === 'run summary') delete record.metrics
+  const err = record.err as { message?: unknown } | undefined
+  if (err && typeof err === 'object' && record.exitCode !== ExitCode.internal) {
+    record.msg = `${String(record.msg)}: ${String(err.message)}`
+    delete record.err
+  }
   return JSON.stringify(record)
 }
 

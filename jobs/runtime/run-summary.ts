@@ -105,7 +105,7 @@ export function formatSummaryTable(summary: RunSummary): string {
     m.model ?? '',
     m.backtestMase === undefined ? '' : m.backtestMase.toFixed(3),
     m.coverage === undefined ? '' : percent(m.coverage),
-    m.status === 'failed' ? (m.error ?? '') : m.warnings.join('; '),
+    clip(m.status === 'failed' ? (m.error ?? '') : m.warnings.join('; ')),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
   const line = (row: string[]) =>
@@ -120,6 +120,9 @@ export function formatSummaryTable(summary: RunSummary): string {
 }
 
 const maseWarning = (mase: number, t: SummaryThresholds) => `backtest MASE ${mase.toFixed(2)} > ${t.maxMase}: worse than a seasonal naive forecast`
+/** Notes past this length are cut: the JSON line has them whole. */
+const notesWidth = 90
+const clip = (text: string) => (text.length > notesWidth ? text.slice(0, notesWidth - 1) + '…' : text)
 const rank = (m: MetricSummary) => (m.status === 'failed' ? 0 : m.warnings.length > 0 ? 1 : 2)
 const percent = (x: number) => `${(x * 100).toFixed(0)}%`
 const firstLine = (text: string) => text.split('\n')[0].trim()

@@ -56,3 +56,13 @@ test('pretty logs are scrubbed as the JSON ones are: the formatter sees the reda
   for (const secret of ['wJalrEXAMPLESECRET', 'hunter2pass', 'AKIAABCDEFGHIJKLMNOP']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`)
   assert.match(text, /\[redacted\]/)
 })
+
+test('pretty logs give an error as its message on the line, and keep the stack of an internal error', () => {
+  const out = capture()
+  const logger = createLogger({ destination: out.stream as never, format: 'pretty' })
+  logger.error({ err: Object.assign(new Error('features: metric X: empty window'), { exitCode: 66 }) }, 'metric failed')
+  logger.error({ err: new TypeError('x is undefined'), exitCode: 70 }, 'command failed')
+  const [first, ...rest] = out.text().split('\n')
+  assert.match(first, /ERROR: metric failed: features: metric X: empty window$/)
+  assert.match(rest.join('\n'), /TypeError: x is undefined\n\s+at /)
+})
