@@ -28,7 +28,9 @@ import { ModelRegistry } from './io/model-registry.js'
 import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
 import { ExitCode, exitCodeOf, InputMissingError, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
-import { createLogger, type Logger } from './runtime/logger.js'
+import { createLogger, type LogFormat, type Logger } from './runtime/logger.js'
+import { formatSummaryTable, neuralSummary, summariseRun, type RunSummary } from './runtime/run-summary.js'
+import { activeTerminal } from './runtime/terminal.js'
 import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
 import { activeRuns } from './runtime/active-runs.js'
 import { pushRunMetrics } from './runtime/metric-loop.js'
@@ -41,6 +43,7 @@ interface GlobalOptions {
   lake?: string
   dynamodb?: 'auto' | 'embedded' | 'aws'
   logLevel: string
+  logFormat?: LogFormat
 }
 
 interface RunOptions {
@@ -60,6 +63,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--dynamodb <mode>', 'DynamoDB: embedded dynalite, aws (SDK endpoint resolution), or auto').choices(['auto', 'embedded', 'aws']).env('GRAS_DYNAMODB_MODE'))
     .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway that each job pushes its metrics to').env('GRAS_PUSHGATEWAY_URL'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').env('GRAS_LOG_LEVEL'))
+    .addOption(new Option('--log-format <format>', 'json lines, or pretty (human-readable); default: pretty when the log output is a terminal, JSON otherwise').choices(['json', 'pretty']).env('GRAS_LOG_FORMAT'))
     .exitOverride()
 
   const withRunOptions = (command: Command) =>
@@ -174,11 +178,13 @@ export function buildProgram(): Command {
         checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
         seed: options.seed === undefined ? undefined : parseInteger(options.seed, '--seed', 0, 2 ** 31),
       }
+      let trained: { version: string; backtestMase: number; durationMs: number } | undefined
       await withJob(command, options, logFd(false), async (context, metrics) => {
         // Loaded on use: TensorFlow.js is large and only this command needs it.
         const { runTrainNeural } = await import('./neural/run.js')
         const settings = context.config.neural
-        await runTrainNeural(context, metrics, {
+        const started = context.now()
+        const result = await runTrainNeural(context, metrics, {
           backend: options.backend,
           epochs: flags.epochs ?? settings.epochs,
           members: flags.members ?? settings.members,
@@ -186,8 +192,9 @@ export function buildProgram(): Command {
           checkpointEvery: flags.checkpointEvery ?? settings.checkpointEvery,
           seed: flags.seed ?? settings.seed,
         })
+        trained = { ...result, durationMs: context.now() - started }
         return []
-      })
+      }, () => neuralSummary(trained))
     })
 
   program
@@ -204,7 +211,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--timeout-minutes <n>', 'stop watching after this long (exit 75)').default('360'))
     .action(async (options: { template: string; entrypoint: string; namespace: string; metrics?: string; asOf?: string; kubeconfig?: string; watch?: boolean; pollSeconds: string; timeoutMinutes: string }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions
-      const logger = createLogger({ level: globals.logLevel, fd: 1 })
+      const logger = createLogger({ level: globals.logLevel, fd: 1, format: globals.logFormat })
       activeLogger = logger
       const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
       const parameters: Record<string, string> = {}
@@ -281,7 +288,7 @@ async function withContext(
   run: { runId?: string; asOfMs?: number } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
-  const logger = createLogger({ level: globals.logLevel, fd })
+  const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
   activeLogger = logger
   pushgatewayUrl = globals.pushgateway
   registerSecrets([passwordInUrl(globals.pushgateway)])
@@ -296,8 +303,14 @@ async function withContext(
   }
 }
 
-/** Runs job(s) and sets the exit code from their per-metric outcomes. */
-async function withJob(command: Command, options: RunOptions, fd: 1 | 2, body: (context: OpenedContext, metrics?: string[]) => Promise<JobReport[]>): Promise<void> {
+/** Runs job(s), sets the exit code from their per-metric outcomes and ends with the run summary. */
+async function withJob(
+  command: Command,
+  options: RunOptions,
+  fd: 1 | 2,
+  body: (context: OpenedContext, metrics?: string[]) => Promise<JobReport[]>,
+  summarise: (reports: JobReport[]) => RunSummary = (reports) => summariseRun(reports),
+): Promise<void> {
   if (options.runId !== undefined && !runIdPattern.test(options.runId)) {
     throw new UsageError(`--run-id: ${JSON.stringify(options.runId)} is not a valid run id (expected ${runIdPattern.source})`)
   }
@@ -310,6 +323,11 @@ async function withJob(command: Command, options: RunOptions, fd: 1 | 2, body: (
       const reports = await body(context, metrics)
       const codes = reports.map(jobExitCode).filter((code) => code !== ExitCode.ok)
       process.exitCode = codes[0] ?? ExitCode.ok
+      const summary = summarise(reports)
+      // At warn level when something needs a look, so `--log-level warn` still reports it.
+      const level = summary.failed > 0 || summary.warned > 0 ? 'warn' : 'info'
+      context.logger[level]({ job: command.name(), run_id: context.runId, ...summary }, 'run summary')
+      activeTerminal()?.write(formatSummaryTable(summary))
       for (const report of reports) {
         const line = failureSummary(report)
         if (line) writeStderrLine(line)

@@ -67,7 +67,8 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
   metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
   // A backfill's older end would read as stale data on the dashboards.
   if (written.latest) metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
-  return { rows: manifest.rows, quarantined: manifest.quarantined.length, cutoff: manifest.window.end, latest: written.latest }
+  // Data on the window's first step: older history, if any, was cut by historyDays.
+  return { rows: manifest.rows, quarantined: manifest.quarantined.length, filledSteps: manifest.filledSteps, historyCut: manifest.startTs === manifest.window.start, cutoff: manifest.window.end, latest: written.latest }
 }
 
 async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ manifest: FeaturesManifest; written: SilverWrite }> {

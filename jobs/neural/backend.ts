@@ -37,8 +37,32 @@ const loaders: Record<BackendName, Loader> = {
 
 const order: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 
-/** Picks the best backend that loads (or exactly `forced`); never throws for a missing optional package. */
-export async function selectBackend(forced?: BackendName): Promise<BackendChoice> {
+const choices = new Map<BackendName | 'best', Promise<BackendChoice>>()
+
+/**
+ * Picks the best backend that loads (or exactly `forced`); never throws for a missing optional
+ * package. Probed once per process: train and infer in one pipeline ask again and get the same answer.
+ * `onProbe` hears why better backends were skipped, the one time they are probed.
+ */
+export async function selectBackend(forced?: BackendName, onProbe?: (skipped: BackendChoice['skipped']) => void): Promise<BackendChoice> {
+  const key = forced ?? 'best'
+  const cached = choices.get(key)
+  if (!cached) {
+    const probe = probeBackends(forced)
+    choices.set(key, probe)
+    probe.catch(() => choices.delete(key))
+    const choice = await probe
+    onProbe?.(choice.skipped)
+    return choice
+  }
+  const choice = await cached
+  // Another caller may have switched backends since (a forced one): this answer is made true again.
+  const name = choice.backend === 'tensorflow-gpu' ? 'tensorflow' : choice.backend
+  if (tf.getBackend() !== name) await tf.setBackend(name)
+  return choice
+}
+
+async function probeBackends(forced?: BackendName): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = []
   for (const backend of forced ? [forced] : order) {
     try {

@@ -23,7 +23,7 @@ export class LoadedNeuralModels {
   async ensure(versions: readonly string[]): Promise<void> {
     const missing = versions.filter((v) => !this.loaded.has(v))
     if (missing.length === 0) return
-    this.backendReady ??= selectBackend().then((choice) => this.log.info({ backend: choice.backend, skipped: choice.skipped }, 'neural backend selected'))
+    this.backendReady ??= selectBackend(undefined, (skipped) => this.log.debug({ skipped }, 'optional neural backends not available')).then((choice) => this.log.info({ backend: choice.backend }, 'neural backend selected'))
     await this.backendReady
     for (const version of missing) {
       const predictor = await loadNeuralPredictor(this.lake, version)

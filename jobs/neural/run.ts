@@ -22,6 +22,7 @@ import { settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError, TransientError } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runtime/termination.js'
+import { showEpochProgress } from '../runtime/terminal.js'
 import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
 import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
@@ -51,8 +52,8 @@ export async function runTrainNeural(context: JobContext, requested: readonly st
 
 async function trainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ version: string; backtestMase: number }> {
   const log = context.logger.child({ job: 'train-neural', run_id: context.runId })
-  const backend = await selectBackend(run.backend)
-  log.info({ backend: backend.backend, skipped: backend.skipped }, 'backend selected')
+  const backend = await selectBackend(run.backend, (skipped) => log.debug({ skipped }, 'optional backends not available'))
+  log.info({ backend: backend.backend }, 'backend selected')
   const { metrics } = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
   const silver = await Promise.all(metrics.map((m) => readSilverSeries(context.lake, m)))
@@ -143,6 +144,7 @@ async function trainNetwork(context: JobContext, log: JobContext['logger'], netw
     shouldStop: stopRequested,
     async onEpochEnd(epoch, loss) {
       log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
+      showEpochProgress({ phase, member, members: run.members, epoch, epochs: options.epochs, loss })
       if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
     },
   })

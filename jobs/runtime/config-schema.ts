@@ -28,6 +28,9 @@ export const metricSettingsSchema = z
 
 export type MetricSettings = z.infer<typeof metricSettingsSchema>
 
+/** Unset in `defaults`, historyDays follows the metric's frequency (historyDaysByFrequency). */
+const defaultSettingsSchema = metricSettingsSchema.extend({ historyDays: metricSettingsSchema.shape.historyDays.optional() })
+
 /** `neural` is the global model of `gras train-neural`: a candidate when an approved version exists. */
 export const modelNames = ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'] as const
 export type ModelName = (typeof modelNames)[number]
@@ -56,7 +59,9 @@ export const configSchema = z
         requestTimeoutMs: z.number().int().min(1).max(3_600_000),
       })
       .strict(),
-    defaults: metricSettingsSchema,
+    defaults: defaultSettingsSchema,
+    /** Days of bronze `features` reads when neither the metric nor `defaults` sets historyDays. */
+    historyDaysByFrequency: z.object({ hourly: z.number().int().min(2).max(3660), daily: z.number().int().min(2).max(3660) }).strict(),
     metrics: z.record(z.string().regex(metricIdPattern, 'metric id must match ' + metricIdPattern.source), metricSettingsSchema.partial()),
     train: z
       .object({
@@ -129,10 +134,11 @@ export const defaultConfig: GrasConfig = {
     aggregation: 'sum',
     intervalLevel: 0.95,
     gapPolicy: 'interpolate',
-    historyDays: 42,
     holidays: [],
     nonNegative: true,
   },
+  // Hourly: six weeks give the weekly cycle six times. Daily: two years give the yearly one twice.
+  historyDaysByFrequency: { hourly: 42, daily: 730 },
   metrics: {},
   train: {
     candidates: ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'],
@@ -147,7 +153,8 @@ export const defaultConfig: GrasConfig = {
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },
 }
 
-/** The effective settings of one metric: defaults with its overrides applied. */
+/** The effective settings of one metric: defaults with its overrides applied, historyDays by frequency unless set. */
 export function settingsFor(config: GrasConfig, metricId: string): MetricSettings {
-  return { ...config.defaults, ...config.metrics[metricId] }
+  const merged = { ...config.defaults, ...config.metrics[metricId] }
+  return { ...merged, historyDays: merged.historyDays ?? config.historyDaysByFrequency[merged.frequency] }
 }

@@ -8,6 +8,7 @@ import type { Logger } from './logger.js'
 import type { JobReport, MetricOutcome } from './metric-outcome.js'
 import { RunMetrics } from './run-metrics.js'
 import { beginRun, endRun } from './active-runs.js'
+import { activeTerminal } from './terminal.js'
 import { noMetricsError, resolveMetrics } from '../pipeline/resolve-metrics.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
@@ -24,6 +25,7 @@ export async function forEachMetric(
   const metrics = new RunMetrics(job, started, context.config.observability.maxMetricGroups)
   beginRun(metrics)
   const outcomes: MetricOutcome[] = []
+  const terminal = activeTerminal()
   try {
     const resolved = await resolveMetrics(context.lake, root, requested)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
@@ -33,16 +35,21 @@ export async function forEachMetric(
       log.error({ metric: metricId, err: error }, 'metric failed')
       outcomes.push({ metricId, ok: false, error })
     }
+    terminal?.beginTask(job, resolved.metrics.length, 'metrics')
     for (const metricId of resolved.metrics) {
       const metricLog = log.child({ metric: metricId })
+      const metricStarted = context.now()
       try {
-        outcomes.push({ metricId, ok: true, detail: await work(metricId, metricLog, metrics) })
+        const detail = await work(metricId, metricLog, metrics)
+        outcomes.push({ metricId, ok: true, detail, durationMs: context.now() - metricStarted })
       } catch (error) {
         metricLog.error({ err: error }, 'metric failed')
-        outcomes.push({ metricId, ok: false, error })
+        outcomes.push({ metricId, ok: false, error, durationMs: context.now() - metricStarted })
       }
+      terminal?.stepTask(undefined, metricId)
     }
   } finally {
+    terminal?.endTask()
     endRun(metrics)
     const failed = outcomes.filter((o) => !o.ok).length
     metrics.finish({ ok: failed === 0 && outcomes.length > 0, metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())

@@ -4,9 +4,10 @@
  */
 import { ExitCode, exitCodeOf, type ExitCodeValue } from './errors.js'
 
+/** `durationMs`: wall time of the metric's work in this job (absent when it never started). */
 export type MetricOutcome =
-  | { metricId: string; ok: true; detail: Record<string, unknown> }
-  | { metricId: string; ok: false; error: unknown }
+  | { metricId: string; ok: true; detail: Record<string, unknown>; durationMs?: number }
+  | { metricId: string; ok: false; error: unknown; durationMs?: number }
 
 export interface JobReport {
   job: 'features' | 'train' | 'infer' | 'monitor'

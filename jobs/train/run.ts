@@ -181,7 +181,22 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     candidates: selection.candidates.length,
     fallbacks: selection.fallbacks.length,
     fitMs: context.now() - fitStarted,
+    coverage: chosen?.coverage ?? Number.NaN,
+    ...intervalAgainstRange(selection.halfWidths, series.values),
   }
   log.info({ ...detail, reason: decision.reason }, 'model trained')
   return detail
+}
+
+/** The widest interval of the forecast beside the range of the history, for the run summary's check. */
+function intervalAgainstRange(halfWidths: ArrayLike<number>, values: ArrayLike<number>): { intervalWidth: number; seriesRange: number } {
+  let width = 0
+  let low = Infinity
+  let high = -Infinity
+  for (let i = 0; i < halfWidths.length; i++) width = Math.max(width, 2 * halfWidths[i])
+  for (let i = 0; i < values.length; i++) {
+    low = Math.min(low, values[i])
+    high = Math.max(high, values[i])
+  }
+  return { intervalWidth: width, seriesRange: high - low }
 }

@@ -39,3 +39,17 @@ test('a bad config lists every bad field with the file it came from', () => {
 test('overrides from flags are validated too', () => {
   assert.throws(() => loadConfig(configDir, { dynamodb: { mode: 'cloud' } }), /dynamodb\.mode/)
 })
+
+test('historyDays follows the frequency unless a metric or the defaults set it: a daily metric reads two years, not six weeks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gras-config-'))
+  writeFileSync(join(dir, 'a.yaml'), 'metrics:\n  DAILY:\n    frequency: daily\n  SHORT:\n    frequency: daily\n    historyDays: 90\n')
+  const config = loadConfig(dir)
+  assert.equal(settingsFor(config, 'DAILY').historyDays, 730)
+  assert.equal(settingsFor(config, 'SHORT').historyDays, 90)
+  assert.equal(settingsFor(config, 'HOURLY').historyDays, 42)
+  assert.equal(settingsFor(loadConfig(configDir), 'NEW').historyDays, 42)
+  writeFileSync(join(dir, 'b.yaml'), 'defaults:\n  historyDays: 100\nhistoryDaysByFrequency:\n  hourly: 14\n  daily: 365\n')
+  const explicit = loadConfig(dir)
+  assert.equal(settingsFor(explicit, 'DAILY').historyDays, 100)
+  assert.equal(settingsFor(explicit, 'SHORT').historyDays, 90)
+})

@@ -45,3 +45,24 @@ test('credentials inside strings are removed by shape: URL userinfo, SigV4 heade
   assert.equal(line.pushgateway, 'http://[redacted]@push:9091/', 'the rest of the URL stays readable')
   assert.equal((line.err as { type: string }).type, 'Error')
 })
+
+test('pretty logs are scrubbed as the JSON ones are: the formatter sees the redacted line', () => {
+  const out = capture()
+  const logger = createLogger({ destination: out.stream as never, format: 'pretty' }).child({ job: 'features', run_id: 'r1', metric: 'G' })
+  logger.warn({ credentials: { secretAccessKey: 'wJalrEXAMPLESECRET' }, url: 'https://user:hunter2pass@example.com/x' }, 'request failed: AWSAccessKeyId=AKIAABCDEFGHIJKLMNOP')
+  const text = out.text()
+  assert.match(text, /^\[\d\d:\d\d:\d\d\] WARN: features G request failed: /)
+  assert.ok(!text.startsWith('{'), text)
+  for (const secret of ['wJalrEXAMPLESECRET', 'hunter2pass', 'AKIAABCDEFGHIJKLMNOP']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`)
+  assert.match(text, /\[redacted\]/)
+})
+
+test('pretty logs give an error as its message on the line, and keep the stack of an internal error', () => {
+  const out = capture()
+  const logger = createLogger({ destination: out.stream as never, format: 'pretty' })
+  logger.error({ err: Object.assign(new Error('features: metric X: empty window'), { exitCode: 66 }) }, 'metric failed')
+  logger.error({ err: new TypeError('x is undefined'), exitCode: 70 }, 'command failed')
+  const [first, ...rest] = out.text().split('\n')
+  assert.match(first, /ERROR: metric failed: features: metric X: empty window$/)
+  assert.match(rest.join('\n'), /TypeError: x is undefined\n\s+at /)
+})
