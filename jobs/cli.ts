@@ -20,6 +20,7 @@ import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
 import { submitWorkflow } from './commands/submit.js'
 import { addViewCommands } from './commands/view-commands.js'
+import { publishReport } from './commands/report.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
 import { describeLakeMetrics, lakeHasMetric, resolveMetrics } from './pipeline/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
@@ -97,6 +98,9 @@ export function buildProgram(): Command {
           await writeDemoData(context.lake, { endMs: context.asOfMs, days: 42, seed: 7 }, context.logger)
         }
         const reports = await runPipeline(context, metrics)
+        // The report is for people: a failure to write it is a warning, never a failed forecast run.
+        const report = await publishReport(context, metrics).catch((error: unknown) => void context.logger.warn({ err: error }, 'report not written'))
+        if (report && options.print) process.stderr.write(`report: ${report.path}\n`)
         if (options.print) {
           const infer = reports.find((r) => r.job === 'infer')
           for (const outcome of infer?.outcomes ?? []) {
