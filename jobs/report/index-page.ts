@@ -30,7 +30,7 @@ export function renderIndexPage(report: ReportInput): string {
   })
   const body = `
 <h1>gras forecast report</h1>
-<p class="meta">Run ${escapeHtml(report.runId)}, generated ${utc(report.generatedAtMs)}, lake ${escapeHtml(report.lake)}. ${report.metrics.length} metric(s), ${drifted} flagged for drift.</p>
+<p class="meta">Run ${escapeHtml(report.runId)}, data as of ${utc(report.asOfMs)}. ${report.metrics.length} metric(s), ${drifted} flagged for drift.</p>
 <p class="meta">Ranked by mean realised MASE of served day-ahead forecasts (worst first); metrics without actuals yet follow, by backtest MASE. MASE below 1 beats seasonal naive.</p>
 <input type="search" id="q" placeholder="filter by metric, model or flag" aria-label="filter metrics"><span class="meta"><span id="shown">${report.metrics.length}</span> shown</span>
 <table id="metrics"><thead><tr><th class="n">#</th><th>metric</th><th>model</th><th class="n">realised MASE</th><th class="n">backtest MASE</th><th class="n">coverage</th><th class="n">days</th><th>flags</th></tr></thead>

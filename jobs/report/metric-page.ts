@@ -25,7 +25,7 @@ export function renderMetricPage(report: ReportInput, metric: MetricReport): str
   const body = `
 <p><a href="index.html">&larr; all metrics</a></p>
 <h1>Metric ${id}</h1>
-<p class="meta">Report of run ${escapeHtml(report.runId)}, generated ${utc(report.generatedAtMs)}. ${renderFlags(flagsOf(metric))}</p>
+<p class="meta">Report of run ${escapeHtml(report.runId)}, data as of ${utc(report.asOfMs)}. ${renderFlags(flagsOf(metric))}</p>
 ${metric.problems.length > 0 ? `<ul class="notes">${metric.problems.map((p) => `<li><span class="flag bad">problem</span> ${escapeHtml(p)}</li>`).join('')}</ul>` : ''}
 <h2>History and forecast</h2>
 <p class="meta">${escapeHtml(forecastText)}</p>
@@ -50,7 +50,7 @@ function renderModel(metric: MetricReport): string {
   const fallbacks = bt.fallbacks.map((f) => `<li>${escapeHtml(f.model)}: ${escapeHtml(f.reason)} (${escapeHtml(f.detail)})</li>`)
   const m = metric.model
   return `<p>Approved version <code>${escapeHtml(bt.version)}</code>: <b>${escapeHtml(bt.chosen)}</b>, chosen on its backtest over ${bt.origins.length} rolling origins of ${bt.horizon} steps. ${whyChosen(bt)} MASE below 1 beats seasonal naive; coverage is of the ${percent(bt.intervalLevel)} interval.</p>
-${m ? `<p>Registry: ${escapeHtml(m.decision)} ${escapeHtml(m.createdAt)}: ${escapeHtml(m.reason)}</p>` : ''}
+${m ? `<p>Registry: ${escapeHtml(m.decision)}: ${escapeHtml(m.reason)}</p>` : ''}
 <table><thead><tr><th>candidate</th><th class="n">MASE</th><th class="n">sMAPE</th><th class="n">coverage</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 ${fallbacks.length > 0 ? `<p>Candidates that failed and were skipped:</p><ul class="notes">${fallbacks.join('')}</ul>` : ''}`
 }

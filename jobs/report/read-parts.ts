@@ -35,7 +35,7 @@ export async function readApprovedBacktest(lake: ObjectStore, registry: ModelReg
     candidates: parsed.candidates,
     fallbacks: parsed.fallbacks ?? [],
   }
-  const model = record && { version: record.version, model: record.model, decision: record.decision, reason: record.reason, createdAt: record.createdAt, backtestMase: record.backtestMase }
+  const model = record && { version: record.version, model: record.model, decision: record.decision, reason: record.reason, backtestMase: record.backtestMase }
   return { backtest, model }
 }
 

@@ -37,7 +37,6 @@ export interface ReportModel {
   model: string
   decision: string
   reason: string
-  createdAt: string
   backtestMase: number
 }
 
@@ -87,8 +86,11 @@ export interface MetricReport {
 
 export interface ReportInput {
   runId: string
-  generatedAtMs: number
-  lake: string
+  /**
+   * The run's logical time (its --as-of). Neither the wall clock nor the lake's location is shown: a
+   * rerun of the same run, on this lake or a copy of it, writes identical pages.
+   */
+  asOfMs: number
   metrics: MetricReport[]
 }
 

@@ -36,7 +36,7 @@ export async function buildReport(context: JobContext, requested?: readonly stri
   for (let i = 0; i < resolved.metrics.length; i += gatherConcurrency) {
     metrics.push(...(await Promise.all(resolved.metrics.slice(i, i + gatherConcurrency).map((id) => gatherMetric(context, registry, id)))))
   }
-  const input: ReportInput = { runId: context.runId, generatedAtMs: context.now(), lake: context.lake.uri, metrics }
+  const input: ReportInput = { runId: context.runId, asOfMs: context.asOfMs, metrics }
   const files = new Map<string, string>([['index.html', renderIndexPage(input)]])
   for (const metric of metrics) files.set(metricPageFile(metric.metricId), renderMetricPage(input, metric))
   return { files, input }

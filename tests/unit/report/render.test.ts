@@ -30,7 +30,7 @@ function metric(id: string, overrides: Partial<MetricReport> = {}): MetricReport
   }
 }
 
-const input = (metrics: MetricReport[]): ReportInput => ({ runId: 'run-1', generatedAtMs: Date.UTC(2026, 0, 3), lake: '/lake', metrics })
+const input = (metrics: MetricReport[]): ReportInput => ({ runId: 'run-1', asOfMs: Date.UTC(2026, 0, 3), metrics })
 
 test('escapeHtml escapes the five characters that matter in content and attributes', () => {
   assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;')
@@ -39,7 +39,7 @@ test('escapeHtml escapes the five characters that matter in content and attribut
 test('strings from data (model names, reasons, fallbacks, quarantine keys, versions, run ids) are escaped on every page', () => {
   const m = metric('G', {
     backtest: { version: hostile, chosen: hostile, horizon: 6, intervalLevel: 0.95, origins: [], candidates: [{ model: hostile, mase: 2, smape: 1, coverage: 0.5 }], fallbacks: [{ model: hostile, reason: hostile, detail: hostile }] },
-    model: { version: hostile, model: hostile, decision: hostile, reason: hostile, createdAt: hostile, backtestMase: 1 },
+    model: { version: hostile, model: hostile, decision: hostile, reason: hostile, backtestMase: 1 },
     accuracy: [{ date: hostile, mase: 1, smape: 1, bias: 0, coverage: 1, points: 24, backtestMase: 1, modelVersion: hostile }],
     drift: { drifted: true, reason: hostile, realisedMase: 2, expectedMase: 1 },
     quality: { rows: 10, filledSteps: 0, windowStart: hostile, windowEnd: hostile, inputFiles: 1, quarantined: [{ key: hostile, reason: hostile }] },
@@ -116,7 +116,7 @@ test('outliers: a 6x spike on a daily cycle is found, the cycle itself is not', 
 
 test('gras backtest and gras accuracy tables', () => {
   const m = metric('G')
-  const text = formatBacktest('G', m.backtest!, { version: 'v1', model: 'theta', decision: 'promoted', reason: 'first version of this metric', createdAt: '', backtestMase: 0.5 })
+  const text = formatBacktest('G', m.backtest!, { version: 'v1', model: 'theta', decision: 'promoted', reason: 'first version of this metric', backtestMase: 0.5 })
   assert.match(text, /chosen theta/)
   assert.match(text, /^theta \*\s+0\.500\s+3\.000\s+95\.0%$/m)
   assert.ok(text.indexOf('theta *') < text.indexOf('snaive'), 'best first')
