@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { parseInstant } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
+import { assertLakeHasMetric } from '../pipeline/resolve-metrics.js'
 import { readAccuracy, readApprovedBacktest } from '../report/read-parts.js'
 import { metricIdPattern } from '../runtime/config-schema.js'
 import { UsageError } from '../runtime/errors.js'
@@ -76,6 +77,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     .action(async (options: { metric: string; json?: boolean }, command: Command) => {
       checkMetricId(options.metric)
       await withContext(command, 2, async (context) => {
+        await assertLakeHasMetric(context.lake, 'backtest', options.metric)
         const { backtest, model } = await readApprovedBacktest(context.lake, new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), options.metric)
         process.stdout.write((options.json ? JSON.stringify({ metricId: options.metric, ...backtest, reason: model?.reason }, null, 2) : formatBacktest(options.metric, backtest, model)) + '\n')
       })
@@ -94,6 +96,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
       const to = options.to ? dayOf(options.to, '--to') : '9999'
       if (to < from) throw new UsageError(`accuracy: --to ${to} is before --from ${from} (give --to at or after --from)`)
       await withContext(command, 2, async (context) => {
+        await assertLakeHasMetric(context.lake, 'accuracy', options.metric)
         const { days, drift } = await readAccuracy(context.dynamo, context.config.monitor.accuracyTable, options.metric, from, to)
         process.stdout.write((options.json ? JSON.stringify({ metricId: options.metric, days, drift }, null, 2) : formatAccuracy(options.metric, days, drift)) + '\n')
       })

@@ -23,6 +23,8 @@ export function parseLakeUri(uri: string): LakeLocation {
     return { kind: 's3', bucket, prefix }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new ConfigError(`lake: unsupported scheme in ${JSON.stringify(uri)} (expected s3:// or a local folder)`)
+  // 's3:/bucket' or 's3:bucket' is a mistyped S3 URI, not a folder named 's3:' to create.
+  if (/^s3:/i.test(uri)) throw new ConfigError(`lake: ${JSON.stringify(uri)} is not an S3 URI (expected s3://<bucket>/<prefix>)`)
   return { kind: 'local', path: uri }
 }
 

@@ -60,6 +60,11 @@ export async function lakeHasMetric(lake: ObjectStore, metricId: string): Promis
   return false
 }
 
+/** Refuses a metric the lake has no data for (exit 66), naming what the lake does have. */
+export async function assertLakeHasMetric(lake: ObjectStore, command: string, metricId: string): Promise<void> {
+  if (!(await lakeHasMetric(lake, metricId))) throw new InputMissingError(`${command}: unknown metric ${metricId}: no data in ${lake.uri} (${await describeLakeMetrics(lake)})`)
+}
+
 /** The error for a job that found no metric to work on under `root`. */
 export async function noMetricsError(lake: ObjectStore, job: string, root: string): Promise<InputMissingError> {
   const hint = root === bronzeRoot ? 'the Java writer puts bronze files under bronze/gras/metric=<id>/' : 'run gras features first'

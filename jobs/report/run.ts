@@ -9,7 +9,7 @@ import { ModelRegistry } from '../io/model-registry.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import { ExitCode, exitCodeOf } from '../runtime/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
-import { resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { noMetricsError, resolveMetrics } from '../pipeline/resolve-metrics.js'
 import { readSilverSeries } from '../pipeline/read-silver.js'
 import { renderIndexPage } from './index-page.js'
 import { metricPageFile, renderMetricPage } from './metric-page.js'
@@ -30,6 +30,7 @@ export interface ReportFiles {
 export async function buildReport(context: JobContext, requested?: readonly string[]): Promise<ReportFiles> {
   const resolved = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
   if (resolved.missing.length > 0) throw resolved.missing[0].error
+  if (resolved.metrics.length === 0) throw await noMetricsError(context.lake, 'report', silverFeaturesRoot)
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const metrics: MetricReport[] = []
   // A few metrics at a time: each is a handful of small reads, so latency, not bandwidth, is the cost.

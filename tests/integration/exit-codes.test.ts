@@ -61,6 +61,13 @@ test('no work is no success: a missing or empty lake, an unknown --metrics id, a
   assert.equal(predictions.code, 66, predictions.stderr)
   assert.match(predictions.stderr, /predictions: unknown metric XYZ: .*bronze metrics: A, G, R, S/)
 
+  // The commands that show results for a person refuse a metric or a lake that is not there too.
+  for (const [command, args] of [['backtest', ['--metric', 'XYZ', '--lake', lake]], ['accuracy', ['--metric', 'XYZ', '--lake', lake]], ['report', ['--lake', join(cwd, 'no-such-lake')]]] as const) {
+    const shown = await runCli([command, ...args], { cwd, env })
+    assert.equal(shown.code, 66, `${command}: ${shown.stderr}`)
+    assert.match(shown.stderr, command === 'report' ? /report: no metrics .*empty or does not exist/ : new RegExp(`${command}: unknown metric XYZ: .*bronze metrics: A, G, R, S`))
+  }
+
   // A known metric with nothing stored in the range is an answer, not an error.
   const known = await runCli(['predictions', '--metric', 'G', '--lake', lake], { cwd, env, allowText: true })
   assert.equal(known.code, 0, known.stderr)
@@ -91,6 +98,10 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   const badUri = await runCli(['features', '--lake', 's3://A_bad'], { cwd, env: { GRAS_CONFIG: configDir } })
   assert.equal(badUri.code, 78, badUri.stderr)
   oneLine(badUri, /^gras: lake: "s3:\/\/A_bad" has no valid bucket name/)
+  // One slash short: a mistyped S3 URI, never a local folder named 's3:' created in the working directory.
+  const oneSlash = await runCli(['infer', '--lake', 's3:/bad'], { cwd, env: { GRAS_CONFIG: configDir } })
+  assert.equal(oneSlash.code, 78, oneSlash.stderr)
+  oneLine(oneSlash, /^gras: lake: "s3:\/bad" is not an S3 URI/)
 })
 
 test('--to before --from exits 64 before DynamoDB is called', async () => {

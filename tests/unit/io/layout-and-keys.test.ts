@@ -31,6 +31,7 @@ test('lake URIs', () => {
   assert.deepEqual(parseLakeUri('.gras/lake'), { kind: 'local', path: '.gras/lake' })
   assert.throws(() => parseLakeUri('gs://x/y'), /unsupported scheme/)
   assert.throws(() => parseLakeUri('s3://A_B/x'), /no valid bucket/)
+  assert.throws(() => parseLakeUri('s3:/bad'), /is not an S3 URI/)
 })
 
 test('prediction items follow the contract and are identical for the same run', () => {
