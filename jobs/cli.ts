@@ -19,15 +19,15 @@ import { runPipeline } from './pipeline/run.js'
 import { fetchPredictions, formatPredictions } from './commands/predictions.js'
 import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
 import { submitWorkflow } from './commands/submit.js'
-import { addViewCommands } from './commands/view-commands.js'
+import { addViewCommands, checkMetricId } from './commands/view-commands.js'
 import { publishReport } from './commands/report.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
-import { describeLakeMetrics, lakeHasMetric, resolveMetrics } from './pipeline/resolve-metrics.js'
+import { assertLakeHasMetric, resolveMetrics } from './pipeline/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
 import { ModelRegistry } from './io/model-registry.js'
 import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
-import { ExitCode, exitCodeOf, InputMissingError, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
+import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './runtime/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
 import { createLogger, type LogFormat, type Logger } from './runtime/logger.js'
 import { formatSummaryTable, neuralSummary, summariseRun, type RunSummary } from './runtime/run-summary.js'
@@ -35,7 +35,7 @@ import { activeTerminal } from './runtime/terminal.js'
 import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
 import { activeRuns } from './runtime/active-runs.js'
 import { pushRunMetrics } from './runtime/metric-loop.js'
-import { metricIdPattern, type GrasConfig } from './runtime/config-schema.js'
+import type { GrasConfig } from './runtime/config-schema.js'
 import { passwordInUrl, redactText, registerSecrets, secretsInEnvironment } from './runtime/redact.js'
 
 interface GlobalOptions {
@@ -122,15 +122,14 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON lines instead of a table')
     .action(async (options: { metric: string; from?: string; to?: string; json?: boolean }, command: Command) => {
       // Checked before anything is opened: DynamoDB would answer a bad range with a ValidationException.
-      if (!metricIdPattern.test(options.metric)) throw new UsageError(`--metric: ${JSON.stringify(options.metric)} is not a valid metric id (expected ${metricIdPattern.source})`)
+      checkMetricId(options.metric)
       const fromMs = options.from ? parseTime(options.from, '--from') : Math.floor(Date.now() / hourMs) * hourMs
       const toMs = options.to ? parseTime(options.to, '--to') : fromMs + 7 * 24 * hourMs
       if (toMs < fromMs) throw new UsageError(`predictions: --to ${toIsoSeconds(toMs)} is before --from ${toIsoSeconds(fromMs)} (give --to at or after --from)`)
       await withContext(command, 2, async (context) => {
         const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
-        if (items.length === 0 && !(await lakeHasMetric(context.lake, options.metric))) {
-          throw new InputMissingError(`predictions: unknown metric ${options.metric}: no stored forecasts and no data in ${context.lake.uri} (${await describeLakeMetrics(context.lake)})`)
-        }
+        // No stored forecast is an answer for a metric the lake has; for any other id it is an error.
+        if (items.length === 0) await assertLakeHasMetric(context.lake, 'predictions', options.metric)
         process.stdout.write(options.json ? items.map((i) => JSON.stringify(i)).join('\n') + (items.length ? '\n' : '') : formatPredictions(options.metric, items) + '\n')
       })
     })

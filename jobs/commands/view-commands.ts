@@ -33,7 +33,8 @@ export function packageVersion(): string {
 }
 
 /** Checked before anything is opened, so a typo is a usage error rather than an empty answer. */
-function checkMetricId(id: string): string {
+/** A `--metric` value checked before anything is opened (exit 64 naming the flag). */
+export function checkMetricId(id: string): string {
   if (!metricIdPattern.test(id)) throw new UsageError(`--metric: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
   return id
 }

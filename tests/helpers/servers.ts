@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
+import { S3ObjectStore } from '../../jobs/io/s3-store.js'
 import { tempDir } from './paths.js'
 
 const require = createRequire(import.meta.url)
@@ -38,6 +39,13 @@ export async function startS3Server(): Promise<S3Server> {
       await server.close()
     },
   }
+}
+
+/** An s3rver with one bucket and the lake's S3 store on it under `prefix`. */
+export async function startS3Store(bucket: string, prefix: string): Promise<{ s3: S3Server; store: S3ObjectStore }> {
+  const s3 = await startS3Server()
+  await s3.createBucket(bucket)
+  return { s3, store: new S3ObjectStore(s3.client, bucket, prefix) }
 }
 
 interface ListedObject {

@@ -9,15 +9,13 @@ import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { encodeCopySource, S3ObjectStore } from '../../jobs/io/s3-store.js'
 import { readEvents } from '../../jobs/io/parquet-read.js'
 import { quarantineKeys } from '../../jobs/core/lake-layout.js'
-import { startS3Server, type S3Server } from '../helpers/servers.js'
+import { startS3Store, type S3Server } from '../helpers/servers.js'
 import { encodeParquet, eventsFileSpec } from '../helpers/parquet-bytes.js'
 
 let s3: S3Server
 let store: S3ObjectStore
 before(async () => {
-  s3 = await startS3Server()
-  await s3.createBucket('lake')
-  store = new S3ObjectStore(s3.client, 'lake', 'team/gras')
+  ;({ s3, store } = await startS3Store('lake', 'team/gras'))
 })
 after(async () => s3.close())
 

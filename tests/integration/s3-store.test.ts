@@ -5,15 +5,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { S3ObjectStore } from '../../jobs/io/s3-store.js'
 import { readEvents } from '../../jobs/io/parquet-read.js'
-import { startS3Server, type S3Server } from '../helpers/servers.js'
+import { startS3Store, type S3Server } from '../helpers/servers.js'
 import { fixturesDir } from '../helpers/paths.js'
 
 let s3: S3Server
 let store: S3ObjectStore
 before(async () => {
-  s3 = await startS3Server()
-  await s3.createBucket('lake')
-  store = new S3ObjectStore(s3.client, 'lake', 'team/gras')
+  ;({ s3, store } = await startS3Store('lake', 'team/gras'))
 })
 after(async () => s3.close())
 
