@@ -14,7 +14,7 @@ import type { ModelContext, ModelFamily, ModelKind } from '../../jobs/core/model
 import { createNeuralFamily } from '../../jobs/core/models/neural.js'
 import { backtestCandidates, chooseModel } from '../../jobs/core/select.js'
 import { precomputedNeural, type NeuralForecasts } from './neural-forecasts.js'
-import type { ModelName } from '../../jobs/runtime/config-schema.js'
+import type { ModelName } from '../../jobs/core/ids.js'
 
 export interface SeriesTask {
   index: number

@@ -1,6 +1,6 @@
 /** `gras models list|approve|rollback`: read and override the registry's approved version. */
 import { ModelRegistry, type ApprovedPointer, type ModelVersionRecord } from '../io/model-registry.js'
-import { InputMissingError } from '../runtime/errors.js'
+import { InputMissingError } from '../core/errors.js'
 import { formatNumber, formatTable } from './format-table.js'
 
 export interface ModelListing {

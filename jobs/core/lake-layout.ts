@@ -3,7 +3,7 @@
  * Java writer (README "Bronze contract"); the rest is ours.
  */
 import { createHash } from 'node:crypto'
-import { metricIdPattern } from '../runtime/config-schema.js'
+import { metricIdPattern } from './ids.js'
 import { compactTimestamp } from './time.js'
 
 export const bronzeRoot = 'bronze/gras'
@@ -20,6 +20,11 @@ export function bronzeMetricPrefix(metricId: string): string {
 export function bronzeDayPrefix(metricId: string, dayStartMs: number): string {
   const d = new Date(dayStartMs)
   return `${bronzeMetricPrefix(metricId)}/year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}`
+}
+
+/** A bronze file as the demo writes it: `<day partition>/part-NNNN.parquet`. */
+export function bronzeFileKey(metricId: string, dayStartMs: number, part: number): string {
+  return `${bronzeDayPrefix(metricId, dayStartMs)}/part-${String(part).padStart(4, '0')}.parquet`
 }
 
 /**
@@ -81,9 +86,12 @@ export const backtestReportKey = (metricId: string, version: string) => `${model
 
 export const predictionsPrefixForMetric = (metricId: string) => `predictions/metric=${metricId}`
 
+/** `predictions/metric=<id>/date=YYYYMMDD`: the runs whose first forecast step falls on that UTC day. */
+export const predictionsDayPrefix = (metricId: string, dateCompact: string) => `${predictionsPrefixForMetric(metricId)}/date=${dateCompact}`
+
 /** `predictions/metric=<id>/date=YYYYMMDD/<runId>.parquet`. */
 export function predictionsKey(metricId: string, dateCompact: string, runId: string): string {
-  return `${predictionsPrefixForMetric(metricId)}/date=${dateCompact}/${runId}.parquet`
+  return `${predictionsDayPrefix(metricId, dateCompact)}/${runId}.parquet`
 }
 
 const quarantineSegmentChars = 160

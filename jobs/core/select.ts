@@ -7,7 +7,7 @@
  * with and without the neural model). A failed candidate is a recorded fallback, not a failure:
  * seasonal naive cannot fail and is always among the candidates.
  */
-import type { ModelName } from '../runtime/config-schema.js'
+import type { ModelName } from './ids.js'
 import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan, type BacktestTruth } from './backtest.js'
 import { calibratedLevel, conformalHalfWidths, type ErrorMatrix } from './conformal.js'
 import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'

@@ -1,5 +1,5 @@
 /** `gras demo-data`: writes the generated sample files into the lake's bronze layout. */
-import { bronzeDayPrefix, bronzeRoot } from '../core/lake-layout.js'
+import { bronzeFileKey, bronzeRoot } from '../core/lake-layout.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import type { ObjectStore } from '../io/object-store.js'
 import type { Logger } from '../runtime/logger.js'
@@ -9,7 +9,7 @@ export async function writeDemoData(lake: ObjectStore, options: DemoOptions, log
   const files = generateDemoFiles(options)
   let rows = 0
   for (const file of files) {
-    const key = `${bronzeDayPrefix(file.metricId, file.dayStartMs)}/part-${String(file.part).padStart(4, '0')}.parquet`
+    const key = bronzeFileKey(file.metricId, file.dayStartMs, file.part)
     const body = encodeParquet([
       { name: 'ts', type: 'TIMESTAMP', data: file.tsMs },
       { name: 'value', type: 'DOUBLE', data: file.values },

@@ -6,11 +6,11 @@
 import type { EventBatch } from '../core/series.js'
 import type { IsolatedParquetReader } from '../io/parquet-isolated.js'
 import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
-import { DataError } from '../runtime/errors.js'
+import { DataError } from '../core/errors.js'
 import { findEventProblem } from './check-events.js'
 import { listBronze } from './list-bronze.js'
 import { mergeDeliveries } from './merge-deliveries.js'
-import { quarantineFile, type QuarantineRecord } from './quarantine.js'
+import { quarantineFile, type QuarantineRecord } from '../io/quarantine.js'
 
 export interface BronzeRead {
   /** Every file found at the contract's depth in the window. */

@@ -9,37 +9,18 @@ import { floorToStep, toIsoSeconds } from '../core/time.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import { IsolatedParquetReader } from '../io/parquet-isolated.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { frequencies, settingsFor } from '../runtime/config-schema.js'
-import { InputMissingError } from '../runtime/errors.js'
+import { settingsFor } from '../runtime/config-schema.js'
+import { frequencies } from '../core/ids.js'
+import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
-import type { QuarantineRecord } from './quarantine.js'
+import type { FeaturesManifest } from '../io/silver-manifest.js'
 import { readBronze } from './read-bronze.js'
 import { writeSilver, type SilverWrite } from './write-silver.js'
 
 export const featuresSchemaVersion = 1
-
-export interface FeaturesManifest {
-  schemaVersion: number
-  metricId: string
-  runId: string
-  dataKey: string
-  rows: number
-  stepMs: number
-  startTs: string
-  /** Exclusive: the first step after the data. */
-  endTs: string
-  filledSteps: number
-  window: { start: string; end: string }
-  /** `redelivered`: rows identical to events an earlier file delivered, counted once. */
-  inputFiles: { key: string; size: number; etag?: string; rows: number; redelivered?: number }[]
-  /** Objects under the metric that are not partitions or files of the contract (absent in older manifests). */
-  skipped?: { path: string; objects: number }[]
-  quarantined: QuarantineRecord[]
-  bytesRead: number
-}
 
 /** Skipped paths named in the warning; the count covers all. */
 const maxPathsLogged = 20

@@ -7,7 +7,7 @@
 import { silverCutoffManifestKey, silverManifestKey } from '../core/lake-layout.js'
 import { toIsoSeconds } from '../core/time.js'
 import type { ObjectStore } from '../io/object-store.js'
-import type { FeaturesManifest } from './run.js'
+import type { FeaturesManifest } from '../io/silver-manifest.js'
 
 export interface SilverWrite {
   /** True when this cutoff is now the metric's newest (the newest-cutoff manifest names it). */

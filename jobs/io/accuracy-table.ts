@@ -5,7 +5,7 @@
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { queryAll } from './dynamo-query.js'
-import type { DayAccuracy, DriftDecision } from '../monitor/realised-accuracy.js'
+import type { DayAccuracy, DriftDecision } from '../core/realised-accuracy.js'
 
 export const driftKey = '~drift'
 

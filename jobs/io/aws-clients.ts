@@ -8,8 +8,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { ConfigError, InputMissingError, TransientError } from '../runtime/errors.js'
-import { displayUrl } from '../runtime/redact.js'
+import { ConfigError, InputMissingError, TransientError } from '../core/errors.js'
+import { displayUrl } from '../core/redact.js'
 
 export type Environment = Record<string, string | undefined>
 

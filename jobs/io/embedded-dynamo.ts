@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path'
 import type { AddressInfo, Server } from 'node:net'
 import { parseLakeUri } from './lake.js'
 import { sleep } from './backoff.js'
-import { TransientError } from '../runtime/errors.js'
+import { TransientError } from '../core/errors.js'
 
 export interface EmbeddedDynamo {
   endpoint: string

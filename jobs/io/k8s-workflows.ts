@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import type { WorkflowPhase } from '../core/workflow-spec.js'
-import { ConfigError, ExitCode, GrasError, TransientError } from '../runtime/errors.js'
-import { displayUrl } from '../runtime/redact.js'
+import { ConfigError, ExitCode, GrasError, TransientError } from '../core/errors.js'
+import { displayUrl } from '../core/redact.js'
 
 const argo = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' }
 

@@ -3,7 +3,7 @@ import { LocalObjectStore } from './local-store.js'
 import type { ObjectStore } from './object-store.js'
 import { S3ObjectStore } from './s3-store.js'
 import { createS3Client, type ClientOptions, type Environment } from './aws-clients.js'
-import { ConfigError } from '../runtime/errors.js'
+import { ConfigError } from '../core/errors.js'
 
 export interface LakeLocation {
   kind: 's3' | 'local'

@@ -4,7 +4,7 @@
  * until its lease expires. Acquire and release are conditional writes, so exactly one run wins.
  */
 import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { GrasError, ExitCode } from '../runtime/errors.js'
+import { GrasError, ExitCode } from '../core/errors.js'
 
 /** Another run holds the lock: retry later (exit 75), which Argo's retryStrategy does. */
 export class LockBusyError extends GrasError {

@@ -9,7 +9,7 @@ import type { Dirent } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { assertReadableKey, assertSafeKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
-import { ConfigError } from '../runtime/errors.js'
+import { ConfigError } from '../core/errors.js'
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code

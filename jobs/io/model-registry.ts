@@ -11,7 +11,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
-import { GrasError, ExitCode } from '../runtime/errors.js'
+import { GrasError, ExitCode } from '../core/errors.js'
 import { queryAll } from './dynamo-query.js'
 
 export const approvedPointerKey = '~approved'

@@ -7,7 +7,7 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { EventBatch } from '../core/series.js'
-import { DataError } from '../runtime/errors.js'
+import { DataError } from '../core/errors.js'
 import type { CountingBuffer } from './object-store.js'
 
 type Reply =

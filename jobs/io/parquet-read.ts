@@ -7,7 +7,7 @@
  */
 import { parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema, type AsyncBuffer, type ColumnChunk, type FileMetaData, type SchemaElement } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
-import { DataError } from '../runtime/errors.js'
+import { DataError } from '../core/errors.js'
 import type { EventBatch } from '../core/series.js'
 import { checkBronzeSchema } from './parquet-schema-check.js'
 import { scanChunkPages } from './parquet-pages.js'

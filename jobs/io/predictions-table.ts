@@ -13,7 +13,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
-import { TransientError } from '../runtime/errors.js'
+import { TransientError } from '../core/errors.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { queryAll } from './dynamo-query.js'
 

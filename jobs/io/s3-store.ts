@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { assertReadableKey, assertSafeKey, joinKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
 import { backoffDelayMs, sleep } from './backoff.js'
-import { TransientError } from '../runtime/errors.js'
+import { TransientError } from '../core/errors.js'
 
 const listedObjectAttempts = 6
 

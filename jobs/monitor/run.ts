@@ -4,7 +4,7 @@
  * metrics; a metric whose realised error drifts past its backtest expectation is flagged for
  * retraining (`gras train --only drifted` honours the flag).
  */
-import { predictionsPrefixForMetric, silverFeaturesRoot } from '../core/lake-layout.js'
+import { predictionsDayPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { compactDate, dayMs, floorToStep } from '../core/time.js'
 import { putDayAccuracy, putDrift } from '../io/accuracy-table.js'
@@ -12,9 +12,9 @@ import { readRows } from '../io/parquet-read.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
-import { readArtifact } from '../pipeline/model-artifacts.js'
-import { readSilverSeries } from '../pipeline/read-silver.js'
-import { decideDrift, realisedAccuracy, type ServedRun } from './realised-accuracy.js'
+import { readArtifact } from '../io/model-artifacts.js'
+import { readSilverSeries } from '../io/silver-reader.js'
+import { decideDrift, realisedAccuracy, type ServedRun } from '../core/realised-accuracy.js'
 
 export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const { lookbackDays, driftFactor, accuracyTable } = context.config.monitor
@@ -58,7 +58,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
 async function readServedRuns(context: JobContext, metricId: string, fromMs: number, toMs: number): Promise<ServedRun[]> {
   const runs: ServedRun[] = []
   for (let day = fromMs; day <= toMs; day += dayMs) {
-    for (const info of await context.lake.list(`${predictionsPrefixForMetric(metricId)}/date=${compactDate(day)}`)) {
+    for (const info of await context.lake.list(predictionsDayPrefix(metricId, compactDate(day)))) {
       if (!info.key.endsWith('.parquet')) continue
       const rows = await readRows(await context.lake.openBuffer(info), info.key, ['timestamp', 'value', 'lower', 'upper', 'model_version', 'run_id', 'generated_at'])
       if (rows.length === 0) continue

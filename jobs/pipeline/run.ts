@@ -9,7 +9,7 @@ import { runInfer } from '../infer/run.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { succeededMetrics, type JobReport } from '../runtime/metric-outcome.js'
 import { runTrain } from '../train/run.js'
-import { TransientError } from '../runtime/errors.js'
+import { TransientError } from '../core/errors.js'
 
 export async function runPipeline(context: JobContext, requested?: readonly string[]): Promise<JobReport[]> {
   const features = await runFeatures(context, requested)

@@ -9,7 +9,7 @@ import { driftKey, queryAccuracy } from '../io/accuracy-table.js'
 import type { ModelRegistry } from '../io/model-registry.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { readRows } from '../io/parquet-read.js'
-import { DataError, InputMissingError } from '../runtime/errors.js'
+import { DataError, InputMissingError } from '../core/errors.js'
 import type { ReportAccuracyDay, ReportBacktest, ReportDrift, ReportForecast, ReportModel } from './report-data.js'
 
 export async function readApprovedBacktest(lake: ObjectStore, registry: ModelRegistry, metricId: string): Promise<{ backtest: ReportBacktest; model?: ReportModel }> {

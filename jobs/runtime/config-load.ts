@@ -7,7 +7,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { configSchema, defaultConfig, type GrasConfig } from './config-schema.js'
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../core/errors.js'
 
 type Plain = Record<string, unknown>
 

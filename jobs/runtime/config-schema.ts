@@ -4,12 +4,8 @@
  * override the files (see config-load.ts).
  */
 import { z } from 'zod'
+import { metricIdPattern, modelNames } from '../core/ids.js'
 
-/** Metric ids become S3 keys and DynamoDB keys: a closed alphabet keeps both safe. */
-export const metricIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
-
-export const frequencies = { hourly: 3_600_000, daily: 86_400_000 } as const
-export type Frequency = keyof typeof frequencies
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD')
 
@@ -31,9 +27,6 @@ export type MetricSettings = z.infer<typeof metricSettingsSchema>
 /** Unset in `defaults`, historyDays follows the metric's frequency (historyDaysByFrequency). */
 const defaultSettingsSchema = metricSettingsSchema.extend({ historyDays: metricSettingsSchema.shape.historyDays.optional() })
 
-/** `neural` is the global model of `gras train-neural`: a candidate when an approved version exists. */
-export const modelNames = ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'] as const
-export type ModelName = (typeof modelNames)[number]
 
 export const configSchema = z
   .object({

@@ -10,8 +10,8 @@
 import { pino, type Logger, type DestinationStream } from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import { isatty } from 'node:tty'
-import { ExitCode } from './errors.js'
-import { redactText } from './redact.js'
+import { ExitCode } from '../core/errors.js'
+import { redactText } from '../core/redact.js'
 import { createTerminalView, setActiveTerminal } from './terminal.js'
 
 export type { Logger }

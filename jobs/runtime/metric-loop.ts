@@ -9,7 +9,7 @@ import type { JobReport, MetricOutcome } from './metric-outcome.js'
 import { RunMetrics } from './run-metrics.js'
 import { beginRun, endRun } from './active-runs.js'
 import { activeTerminal } from './terminal.js'
-import { noMetricsError, resolveMetrics } from '../pipeline/resolve-metrics.js'
+import { noMetricsError, resolveMetrics } from './resolve-metrics.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 

@@ -2,7 +2,7 @@
  * What a job did for each metric. A job keeps going past a failed metric and reports every
  * outcome; its exit code is decided once, from the outcomes, in jobExitCode.
  */
-import { ExitCode, exitCodeOf, type ExitCodeValue } from './errors.js'
+import { ExitCode, exitCodeOf, type ExitCodeValue } from '../core/errors.js'
 
 /** `durationMs`: wall time of the metric's work in this job (absent when it never started). */
 export type MetricOutcome =

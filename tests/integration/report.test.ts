@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 import { runCli } from '../helpers/run-cli.js'
 import { configDir, repoRoot, tempDir } from '../helpers/paths.js'
-import { ExitCode } from '../../jobs/runtime/errors.js'
+import { ExitCode } from '../../jobs/core/errors.js'
 
 const chromiumPath = '/usr/bin/chromium'
 const screenshotDir = join(repoRoot, 'dist/tests/report-screenshots')

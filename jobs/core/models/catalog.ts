@@ -1,5 +1,5 @@
 /** The model families by name, as `train.candidates` in config refers to them. */
-import type { ModelName } from '../../runtime/config-schema.js'
+import type { ModelName } from '../ids.js'
 import { createAutoArima } from './auto-arima.js'
 import { ets } from './ets.js'
 import type { ModelFamily, ModelKind } from './model.js'

@@ -4,7 +4,7 @@
  * backtest MASE. Members keep their own parameters, so the combination forecasts from new data
  * without refitting, like any model.
  */
-import type { ModelName } from '../../runtime/config-schema.js'
+import type { ModelName } from '../ids.js'
 import type { ModelContext, ModelFamily } from './model.js'
 
 export type CombinationMethod = 'median' | 'weighted'

@@ -3,7 +3,7 @@
  * that applies fixed parameters to a (possibly newer) series and forecasts. Keeping the two apart is
  * what lets `infer` use the newest data with the approved parameters without refitting.
  */
-import type { ModelName } from '../../runtime/config-schema.js'
+import type { ModelName } from '../ids.js'
 
 export interface ModelContext {
   /** Seasonal periods in steps, ascending (e.g. [24, 168] for hourly). */

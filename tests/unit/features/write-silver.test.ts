@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { LocalObjectStore } from '../../../jobs/io/local-store.js'
 import { encodeParquet } from '../../../jobs/io/parquet-write.js'
 import { writeSilver } from '../../../jobs/features/write-silver.js'
-import { readSilverSeries } from '../../../jobs/pipeline/read-silver.js'
+import { readSilverSeries } from '../../../jobs/io/silver-reader.js'
 import { silverFeaturesKey, silverFeaturesPrefix } from '../../../jobs/core/lake-layout.js'
-import type { FeaturesManifest } from '../../../jobs/features/run.js'
-import { InputMissingError } from '../../../jobs/runtime/errors.js'
+import type { FeaturesManifest } from '../../../jobs/io/silver-manifest.js'
+import { InputMissingError } from '../../../jobs/core/errors.js'
 import { tempDir } from '../../helpers/paths.js'
 
 const hour = 3_600_000

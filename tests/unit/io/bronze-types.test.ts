@@ -11,7 +11,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { readEvents } from '../../../jobs/io/parquet-read.js'
-import { DataError } from '../../../jobs/runtime/errors.js'
+import { DataError } from '../../../jobs/core/errors.js'
 import { tempDir } from '../../helpers/paths.js'
 import { Codec, Converted, encodeParquet, eventsFileSpec, integerLogical, ParquetType, plainDouble, plainInt32, plainInt64, timestampLogical, type FileSpec } from '../../helpers/parquet-bytes.js'
 

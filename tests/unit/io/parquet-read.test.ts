@@ -9,7 +9,7 @@ import { parquetMetadata } from 'hyparquet'
 import { readEvents, readLimits } from '../../../jobs/io/parquet-read.js'
 import { IsolatedParquetReader } from '../../../jobs/io/parquet-isolated.js'
 import { LocalObjectStore } from '../../../jobs/io/local-store.js'
-import { DataError } from '../../../jobs/runtime/errors.js'
+import { DataError } from '../../../jobs/core/errors.js'
 import { fixturesDir, tempDir } from '../../helpers/paths.js'
 import { Codec, dictionaryBombSpec, encodeParquet, eventsFileSpec, ParquetType, type FileSpec } from '../../helpers/parquet-bytes.js'
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { loadConfig } from '../../../jobs/runtime/config-load.js'
-import { ConfigError } from '../../../jobs/runtime/errors.js'
+import { ConfigError } from '../../../jobs/core/errors.js'
 import { configDir } from '../../helpers/paths.js'
 import { settingsFor } from '../../../jobs/runtime/config-schema.js'
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decidePromotion } from '../../../jobs/train/promotion.js'
-import { modelCutoffMs } from '../../../jobs/pipeline/model-artifacts.js'
+import { modelCutoffMs } from '../../../jobs/io/model-artifacts.js'
 
 const t = Date.UTC(2024, 0, 29)
 const weekEarlier = t - 7 * 86_400_000

@@ -1,8 +1,8 @@
 /** Model artifacts in the lake: written by train, read by train (for promotion) and infer. */
 import { checkArtifact, type ModelArtifact } from '../core/artifact.js'
 import { modelArtifactKey } from '../core/lake-layout.js'
-import type { ObjectStore } from '../io/object-store.js'
-import { DataError, InputMissingError } from '../runtime/errors.js'
+import type { ObjectStore } from './object-store.js'
+import { DataError, InputMissingError } from '../core/errors.js'
 
 export async function readArtifact(lake: ObjectStore, metricId: string, version: string): Promise<ModelArtifact> {
   const key = modelArtifactKey(metricId, version)

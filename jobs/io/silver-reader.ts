@@ -3,10 +3,10 @@ import { silverCutoffManifestKey, silverCutoffPrefix, silverManifestKey } from '
 import { toIsoSeconds } from '../core/time.js'
 import type { RegularSeries } from '../core/series.js'
 import { cachedAsyncBuffer } from 'hyparquet'
-import { readEvents, readRows } from '../io/parquet-read.js'
-import type { ObjectStore } from '../io/object-store.js'
-import { DataError, InputMissingError } from '../runtime/errors.js'
-import type { FeaturesManifest } from '../features/run.js'
+import { readEvents, readRows } from './parquet-read.js'
+import type { ObjectStore } from './object-store.js'
+import { DataError, InputMissingError } from '../core/errors.js'
+import type { FeaturesManifest } from './silver-manifest.js'
 
 export interface SilverSeries {
   manifest: FeaturesManifest

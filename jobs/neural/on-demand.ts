@@ -6,7 +6,7 @@ import type { ModelFamily, ModelKind } from '../core/models/model.js'
 import { neuralVersionsOf } from '../core/models/neural.js'
 import type { ObjectStore } from '../io/object-store.js'
 import type { Logger } from '../runtime/logger.js'
-import type { LoadedNeuralModels } from '../neural/loaded-models.js'
+import type { LoadedNeuralModels } from './loaded-models.js'
 
 export class NeuralOnDemand {
   private models?: Promise<LoadedNeuralModels>
@@ -18,7 +18,7 @@ export class NeuralOnDemand {
 
   /** Loads `versions` (InputMissingError for a missing or incomplete one) and returns the family over what is loaded; `current` is the version new fits use. */
   async family(versions: readonly string[], current?: string): Promise<ModelFamily> {
-    const models = await (this.models ??= import('../neural/loaded-models.js').then((m) => new m.LoadedNeuralModels(this.lake, this.logger)))
+    const models = await (this.models ??= import('./loaded-models.js').then((m) => new m.LoadedNeuralModels(this.lake, this.logger)))
     await models.ensure(versions)
     return models.family(current)
   }

@@ -2,9 +2,9 @@
  * Realised accuracy of the forecasts that were served: per UTC day, the day-ahead forecast (the
  * newest run whose data cutoff is at or before the day's start) against what then happened. Pure.
  */
-import { coverage, mase, robustScale, smape } from '../core/accuracy.js'
-import type { RegularSeries } from '../core/series.js'
-import { dayMs } from '../core/time.js'
+import { coverage, mase, robustScale, smape } from './accuracy.js'
+import type { RegularSeries } from './series.js'
+import { dayMs } from './time.js'
 
 export interface ServedRun {
   runId: string

@@ -5,8 +5,8 @@
  */
 import { bronzeRoot, metricIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
 import type { ObjectStore } from '../io/object-store.js'
-import { metricIdPattern } from '../runtime/config-schema.js'
-import { InputMissingError, UsageError } from '../runtime/errors.js'
+import { metricIdPattern } from '../core/ids.js'
+import { InputMissingError, UsageError } from '../core/errors.js'
 
 export interface ResolvedMetrics {
   metrics: string[]

@@ -1,6 +1,6 @@
 /** Copies a bad bronze file to quarantine/ with a reason file; the original stays where the writer put it. */
 import { quarantineKeys } from '../core/lake-layout.js'
-import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
+import type { ObjectInfo, ObjectStore } from './object-store.js'
 
 export interface QuarantineRecord {
   key: string
