@@ -21,6 +21,8 @@ import { approveVersion, formatModelListings, listModels, rollbackVersion } from
 import { submitWorkflow } from './commands/submit.js'
 import { addViewCommands, checkMetricId } from './commands/view-commands.js'
 import { publishReport } from './commands/report.js'
+import { latestPlanId, readShardPlan } from './io/shard-plans.js'
+import { parseShardSelection } from './core/shard-plan.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
 import { assertLakeHasMetric, resolveMetrics } from './runtime/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
@@ -30,7 +32,8 @@ import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
 import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './core/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
 import { createLogger, type LogFormat, type Logger } from './runtime/logger.js'
-import { formatSummaryTable, neuralSummary, summariseRun, type RunSummary } from './runtime/run-summary.js'
+import { formatSummaryTable, neuralSummary, shardPlanSummary, summariseRun, type RunSummary } from './runtime/run-summary.js'
+import { runPlan, type ShardItem } from './plan/run.js'
 import { activeTerminal } from './runtime/terminal.js'
 import { jobExitCode, type JobReport } from './runtime/metric-outcome.js'
 import { activeRuns } from './runtime/active-runs.js'
@@ -51,6 +54,8 @@ interface RunOptions {
   metrics?: string
   runId?: string
   asOf?: string
+  shard?: string
+  plan?: string
 }
 
 const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -73,23 +78,29 @@ export function buildProgram(): Command {
       .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
       .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
 
+  // The four jobs and the pipeline run one shard of a plan when given --shard; train-neural is global.
+  const withShardOptions = (command: Command) =>
+    command
+      .addOption(new Option('--shard <i/K>', 'run only shard i of K of the shard plan (gras plan); default: every metric').env('GRAS_SHARD'))
+      .addOption(new Option('--plan <id>', 'the shard plan --shard refers to: a plan id (its run id) or latest').default(latestPlanId).env('GRAS_PLAN'))
+
   const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
     ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
     ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
     ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
   ]
   for (const [name, description, run] of jobs) {
-    withRunOptions(program.command(name).description(description)).action(async (options: RunOptions, command: Command) => {
+    withShardOptions(withRunOptions(program.command(name).description(description))).action(async (options: RunOptions, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await run(context, metrics)])
     })
   }
-  withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))
+  withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models')))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
     .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await runTrain(context, metrics, options.only)])
     })
 
-  withRunOptions(program.command('pipeline').description('features, train and infer in one run'))
+  withShardOptions(withRunOptions(program.command('pipeline').description('features, train and infer in one run')))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
     .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
     .action(async (options: RunOptions & { demoIfEmpty?: boolean; print?: boolean }, command: Command) => {
@@ -99,7 +110,8 @@ export function buildProgram(): Command {
         }
         const reports = await runPipeline(context, metrics)
         // The report is for people: a failure to write it is a warning, never a failed forecast run.
-        const report = await publishReport(context, metrics).catch((error: unknown) => void context.logger.warn({ err: error }, 'report not written'))
+        // Shards of one run share its run id: the workflow writes the report once, after them all.
+        const report = context.shard ? undefined : await publishReport(context, metrics).catch((error: unknown) => void context.logger.warn({ err: error }, 'report not written'))
         if (report && options.print) process.stderr.write(`report: ${report.path}\n`)
         if (options.print) {
           const infer = reports.find((r) => r.job === 'infer')
@@ -111,6 +123,18 @@ export function buildProgram(): Command {
         }
         return reports
       })
+    })
+
+  withRunOptions(program.command('plan').description('split the bronze metrics into shards balanced by input size; write the plan to the lake and print one JSON item per shard (for Argo withParam)'))
+    .addOption(new Option('--shards <n>', 'number of shards (default: plan.shards in config, or from plan.targetShardBytes)').env('GRAS_SHARDS'))
+    .action(async (options: RunOptions & { shards?: string }, command: Command) => {
+      const shards = options.shards === undefined ? undefined : parseInteger(options.shards, '--shards', 1, 10_000)
+      let planned: ShardItem[] = []
+      await withJob(command, options, 2, async (context, metrics) => {
+        planned = (await runPlan(context, metrics, shards)).items
+        process.stdout.write(JSON.stringify(planned) + '\n')
+        return []
+      }, () => shardPlanSummary(planned))
     })
 
   program
@@ -319,10 +343,14 @@ async function withJob(
   }
   const asOfMs = options.asOf ? parseTime(options.asOf, '--as-of') : undefined
   const metrics = splitMetrics(options.metrics)
+  const shard = options.shard === undefined ? undefined : parseShardSelection(options.shard)
+  const planId = options.plan ?? latestPlanId
+  if (planId !== latestPlanId && !runIdPattern.test(planId)) throw new UsageError(`--plan: ${JSON.stringify(planId)} is not a plan id (a run id, or ${latestPlanId})`)
   await withContext(
     command,
     fd,
     async (context) => {
+      if (shard) context.shard = { selection: shard, plan: await readShardPlan(context.lake, planId) }
       const reports = await body(context, metrics)
       const codes = reports.map(jobExitCode).filter((code) => code !== ExitCode.ok)
       process.exitCode = codes[0] ?? ExitCode.ok

@@ -133,3 +133,7 @@ export type NeuralPhase = 'backtest' | 'final'
 
 /** A page of the HTML report of a run: `reports/<runId>/<file>` (index.html, metric=<id>.html). */
 export const reportKey = (runId: string, file: string) => `reports/${runId}/${file}`
+
+/** `plans/<plan id>/plan.json`: the shard split of `gras plan`; `plans/latest.json` is the newest. */
+export const shardPlanKey = (planId: string) => `plans/${planId}/plan.json`
+export const latestShardPlanKey = 'plans/latest.json'

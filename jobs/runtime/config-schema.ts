@@ -85,6 +85,16 @@ export const configSchema = z
         seed: z.number().int().min(0).max(2 ** 31),
       })
       .strict(),
+    /** How `gras plan` splits the metrics into shards for Argo to run side by side. */
+    plan: z
+      .object({
+        /** A fixed shard count; 0: from the input size and targetShardBytes. */
+        shards: z.number().int().min(0).max(10_000),
+        /** Bronze bytes (in the history windows) one shard should hold. */
+        targetShardBytes: z.number().int().min(1),
+        maxShards: z.number().int().min(1).max(10_000),
+      })
+      .strict(),
     infer: z
       .object({
         ttlDays: z.number().int().min(1).max(3650),
@@ -141,6 +151,8 @@ export const defaultConfig: GrasConfig = {
     arimaMaxLength: 336,
   },
   neural: { epochs: 20, members: 3, batchSize: 64, checkpointEvery: 2, seed: 7 },
+  // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.
+  plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256 },
   infer: { ttlDays: 90 },
   observability: { maxMetricGroups: 500 },
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../io/object-store.js'
 import type { GrasConfig } from './config-schema.js'
 import type { Logger } from './logger.js'
 import { recordAwsRetry } from './active-runs.js'
+import type { ShardScope } from './resolve-metrics.js'
 
 export interface JobContext {
   config: Readonly<GrasConfig>
@@ -26,6 +27,8 @@ export interface JobContext {
   embeddedDynamo: boolean
   /** Where each job pushes its Prometheus metrics; undefined: no push. */
   pushgatewayUrl?: string
+  /** The shard of a sharded run (`--shard i/K`): the metric loop touches only its metrics. */
+  shard?: ShardScope
 }
 
 export interface OpenedContext extends JobContext {

@@ -27,10 +27,11 @@ export async function forEachMetric(
   const outcomes: MetricOutcome[] = []
   const terminal = activeTerminal()
   try {
-    const resolved = await resolveMetrics(context.lake, root, requested)
+    const resolved = await resolveMetrics(context.lake, root, requested, context.shard)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
     if (resolved.metrics.length === 0 && resolved.missing.length === 0) throw await noMetricsError(context.lake, job, root)
     if (resolved.invalidPartitions.length > 0) log.warn({ partitions: resolved.invalidPartitions }, 'skipped partitions with invalid metric ids')
+    if (resolved.unplanned.length > 0) log.warn({ plan: context.shard?.plan.planId, metrics: resolved.unplanned }, 'metrics not in the shard plan: placed in this shard by their id; run gras plan to rebalance')
     for (const { metricId, error } of resolved.missing) {
       log.error({ metric: metricId, err: error }, 'metric failed')
       outcomes.push({ metricId, ok: false, error })

@@ -7,6 +7,13 @@ import { bronzeRoot, metricIdOfPrefix, silverFeaturesRoot } from '../core/lake-l
 import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../core/ids.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
+import { metricsOfShard, type ShardPlan, type ShardSelection } from '../core/shard-plan.js'
+
+/** The shard a run is limited to, and the plan that defines it. */
+export interface ShardScope {
+  plan: ShardPlan
+  selection: ShardSelection
+}
 
 export interface ResolvedMetrics {
   metrics: string[]
@@ -14,20 +21,30 @@ export interface ResolvedMetrics {
   missing: { metricId: string; error: Error }[]
   /** Partitions whose name is not a valid metric id (left alone, reported). */
   invalidPartitions: string[]
+  /** With a shard: metrics of this shard the plan did not name (placed by hash; reported). */
+  unplanned: string[]
 }
 
-/** Lists `metric=` partitions under `root`; `requested` (if any) narrows and checks them. */
-export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined): Promise<ResolvedMetrics> {
+/**
+ * Lists `metric=` partitions under `root`; `requested` (if any) narrows and checks them, and
+ * `shard` (if any) keeps the ones of that shard.
+ */
+export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined, shard?: ShardScope): Promise<ResolvedMetrics> {
   for (const id of requested ?? []) {
     if (!metricIdPattern.test(id)) throw new UsageError(`--metrics: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
   }
-  const { found, invalidPartitions } = await metricPartitions(lake, root)
-  if (!requested || requested.length === 0) return { metrics: found, missing: [], invalidPartitions }
+  const partitions = await metricPartitions(lake, root)
+  const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found) : { metrics: partitions.found, unplanned: [] }
+  const found = inShard.metrics
+  const unplanned = inShard.unplanned
+  const invalidPartitions = partitions.invalidPartitions
+  if (!requested || requested.length === 0) return { metrics: found, missing: [], invalidPartitions, unplanned }
+  // A requested metric of another shard is that shard's work, not missing from this one.
   const metrics = requested.filter((id) => found.includes(id))
-  const unknown = requested.filter((id) => !found.includes(id))
+  const unknown = requested.filter((id) => !partitions.found.includes(id))
   const inventory = unknown.length > 0 ? await describeLakeMetrics(lake) : ''
   const missing = unknown.map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri} (${inventory})`) }))
-  return { metrics, missing, invalidPartitions }
+  return { metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }
 }
 
 async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[] }> {

@@ -137,3 +137,9 @@ export function neuralSummary(trained: { version: string; backtestMase: number; 
   if (trained && trained.backtestMase > thresholds.maxMase) row.warnings.push(maseWarning(trained.backtestMase, thresholds))
   return { jobs: ['train-neural'], metrics: trained ? [row] : [], ok: trained ? 1 : 0, failed: 0, warned: row.warnings.length > 0 ? 1 : 0 }
 }
+
+/** `plan` splits the lake rather than processing metrics: its summary is a row per shard. */
+export function shardPlanSummary(shards: readonly { shard: string; metrics: number; bytes: number }[]): RunSummary {
+  const rows: MetricSummary[] = shards.map((s) => ({ metric: `shard ${s.shard}`, status: 'ok', durationMs: 0, model: `${s.metrics} metric(s), ${(s.bytes / 1048576).toFixed(1)} MiB of bronze`, warnings: [] }))
+  return { jobs: ['plan'], metrics: rows, ok: rows.length, failed: 0, warned: 0 }
+}

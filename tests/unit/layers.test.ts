@@ -15,7 +15,7 @@ const layers: readonly (readonly string[])[] = [
   ['io'],
   ['runtime'],
   ['neural'],
-  ['features', 'train', 'infer', 'monitor', 'report', 'demo'],
+  ['features', 'train', 'infer', 'monitor', 'report', 'demo', 'plan'],
   ['pipeline'],
   ['commands'],
   ['cli.ts'],

@@ -1,0 +1,51 @@
+/**
+ * Shard plans in the lake: `plans/<plan id>/plan.json`, and `plans/latest.json` for runs that do
+ * not name a plan (the features CronJob). Read back through a schema: a plan that is not one is a
+ * DataError naming the key, never a shard that silently holds nothing.
+ */
+import { z } from 'zod'
+import { latestShardPlanKey, shardPlanKey } from '../core/lake-layout.js'
+import { DataError, InputMissingError } from '../core/errors.js'
+import { shardPlanSchemaVersion, type ShardPlan } from '../core/shard-plan.js'
+import type { ObjectStore } from './object-store.js'
+
+const shardPlanSchema = z.object({
+  schemaVersion: z.literal(shardPlanSchemaVersion),
+  planId: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  asOf: z.iso.datetime(),
+  shards: z
+    .array(z.object({ index: z.number().int().min(0), metrics: z.array(z.string()), bytes: z.number().min(0) }))
+    .min(1)
+    .refine((shards) => shards.every((s, i) => s.index === i), 'shard indexes must be 0, 1, 2, ... in order'),
+})
+
+/** The plan id `latest` stands for the newest plan written. */
+export const latestPlanId = 'latest'
+
+export async function writeShardPlan(lake: ObjectStore, plan: ShardPlan): Promise<{ key: string }> {
+  const body = JSON.stringify(plan, null, 2) + '\n'
+  const key = shardPlanKey(plan.planId)
+  await lake.put(key, body)
+  await lake.put(latestShardPlanKey, body)
+  return { key }
+}
+
+/** The plan `planId` (or the newest for `latest`); exit 66 when there is none, 65 when malformed. */
+export async function readShardPlan(lake: ObjectStore, planId: string): Promise<ShardPlan> {
+  const key = planId === latestPlanId ? latestShardPlanKey : shardPlanKey(planId)
+  const bytes = await lake.get(key)
+  if (!bytes) throw new InputMissingError(`plan: no shard plan ${planId} (${key} missing in ${lake.uri}): run gras plan first`)
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes))
+  } catch (error) {
+    throw new DataError(`plan: ${key} is not valid JSON: ${(error as Error).message}`)
+  }
+  const parsed = shardPlanSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new DataError(`plan: ${key}: ${issue.path.join('.') || '(document)'}: ${issue.message}`)
+  }
+  return parsed.data as ShardPlan
+}

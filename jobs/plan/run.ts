@@ -1,0 +1,59 @@
+/**
+ * `gras plan`: sizes every bronze metric's history window (one listing per metric), splits the
+ * metrics into shards balanced by those bytes, and writes the plan to the lake. What it returns is
+ * what Argo fans out over (`withParam`): one item per shard, each naming the plan and `i/K`.
+ */
+import { bronzeMetricPrefix, bronzePartitionDay, bronzeRoot } from '../core/lake-layout.js'
+import { balanceShards, shardCountFor, shardPlanSchemaVersion, type MetricSize, type ShardPlan } from '../core/shard-plan.js'
+import { dayMs, floorToStep } from '../core/time.js'
+import { frequencies } from '../core/ids.js'
+import type { ObjectStore } from '../io/object-store.js'
+import { writeShardPlan } from '../io/shard-plans.js'
+import { settingsFor, type GrasConfig } from '../runtime/config-schema.js'
+import type { JobContext } from '../runtime/job-context.js'
+import { noMetricsError, resolveMetrics } from '../runtime/resolve-metrics.js'
+
+/** One Argo item per shard: `{{item.shard}}` and `{{item.plan}}` in the template. */
+export interface ShardItem {
+  shard: string
+  plan: string
+  metrics: number
+  bytes: number
+}
+
+export async function runPlan(context: JobContext, requested: readonly string[] | undefined, shards?: number): Promise<{ plan: ShardPlan; key: string; items: ShardItem[] }> {
+  const log = context.logger.child({ job: 'plan', run_id: context.runId })
+  const resolved = await resolveMetrics(context.lake, bronzeRoot, requested)
+  if (resolved.missing.length > 0) throw resolved.missing[0].error
+  if (resolved.metrics.length === 0) throw await noMetricsError(context.lake, 'plan', bronzeRoot)
+  const sizes: MetricSize[] = []
+  for (const metricId of resolved.metrics) sizes.push({ metricId, bytes: await windowBytes(context.lake, context.config, metricId, context.asOfMs) })
+  const total = sizes.reduce((sum, s) => sum + s.bytes, 0)
+  const settings = context.config.plan
+  const count = shards ?? (settings.shards > 0 ? settings.shards : shardCountFor(total, settings.targetShardBytes, settings.maxShards))
+  const plan: ShardPlan = {
+    schemaVersion: shardPlanSchemaVersion,
+    planId: context.runId,
+    createdAt: new Date(context.now()).toISOString(),
+    asOf: new Date(context.asOfMs).toISOString(),
+    shards: balanceShards(sizes, count),
+  }
+  const { key } = await writeShardPlan(context.lake, plan)
+  const largest = Math.max(...plan.shards.map((s) => s.bytes))
+  log.info({ plan: plan.planId, key, metrics: sizes.length, bytes: total, shards: plan.shards.length, largestShardBytes: largest }, 'plan written')
+  const items = plan.shards.map((s) => ({ shard: `${s.index}/${plan.shards.length}`, plan: plan.planId, metrics: s.metrics.length, bytes: s.bytes }))
+  return { plan, key, items }
+}
+
+/** Bronze bytes of a metric's files in its history window: one recursive listing of the metric. */
+async function windowBytes(lake: ObjectStore, config: GrasConfig, metricId: string, asOfMs: number): Promise<number> {
+  const settings = settingsFor(config, metricId)
+  const endMs = floorToStep(asOfMs, frequencies[settings.frequency])
+  const firstDayMs = Math.floor((endMs - settings.historyDays * dayMs) / dayMs) * dayMs
+  let bytes = 0
+  for (const info of await lake.list(bronzeMetricPrefix(metricId))) {
+    const day = info.key.endsWith('.parquet') ? bronzePartitionDay(info.key) : undefined
+    if (day !== undefined && day >= firstDayMs && day < endMs) bytes += info.size
+  }
+  return bytes
+}
