@@ -21,10 +21,10 @@ import { approveVersion, formatModelListings, listModels, rollbackVersion } from
 import { submitWorkflow } from './commands/submit.js'
 import { addViewCommands, checkMetricId } from './commands/view-commands.js'
 import { publishReport } from './commands/report.js'
-import { latestPlanId, readShardPlan } from './io/shard-plans.js'
+import { latestPlanId } from './io/shard-plans.js'
 import { parseShardSelection } from './core/shard-plan.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
-import { assertLakeHasMetric, resolveMetrics } from './runtime/resolve-metrics.js'
+import { assertLakeHasMetric, loadShardScope, resolveMetrics } from './runtime/resolve-metrics.js'
 import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
 import { ModelRegistry } from './io/model-registry.js'
@@ -350,7 +350,7 @@ async function withJob(
     command,
     fd,
     async (context) => {
-      if (shard) context.shard = { selection: shard, plan: await readShardPlan(context.lake, planId) }
+      if (shard) context.shard = await loadShardScope(context.lake, shard, planId, context.asOfMs, context.logger)
       const reports = await body(context, metrics)
       const codes = reports.map(jobExitCode).filter((code) => code !== ExitCode.ok)
       process.exitCode = codes[0] ?? ExitCode.ok

@@ -25,6 +25,8 @@ export interface ShardPlan {
   /** ISO time the plan was written, and the as-of whose windows were sized. */
   createdAt: string
   asOf: string
+  /** The `--metrics` the plan was made for; absent: every metric. Shards never take one outside it. */
+  requested?: string[]
   shards: Shard[]
 }
 
@@ -68,6 +70,17 @@ export function parseShardSelection(text: string, flag = '--shard'): ShardSelect
   return { index, count }
 }
 
+/** The plan of a lake no `gras plan` has run on yet: every metric is placed by its id. */
+export function emptyShardPlan(count: number, asOf: string): ShardPlan {
+  return {
+    schemaVersion: shardPlanSchemaVersion,
+    planId: 'none',
+    createdAt: asOf,
+    asOf,
+    shards: Array.from({ length: count }, (_, index) => ({ index, metrics: [], bytes: 0 })),
+  }
+}
+
 /** FNV-1a of the id: stable across runs, processes and Node versions. */
 function stableHash(text: string): number {
   let hash = 0x811c9dc5
@@ -77,7 +90,8 @@ function stableHash(text: string): number {
 
 /**
  * The metrics of shard `selection` among `present` (what the job's lake root holds): the plan's
- * metrics of that shard, plus every present metric the plan does not name, placed by a stable hash.
+ * metrics of that shard, plus every present metric in the plan's scope that it does not name,
+ * placed by a stable hash.
  */
 export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, present: readonly string[]): { metrics: string[]; unplanned: string[] } {
   if (selection.count !== plan.shards.length) {
@@ -87,7 +101,9 @@ export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, prese
   for (const shard of plan.shards) for (const id of shard.metrics) planned.set(id, shard.index)
   const metrics: string[] = []
   const unplanned: string[] = []
+  const inScope = plan.requested ? new Set(plan.requested) : undefined
   for (const id of present) {
+    if (inScope && !inScope.has(id)) continue
     const index = planned.get(id) ?? stableHash(id) % selection.count
     if (index !== selection.index) continue
     metrics.push(id)

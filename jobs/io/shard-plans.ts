@@ -14,6 +14,7 @@ const shardPlanSchema = z.object({
   planId: z.string().min(1),
   createdAt: z.iso.datetime(),
   asOf: z.iso.datetime(),
+  requested: z.array(z.string()).optional(),
   shards: z
     .array(z.object({ index: z.number().int().min(0), metrics: z.array(z.string()), bytes: z.number().min(0) }))
     .min(1)
@@ -33,9 +34,18 @@ export async function writeShardPlan(lake: ObjectStore, plan: ShardPlan): Promis
 
 /** The plan `planId` (or the newest for `latest`); exit 66 when there is none, 65 when malformed. */
 export async function readShardPlan(lake: ObjectStore, planId: string): Promise<ShardPlan> {
-  const key = planId === latestPlanId ? latestShardPlanKey : shardPlanKey(planId)
+  const plan = await findShardPlan(lake, planId)
+  if (!plan) throw new InputMissingError(`plan: no shard plan ${planId} (${planKeyOf(planId)} missing in ${lake.uri}): run gras plan first`)
+  return plan
+}
+
+const planKeyOf = (planId: string) => (planId === latestPlanId ? latestShardPlanKey : shardPlanKey(planId))
+
+/** Like readShardPlan, but undefined when the plan does not exist. */
+export async function findShardPlan(lake: ObjectStore, planId: string): Promise<ShardPlan | undefined> {
+  const key = planKeyOf(planId)
   const bytes = await lake.get(key)
-  if (!bytes) throw new InputMissingError(`plan: no shard plan ${planId} (${key} missing in ${lake.uri}): run gras plan first`)
+  if (!bytes) return undefined
   let json: unknown
   try {
     json = JSON.parse(new TextDecoder().decode(bytes))

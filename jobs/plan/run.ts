@@ -36,6 +36,7 @@ export async function runPlan(context: JobContext, requested: readonly string[] 
     planId: context.runId,
     createdAt: new Date(context.now()).toISOString(),
     asOf: new Date(context.asOfMs).toISOString(),
+    ...(requested && requested.length > 0 ? { requested: [...requested] } : {}),
     shards: balanceShards(sizes, count),
   }
   const { key } = await writeShardPlan(context.lake, plan)

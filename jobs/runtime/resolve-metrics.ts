@@ -7,7 +7,9 @@ import { bronzeRoot, metricIdOfPrefix, silverFeaturesRoot } from '../core/lake-l
 import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../core/ids.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
-import { metricsOfShard, type ShardPlan, type ShardSelection } from '../core/shard-plan.js'
+import { emptyShardPlan, metricsOfShard, type ShardPlan, type ShardSelection } from '../core/shard-plan.js'
+import { findShardPlan, latestPlanId, readShardPlan } from '../io/shard-plans.js'
+import type { Logger } from './logger.js'
 
 /** The shard a run is limited to, and the plan that defines it. */
 export interface ShardScope {
@@ -23,6 +25,18 @@ export interface ResolvedMetrics {
   invalidPartitions: string[]
   /** With a shard: metrics of this shard the plan did not name (placed by hash; reported). */
   unplanned: string[]
+}
+
+/**
+ * The scope of `--shard i/K --plan <id>`. A named plan must exist (66). `latest` on a lake no plan
+ * was written to yet (a fresh install's first hourly features run) places every metric by its id.
+ */
+export async function loadShardScope(lake: ObjectStore, selection: ShardSelection, planId: string, asOfMs: number, log: Logger): Promise<ShardScope> {
+  if (planId !== latestPlanId) return { selection, plan: await readShardPlan(lake, planId) }
+  const plan = await findShardPlan(lake, planId)
+  if (plan) return { selection, plan }
+  log.warn({ shard: `${selection.index}/${selection.count}` }, 'no shard plan in the lake yet: metrics placed by their id until gras plan runs')
+  return { selection, plan: emptyShardPlan(selection.count, new Date(asOfMs).toISOString()) }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { balanceShards, metricsOfShard, parseShardSelection, shardCountFor, shardPlanSchemaVersion, type ShardPlan } from '../../../jobs/core/shard-plan.js'
+import { balanceShards, emptyShardPlan, metricsOfShard, parseShardSelection, shardCountFor, shardPlanSchemaVersion, type ShardPlan } from '../../../jobs/core/shard-plan.js'
 import { UsageError } from '../../../jobs/core/errors.js'
 import { seededRandom } from '../../../jobs/core/random.js'
 
@@ -71,4 +71,16 @@ test('a metric the plan has not seen lands in exactly one shard, the same one ev
   // Planned metrics that are absent from the job's root are not invented.
   assert.deepEqual(metricsOfShard(plan, { index: 1, count: 3 }, ['G']).metrics, ['G'])
   assert.throws(() => metricsOfShard(plan, { index: 0, count: 4 }, present), /plan p has 3 shards/)
+})
+
+test('a plan made for some metrics never hands a shard one outside them; an empty plan places all by id', () => {
+  const plan: ShardPlan = { ...emptyShardPlan(2, '2026-01-01T00:00:00.000Z'), requested: ['G', 'R'] }
+  plan.shards[0].metrics = ['G']
+  plan.shards[1].metrics = ['R']
+  const present = ['A', 'G', 'R', 'S']
+  assert.deepEqual(metricsOfShard(plan, { index: 0, count: 2 }, present).metrics, ['G'])
+  assert.deepEqual(metricsOfShard(plan, { index: 1, count: 2 }, present).metrics, ['R'])
+  const empty = emptyShardPlan(2, '2026-01-01T00:00:00.000Z')
+  const split = [0, 1].map((index) => metricsOfShard(empty, { index, count: 2 }, present).metrics)
+  assert.deepEqual(split.flat().sort(), present)
 })
