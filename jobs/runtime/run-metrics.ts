@@ -9,7 +9,8 @@
  */
 import { Gauge, Histogram, Pushgateway, Registry } from 'prom-client'
 
-export type JobName = 'features' | 'train' | 'infer' | 'monitor'
+/** The jobs, named as the CLI subcommand, the Argo template and the Pushgateway's `job` label. */
+export type JobName = 'features' | 'train' | 'train-neural' | 'infer' | 'monitor'
 
 interface PerMetric {
   registry: Registry
