@@ -52,6 +52,11 @@ export class RunMetrics {
     this.gauge(name, help, Object.keys(labels)).inc(labels, value)
   }
 
+  /** Sets a job-wide gauge (a figure of the run, such as a final loss). */
+  set(name: string, help: string, value: number, labels: Record<string, string> = {}): void {
+    this.gauge(name, help, Object.keys(labels)).set(labels, value)
+  }
+
   /** Sets a per-metric gauge, if this metric is among the ones that get their own group. */
   setForMetric(metricId: string, name: string, help: string, value: number, labels: Record<string, string> = {}): void {
     if (name === 'gras_backtest_mase' && Number.isFinite(value)) this.maseHistogram.observe(value)
