@@ -234,7 +234,7 @@ function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.Lay
       return []
     }
   })
-  return scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
+  return scores.length > 0 ? mean(scores) : Number.NaN
 }
 
 async function registerAndApprove(context: JobContext, meta: NeuralMeta): Promise<void> {
