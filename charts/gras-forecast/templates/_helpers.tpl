@@ -125,3 +125,41 @@ affinity:
 {{- define "gras.eachMetric" -}}
 {{`"{{=toJson(sprig.splitList(',', workflow.parameters.metrics))}}"`}}
 {{- end }}
+
+{{/*
+A CronWorkflow that runs an entry point of the gras-pipeline WorkflowTemplate. Argument: a dict of
+root (the chart context), name, schedule (cron), entrypoint and, optionally, trainScope (the
+template's train-scope parameter; its default is all).
+*/}}
+{{- define "gras.cronWorkflow" -}}
+{{- $values := .root.Values -}}
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: {{ .name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "gras.labels" .root | nindent 4 }}
+spec:
+  schedules:
+    - {{ .schedule | quote }}
+  timezone: {{ $values.schedules.timezone | quote }}
+  concurrencyPolicy: Forbid
+  # A run missed while the controller was down still happens if it is this late at most.
+  startingDeadlineSeconds: {{ $values.schedules.startingDeadlineSeconds }}
+  successfulJobsHistoryLimit: 3
+  failedJobsHistoryLimit: 5
+  workflowMetadata:
+    labels:
+      app.kubernetes.io/part-of: gras-forecast
+  workflowSpec:
+    workflowTemplateRef:
+      name: gras-pipeline
+    entrypoint: {{ .entrypoint }}
+    {{- with .trainScope }}
+    arguments:
+      parameters:
+        - name: train-scope
+          value: {{ . }}
+    {{- end }}
+{{- end }}
