@@ -29,6 +29,9 @@ import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOption
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
 import { buildWindows, defaultMaxWindowsPerSeries, trainedNormalisation, type WindowSet, type WindowShape } from './windows.js'
+import { pushRunMetrics } from '../runtime/metric-loop.js'
+import { RunMetrics } from '../runtime/run-metrics.js'
+import { beginRun, endRun } from '../runtime/active-runs.js'
 
 export interface NeuralRunOptions {
   backend?: BackendName
@@ -39,22 +42,46 @@ export interface NeuralRunOptions {
   seed: number
 }
 
+/**
+ * Trains, then pushes the run's metrics (job `train-neural`; also when the run fails or is stopped
+ * by SIGTERM, so the Pushgateway shows the failure and the epochs done before it).
+ */
 export async function runTrainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ version: string; backtestMase: number }> {
   enableGracefulStop()
+  const log = context.logger.child({ job: 'train-neural', run_id: context.runId })
+  const metrics = new RunMetrics('train-neural', context.now(), context.config.observability.maxMetricGroups)
+  beginRun(metrics)
+  const counts = { used: 0, requested: requested?.length ?? 0 }
+  let ok = false
   try {
-    return await trainNeural(context, requested, run)
+    const result = await trainNeural(context, log, requested, run, { metrics, counts })
+    ok = true
+    return result
   } finally {
+    endRun(metrics)
     disableGracefulStop()
+    const succeeded = ok && !stopRequested()
+    // The global model is one piece of work over all its metrics: they succeed or fail together.
+    metrics.finish({ ok: succeeded, metricsOk: succeeded ? counts.used : 0, metricsFailed: succeeded ? 0 : Math.max(1, counts.used, counts.requested) }, context.now())
+    await pushRunMetrics(context, metrics, log)
     // A SIGTERM that came after the last batch: the work is saved, but the pod is going away.
     if (stopRequested()) throw new TransientError('neural: SIGTERM received; the model is saved, stopping')
   }
 }
 
-async function trainNeural(context: JobContext, requested: readonly string[] | undefined, run: NeuralRunOptions): Promise<{ version: string; backtestMase: number }> {
-  const log = context.logger.child({ job: 'train-neural', run_id: context.runId })
+/** Where a run records what it did: the Prometheus metrics it pushes, and how many metrics it covered. */
+interface NeuralRunRecord {
+  metrics: RunMetrics
+  counts: { used: number; requested: number }
+}
+
+async function trainNeural(context: JobContext, log: JobContext['logger'], requested: readonly string[] | undefined, run: NeuralRunOptions, record: NeuralRunRecord): Promise<{ version: string; backtestMase: number }> {
   const backend = await selectBackend(run.backend, (skipped) => log.debug({ skipped }, 'optional backends not available'))
   log.info({ backend: backend.backend }, 'backend selected')
+  record.metrics.set('gras_neural_backend', 'TensorFlow.js backend of the last train-neural run (1 for the one used)', 1, { backend: backend.backend })
+  for (const phase of ['backtest', 'final'] as const) recordNetwork(record.metrics, phase, { epochsTrained: 0, completed: false, resumed: false })
   const { metrics } = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
+  record.counts.requested = metrics.length
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
   const silver = await Promise.all(metrics.map((m) => readSilverSeries(context.lake, m)))
   const plan = planNeuralTraining(
@@ -65,6 +92,7 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
       return { metricId: metrics[i], series: s.series, selection, periods }
     }),
   )
+  record.counts.used = plan.used.length
   if (plan.skipped.length > 0) log.warn({ skipped: plan.skipped, stepMs: plan.stepMs }, 'metrics with another step length left out of the global model')
   const series = plan.used.map((p) => p.series.values)
   // Residuals on the daily seasonal naive forecast: on the M4 Hourly hold-out this took the model
@@ -87,6 +115,7 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 
+  const losses: Record<NeuralPhase, number[]> = { backtest: [], final: [] }
   for (const phase of ['backtest', 'final'] as const) {
     for (let member = 0; member < run.members; member++) {
       const prefix = neuralModelPrefix(version, phase, member)
@@ -97,7 +126,11 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
       // Too little history before the cutoff: the backtest network learns from the final windows
       // instead of nothing, and the cutoff recorded below then makes `gras train` refuse its backtest.
       const set = windows[phase].count > 0 ? windows[phase] : windows.final
-      await trainNetwork(context, log, { phase, member }, set, { ...options, seed: options.seed + member }, run, prefix)
+      const { finalLoss } = await trainNetwork(context, log, { phase, member }, set, { ...options, seed: options.seed + member }, run, prefix, record.metrics)
+      if (Number.isFinite(finalLoss)) losses[phase].push(finalLoss)
+    }
+    if (losses[phase].length > 0) {
+      record.metrics.set('gras_neural_training_loss', "Last epoch's training loss (mean absolute error on scaled residuals), averaged over the networks the last run trained", mean(losses[phase]), { phase })
     }
   }
 
@@ -122,13 +155,22 @@ async function trainNeural(context: JobContext, requested: readonly string[] | u
     metrics: plan.used.map((p) => p.metricId),
   }
   meta.backtestMase = meanBacktestMase(meta, networks, plan)
+  record.metrics.set('gras_neural_backtest_mase', "Backtest MASE of the last run's neural version on each metric's held-out origins, averaged (its validation error)", meta.backtestMase)
   await context.lake.put(neuralMetaKey(version), JSON.stringify(meta, null, 2) + '\n')
   await registerAndApprove(context, meta)
   log.info({ version, epochs: meta.epochs, windows: meta.windows, backtestMase: meta.backtestMase, backtestCutoff: new Date(meta.backtestCutoffMs).toISOString() }, 'neural model saved')
   return { version, backtestMase: meta.backtestMase }
 }
 
-async function trainNetwork(context: JobContext, log: JobContext['logger'], network: { phase: NeuralPhase; member: number }, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string): Promise<void> {
+/** What one network's training did in this run. */
+interface NetworkRun {
+  epochsTrained: number
+  completed: boolean
+  resumed: boolean
+}
+
+/** Trains one network (from its checkpoint, if any) and saves it; returns its last epoch's loss. */
+async function trainNetwork(context: JobContext, log: JobContext['logger'], network: { phase: NeuralPhase; member: number }, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string, metrics: RunMetrics): Promise<{ finalLoss: number }> {
   const { phase, member } = network
   const checkpoints = neuralCheckpointPrefix(context.runId, phase, member)
   const trained = buildGlobalMlp(options)
@@ -137,24 +179,46 @@ async function trainNetwork(context: JobContext, log: JobContext['logger'], netw
   // runs): the interrupted epoch is then redone from its start.
   const startBatch = resumed && resumed.batchSize === options.batchSize ? resumed.batch : 0
   if (resumed) log.info({ phase, member, epoch: resumed.epoch, batch: startBatch, savedBatch: resumed.batch, savedBatchSize: resumed.batchSize }, 'resumed from checkpoint')
+  const done: NetworkRun = { epochsTrained: 0, completed: false, resumed: resumed !== undefined }
+  let finalLoss = Number.NaN
   const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch, batchSize: options.batchSize }, new Date(context.now()).toISOString())
-  const progress = await trainGlobalMlp(trained, windows, options, {
-    startEpoch: resumed?.epoch,
-    startBatch,
-    shouldStop: stopRequested,
-    async onEpochEnd(epoch, loss) {
-      log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
-      showEpochProgress({ phase, member, members: run.members, epoch, epochs: options.epochs, loss })
-      if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
-    },
-  })
-  if (progress.stopped) {
-    await checkpoint(progress.epoch, progress.batch)
-    log.warn({ phase, member, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
-    throw new TransientError(`neural: stopped by SIGTERM in ${phase} network ${member} at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
+  // Recorded however the training ends: the epochs a failed or stopped run did still show.
+  try {
+    const progress = await trainGlobalMlp(trained, windows, options, {
+      startEpoch: resumed?.epoch,
+      startBatch,
+      shouldStop: stopRequested,
+      async onEpochEnd(epoch, loss) {
+        done.epochsTrained++
+        finalLoss = loss
+        log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
+        showEpochProgress({ phase, member, members: run.members, epoch, epochs: options.epochs, loss })
+        if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
+      },
+    })
+    if (progress.stopped) {
+      await checkpoint(progress.epoch, progress.batch)
+      log.warn({ phase, member, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
+      throw new TransientError(`neural: stopped by SIGTERM in ${phase} network ${member} at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
+    }
+    await trained.model.save(lakeIOHandler(context.lake, prefix))
+    trained.model.dispose()
+    done.completed = true
+    return { finalLoss }
+  } finally {
+    recordNetwork(metrics, phase, done)
   }
-  await trained.model.save(lakeIOHandler(context.lake, prefix))
-  trained.model.dispose()
+}
+
+/** Adds one network's run to the phase's counts (a zero-valued call makes the series exist). */
+function recordNetwork(metrics: RunMetrics, phase: NeuralPhase, network: NetworkRun): void {
+  metrics.add('gras_neural_epochs_trained', 'Epochs the last train-neural run trained, summed over the networks of the phase (epochs restored from a checkpoint not counted)', network.epochsTrained, { phase })
+  metrics.add('gras_neural_members_trained', 'Ensemble networks of the phase the last run trained to the end (networks already saved by the run id not counted)', network.completed ? 1 : 0, { phase })
+  metrics.add('gras_neural_members_resumed', 'Ensemble networks of the phase the last run resumed from a checkpoint', network.resumed ? 1 : 0, { phase })
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length
 }
 
 /** The backtest network scored on each metric's own selection origins, averaged: the registry's figure. */
@@ -170,7 +234,7 @@ function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.Lay
       return []
     }
   })
-  return scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN
+  return scores.length > 0 ? mean(scores) : Number.NaN
 }
 
 async function registerAndApprove(context: JobContext, meta: NeuralMeta): Promise<void> {

@@ -3,6 +3,7 @@
  * outcome; its exit code is decided once, from the outcomes, in jobExitCode.
  */
 import { ExitCode, exitCodeOf, type ExitCodeValue } from '../core/errors.js'
+import type { JobName } from './run-metrics.js'
 
 /** `durationMs`: wall time of the metric's work in this job (absent when it never started). */
 export type MetricOutcome =
@@ -10,7 +11,7 @@ export type MetricOutcome =
   | { metricId: string; ok: false; error: unknown; durationMs?: number }
 
 export interface JobReport {
-  job: 'features' | 'train' | 'infer' | 'monitor'
+  job: JobName
   outcomes: MetricOutcome[]
 }
 

@@ -9,7 +9,8 @@
  */
 import { Gauge, Histogram, Pushgateway, Registry } from 'prom-client'
 
-export type JobName = 'features' | 'train' | 'infer' | 'monitor'
+/** The jobs, named as the CLI subcommand, the Argo template and the Pushgateway's `job` label. */
+export type JobName = 'features' | 'train' | 'train-neural' | 'infer' | 'monitor'
 
 interface PerMetric {
   registry: Registry
@@ -49,6 +50,11 @@ export class RunMetrics {
   /** Adds to a job-wide gauge (counts of the run). */
   add(name: string, help: string, value: number, labels: Record<string, string> = {}): void {
     this.gauge(name, help, Object.keys(labels)).inc(labels, value)
+  }
+
+  /** Sets a job-wide gauge (a figure of the run, such as a final loss). */
+  set(name: string, help: string, value: number, labels: Record<string, string> = {}): void {
+    this.gauge(name, help, Object.keys(labels)).set(labels, value)
   }
 
   /** Sets a per-metric gauge, if this metric is among the ones that get their own group. */

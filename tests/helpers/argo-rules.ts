@@ -34,6 +34,7 @@ export const upstream = {
   dagArgumentDependency: 'workflow/validate/validate.go:1443-1446 -> 1457-1487',
   inputSupplied: 'workflow/validate/validate.go:1447-1451 -> workflow/common/util.go:165-168',
   expressionsSkipped: 'util/template/validate.go:14-16',
+  outputResult: 'workflow/validate/validate.go:1069-1072 (addOutputsToScope) -> pkg/apis/workflow/v1alpha1/workflow_types.go:3142-3144 (HasOutput)',
 } as const
 
 export interface Parameter {
@@ -70,6 +71,11 @@ export interface Template {
   parallelism?: unknown
   [key: string]: unknown
 }
+function hasOutput(template: Template): boolean {
+  const containerSet = template.containerSet as { containers?: { name?: string }[] } | undefined
+  return Boolean(template.container || template.script || template.data || template.http || template.plugin || containerSet?.containers?.some((c) => c.name === 'main'))
+}
+
 export interface WorkflowSpec {
   entrypoint?: string
   templates?: Template[]
@@ -200,7 +206,10 @@ function validateDag(ctx: Context, template: Template, scope: Set<string>): void
     for (const name of lineage) {
       taskScope.add(`tasks.${name}.status`)
       const ancestor = byName.get(name)!
-      for (const out of ctx.templates.get(ancestor.template ?? '')?.outputs?.parameters ?? []) taskScope.add(`tasks.${name}.outputs.parameters.${out.name}`)
+      const ancestorTemplate = ctx.templates.get(ancestor.template ?? '')
+      for (const out of ancestorTemplate?.outputs?.parameters ?? []) taskScope.add(`tasks.${name}.outputs.parameters.${out.name}`)
+      // upstream.outputResult: a template that runs a main container (container, containerSet, script, data, http, plugin) has a result.
+      if (ancestorTemplate && hasOutput(ancestorTemplate)) taskScope.add(`tasks.${name}.outputs.result`).add(`tasks.${name}.exitCode`)
       if (ancestor.withParam || ancestor.withItems?.length) taskScope.add(`tasks.${name}.outputs.parameters`)
     }
     const fanOuts = [task.withItems?.length, task.withParam, task.withSequence].filter(Boolean).length

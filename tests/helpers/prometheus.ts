@@ -55,7 +55,9 @@ export async function startPromStack(ruleFile: string): Promise<PromStack> {
   const dir = tempDir('prom')
   const [pushPort, promPort] = [await freePort(), await freePort()]
   let logs = ''
-  const pushgateway = spawn(pushgatewayBinary, [`--web.listen-address=127.0.0.1:${pushPort}`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which every test
+  // run on the machine would then share (and read back at start): each gateway gets its own file.
+  const pushgateway = spawn(pushgatewayBinary, [`--web.listen-address=127.0.0.1:${pushPort}`, `--persistence.file=${join(dir, 'pushgateway.data')}`], { stdio: ['ignore', 'pipe', 'pipe'] })
   pushgateway.stderr!.on('data', (c) => (logs += c))
   writeFileSync(
     join(dir, 'prometheus.yml'),

@@ -14,16 +14,23 @@ karpenter.sh/nodepool: {{ . }}
 kubernetes.io/arch: amd64
 {{- end }}
 
-{{/* Container settings every gras job shares: the CLI as PID 1, settings, no privileges. */}}
+{{/*
+Container settings every gras job shares: the CLI as PID 1, settings, no privileges. Argument: a
+dict of root (the chart context) and, optionally, extraEnv (a list of env entries added last).
+*/}}
 {{- define "gras.container" -}}
-image: {{ .Values.image.repository }}:{{ .Values.image.tag }}
-imagePullPolicy: {{ .Values.image.pullPolicy }}
+{{- $values := .root.Values -}}
+image: {{ $values.image.repository }}:{{ $values.image.tag }}
+imagePullPolicy: {{ $values.image.pullPolicy }}
 command: [node, dist/jobs/cli.js]
 env:
   - { name: GRAS_CONFIG, value: /etc/gras }
-  - { name: GRAS_LOG_LEVEL, value: {{ .Values.logLevel | quote }} }
-  - { name: GRAS_PUSHGATEWAY_URL, value: {{ .Values.pushgateway.url | quote }} }
-  - { name: AWS_REGION, value: {{ .Values.aws.region | quote }} }
+  - { name: GRAS_LOG_LEVEL, value: {{ $values.logLevel | quote }} }
+  - { name: GRAS_PUSHGATEWAY_URL, value: {{ $values.pushgateway.url | quote }} }
+  - { name: AWS_REGION, value: {{ $values.aws.region | quote }} }
+  {{- with .extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 securityContext:
   allowPrivilegeEscalation: false
   readOnlyRootFilesystem: true
@@ -31,6 +38,69 @@ securityContext:
 volumeMounts:
   - { name: config, mountPath: /etc/gras, readOnly: true }
   - { name: tmp, mountPath: /tmp }
+{{- end }}
+
+{{/* The pod settings every gras pod shares: a fixed non-root user, the default seccomp profile. */}}
+{{- define "gras.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* The volumes gras.container mounts: the settings ConfigMap and a writable /tmp. */}}
+{{- define "gras.volumes" -}}
+- name: config
+  configMap:
+    name: {{ .Release.Name }}-config
+- name: tmp
+  emptyDir: {}
+{{- end }}
+
+{{/*
+One step of the gras-pipeline WorkflowTemplate: a pod that runs one gras job, with its own IRSA
+ServiceAccount, resources and retries. The steps differ only in what this dict holds:
+  root       the chart context (.)
+  name       the template name, also the job's name
+  key        the job's key under serviceAccounts and resources (camelCase: trainNeural)
+  args       the CLI arguments; an Argo placeholder ("{{...}}") is quoted, the rest written as is
+  perMetric  true when the step runs for the one metric its input parameter names
+  activeDeadlineSeconds  optional: a deadline of the pod's own, under the workflow's
+  gpu        true for the GPU step: the GPU NodePool and its taint; never consolidated away
+*/}}
+{{- define "gras.jobTemplate" -}}
+{{- $values := .root.Values -}}
+- name: {{ .name }}
+  serviceAccountName: {{ (index $values.serviceAccounts .key).name }}
+  {{- if .perMetric }}
+  inputs:
+    parameters: [{ name: metric }]
+  {{- end }}
+  {{- with .activeDeadlineSeconds }}
+  activeDeadlineSeconds: {{ . }}
+  {{- end }}
+  {{- if .gpu }}
+  metadata:
+    annotations:
+      # Blocks voluntary disruption (consolidation) only; spot loss is handled by retries.
+      karpenter.sh/do-not-disrupt: "true"
+  {{- end }}
+  retryStrategy:
+    {{- include "gras.retryStrategy" .root | nindent 4 }}
+  nodeSelector:
+    {{- include "gras.nodeSelector" (ternary $values.nodePools.gpu $values.nodePools.cpu (default false .gpu)) | nindent 4 }}
+  {{- if .gpu }}
+  tolerations:
+    - { key: nvidia.com/gpu, operator: Exists, effect: NoSchedule }
+  {{- end }}
+  container:
+    name: main
+    args: [{{ range $i, $arg := .args }}{{ if $i }}, {{ end }}{{ if hasPrefix "{{" $arg }}{{ quote $arg }}{{ else }}{{ $arg }}{{ end }}{{ end }}]
+    resources:
+      {{- toYaml (index $values.resources .key) | nindent 6 }}
+    {{- include "gras.container" (dict "root" .root) | nindent 4 }}
 {{- end }}
 
 {{/*
@@ -54,4 +124,42 @@ affinity:
 {{/* The metric list of a run as a JSON array, for withParam (Argo expression over the workflow parameter). */}}
 {{- define "gras.eachMetric" -}}
 {{`"{{=toJson(sprig.splitList(',', workflow.parameters.metrics))}}"`}}
+{{- end }}
+
+{{/*
+A CronWorkflow that runs an entry point of the gras-pipeline WorkflowTemplate. Argument: a dict of
+root (the chart context), name, schedule (cron), entrypoint and, optionally, trainScope (the
+template's train-scope parameter; its default is all).
+*/}}
+{{- define "gras.cronWorkflow" -}}
+{{- $values := .root.Values -}}
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: {{ .name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "gras.labels" .root | nindent 4 }}
+spec:
+  schedules:
+    - {{ .schedule | quote }}
+  timezone: {{ $values.schedules.timezone | quote }}
+  concurrencyPolicy: Forbid
+  # A run missed while the controller was down still happens if it is this late at most.
+  startingDeadlineSeconds: {{ $values.schedules.startingDeadlineSeconds }}
+  successfulJobsHistoryLimit: 3
+  failedJobsHistoryLimit: 5
+  workflowMetadata:
+    labels:
+      app.kubernetes.io/part-of: gras-forecast
+  workflowSpec:
+    workflowTemplateRef:
+      name: gras-pipeline
+    entrypoint: {{ .entrypoint }}
+    {{- with .trainScope }}
+    arguments:
+      parameters:
+        - name: train-scope
+          value: {{ . }}
+    {{- end }}
 {{- end }}
