@@ -126,9 +126,9 @@ export function buildProgram(): Command {
     })
 
   withRunOptions(program.command('plan').description('split the bronze metrics into shards balanced by input size; write the plan to the lake and print one JSON item per shard (for Argo withParam)'))
-    .addOption(new Option('--shards <n>', 'number of shards (default: plan.shards in config, or from plan.targetShardBytes)').env('GRAS_SHARDS'))
+    .addOption(new Option('--shards <n>', 'number of shards; 0 or unset: plan.shards in config, or from plan.targetShardBytes').env('GRAS_SHARDS'))
     .action(async (options: RunOptions & { shards?: string }, command: Command) => {
-      const shards = options.shards === undefined ? undefined : parseInteger(options.shards, '--shards', 1, 10_000)
+      const shards = options.shards === undefined ? undefined : parseInteger(options.shards, '--shards', 0, 10_000) || undefined
       let planned: ShardItem[] = []
       await withJob(command, options, 2, async (context, metrics) => {
         planned = (await runPlan(context, metrics, shards)).items

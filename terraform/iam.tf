@@ -13,22 +13,25 @@ locals {
   # One statement each: actions on resources; `prefixes` (under the lake prefix) become the
   # s3:prefix condition of a listing.
   list_silver = { sid = "ListSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*"] }
-  lake_key    = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
+  # The sharded jobs (--shard i/K) read their shard plan, asking by a listing whether it exists.
+  list_silver_and_plans = { sid = "ListSilverAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "plans/*"] }
+  lake_key              = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
 
   job_statements = {
     # bronze -> silver; bad bronze files are copied to quarantine/ with a reason file. It lists and
-    # reads the metric's newest-cutoff silver manifest so that a backfill never moves it back.
+    # reads the metric's newest-cutoff silver manifest so that a backfill never moves it back. The
+    # workflow's plan step runs under this role too: it sizes bronze and writes plans/.
     features = [
-      { sid = "ListBronzeAndSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["bronze/*", "silver/*"] },
-      { sid = "ReadBronzeAndSilverManifest", actions = ["s3:GetObject"], resources = ["${local.lake}/bronze/*", "${local.lake}/silver/*"], prefixes = [] },
-      { sid = "WriteSilverAndQuarantine", actions = ["s3:PutObject"], resources = ["${local.lake}/silver/*", "${local.lake}/quarantine/*"], prefixes = [] },
+      { sid = "ListBronzeSilverAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["bronze/*", "silver/*", "plans/*"] },
+      { sid = "ReadBronzeSilverManifestAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/bronze/*", "${local.lake}/silver/*", "${local.lake}/plans/*"], prefixes = [] },
+      { sid = "WriteSilverQuarantineAndPlans", actions = ["s3:PutObject"], resources = ["${local.lake}/silver/*", "${local.lake}/quarantine/*", "${local.lake}/plans/*"], prefixes = [] },
       local.lake_key,
     ]
     # silver and the neural model -> per-metric models and the registry, under the lease lock;
     # `train --only drifted` reads and clears the monitor's drift flags.
     train = [
-      local.list_silver,
-      { sid = "ReadSilverAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*"], prefixes = [] },
+      local.list_silver_and_plans,
+      { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WriteMetricModels", actions = ["s3:PutObject"], resources = ["${local.lake}/models/metric=*"], prefixes = [] },
       local.lake_key,
       { sid = "RegistryAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
@@ -47,18 +50,20 @@ locals {
       { sid = "RegisterNeuralVersion", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [local.models_table], prefixes = [] },
     ]
     # silver and the approved models -> predictions (Parquet and the table), under the lease lock.
+    # New steps go in batches; a step already forecast is replaced by a conditional PutItem (never
+    # over a newer forecast): every hourly refresh overlaps the previous run's steps.
     infer = [
-      local.list_silver,
-      { sid = "ReadSilverAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*"], prefixes = [] },
+      local.list_silver_and_plans,
+      { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WritePredictions", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*"], prefixes = [] },
       local.lake_key,
-      { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ApprovedModelAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
     ]
     # served predictions against silver actuals -> the accuracy table and drift flags.
     monitor = [
-      { sid = "ListSilverAndPredictions", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*"] },
-      { sid = "ReadSilverPredictionsAndModels", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*"], prefixes = [] },
+      { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
+      { sid = "ReadSilverPredictionsModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "LakeKey", actions = ["kms:Decrypt"], resources = [aws_kms_key.lake.arn], prefixes = [] },
       { sid = "WriteAccuracy", actions = ["dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
     ]

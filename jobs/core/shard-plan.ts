@@ -91,9 +91,10 @@ function stableHash(text: string): number {
 /**
  * The metrics of shard `selection` among `present` (what the job's lake root holds): the plan's
  * metrics of that shard, plus every present metric in the plan's scope that it does not name,
- * placed by a stable hash.
+ * placed by a stable hash; `absent`: the shard's planned metrics that are not present (reported,
+ * as a requested metric would be).
  */
-export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, present: readonly string[]): { metrics: string[]; unplanned: string[] } {
+export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, present: readonly string[]): { metrics: string[]; unplanned: string[]; absent: string[] } {
   if (selection.count !== plan.shards.length) {
     throw new UsageError(`--shard ${selection.index}/${selection.count}: plan ${plan.planId} has ${plan.shards.length} shards (use --shard i/${plan.shards.length})`)
   }
@@ -109,5 +110,7 @@ export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, prese
     metrics.push(id)
     if (!planned.has(id)) unplanned.push(id)
   }
-  return { metrics, unplanned }
+  const here = new Set(present)
+  const absent = (plan.shards[selection.index]?.metrics ?? []).filter((id) => !here.has(id))
+  return { metrics, unplanned, absent }
 }

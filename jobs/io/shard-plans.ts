@@ -44,6 +44,8 @@ const planKeyOf = (planId: string) => (planId === latestPlanId ? latestShardPlan
 /** Like readShardPlan, but undefined when the plan does not exist. */
 export async function findShardPlan(lake: ObjectStore, planId: string): Promise<ShardPlan | undefined> {
   const key = planKeyOf(planId)
+  // Asked by a listing first: a GET of a missing key is a 403, not a 404, to a role that may only list plans/.
+  if (!(await lake.exists(key))) return undefined
   const bytes = await lake.get(key)
   if (!bytes) return undefined
   let json: unknown

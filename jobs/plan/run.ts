@@ -24,10 +24,14 @@ export interface ShardItem {
 export async function runPlan(context: JobContext, requested: readonly string[] | undefined, shards?: number): Promise<{ plan: ShardPlan; key: string; items: ShardItem[] }> {
   const log = context.logger.child({ job: 'plan', run_id: context.runId })
   const resolved = await resolveMetrics(context.lake, bronzeRoot, requested)
-  if (resolved.missing.length > 0) throw resolved.missing[0].error
-  if (resolved.metrics.length === 0) throw await noMetricsError(context.lake, 'plan', bronzeRoot)
+  if (resolved.metrics.length === 0) throw resolved.missing[0]?.error ?? (await noMetricsError(context.lake, 'plan', bronzeRoot))
   const sizes: MetricSize[] = []
   for (const metricId of resolved.metrics) sizes.push({ metricId, bytes: await windowBytes(context.lake, context.config, metricId, context.asOfMs) })
+  // A requested metric without bronze stays in the plan: its shard fails it by name, the others run.
+  for (const { metricId, error } of resolved.missing) {
+    log.warn({ metric: metricId, err: error }, 'requested metric has no bronze data: planned so that its shard reports it')
+    sizes.push({ metricId, bytes: 0 })
+  }
   const total = sizes.reduce((sum, s) => sum + s.bytes, 0)
   const settings = context.config.plan
   const count = shards ?? (settings.shards > 0 ? settings.shards : shardCountFor(total, settings.targetShardBytes, settings.maxShards))

@@ -48,17 +48,25 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
     if (!metricIdPattern.test(id)) throw new UsageError(`--metrics: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
   }
   const partitions = await metricPartitions(lake, root)
-  const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found) : { metrics: partitions.found, unplanned: [] }
+  const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found) : { metrics: partitions.found, unplanned: [], absent: [] }
   const found = inShard.metrics
   const unplanned = inShard.unplanned
   const invalidPartitions = partitions.invalidPartitions
-  if (!requested || requested.length === 0) return { metrics: found, missing: [], invalidPartitions, unplanned }
+  if (!requested || requested.length === 0) {
+    // A metric the plan gave this shard and the lake lacks is this shard's failure, not silence.
+    const missing = await missingErrors(lake, root, inShard.absent)
+    return { metrics: found, missing, invalidPartitions, unplanned }
+  }
   // A requested metric of another shard is that shard's work, not missing from this one.
   const metrics = requested.filter((id) => found.includes(id))
-  const unknown = requested.filter((id) => !partitions.found.includes(id))
-  const inventory = unknown.length > 0 ? await describeLakeMetrics(lake) : ''
-  const missing = unknown.map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri} (${inventory})`) }))
+  const missing = await missingErrors(lake, root, requested.filter((id) => !partitions.found.includes(id)))
   return { metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }
+}
+
+async function missingErrors(lake: ObjectStore, root: string, unknown: readonly string[]): Promise<ResolvedMetrics['missing']> {
+  if (unknown.length === 0) return []
+  const inventory = await describeLakeMetrics(lake)
+  return unknown.map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri} (${inventory})`) }))
 }
 
 async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[] }> {

@@ -118,6 +118,15 @@ test('a run of every job, lease contention and a rollback, recorded per job', { 
   const monitor = await run('monitor', ['monitor', ...metrics, ...asOf(endMs), '--run-id', 'monitor-1'])
   assert.ok(monitor.logs.some((l) => l.msg === 'accuracy computed' && (l.days as number) >= 1), 'the monitor scored a served day')
 
+  // Sharded, as the workflow runs it: features before any plan exists (metrics placed by id), the
+  // plan step under the features role, then each job on one shard of that plan.
+  await run('features', ['features', '--shard', '0/2', ...asOf(endMs), '--run-id', 'feat-shard-0'], [0, 65])
+  const plan = await run('features', ['plan', '--shards', '2', ...metrics, ...asOf(endMs), '--run-id', 'plan-1'])
+  assert.equal((JSON.parse(plan.stdout) as unknown[]).length, 2)
+  for (const job of ['features', 'train', 'infer', 'monitor']) {
+    await run(job, [job, '--shard', '1/2', '--plan', 'plan-1', ...asOf(endMs), '--run-id', `${job}-shard-1`], [0, 65])
+  }
+
   // Lease contention: another run holds G's infer lease, so this one is told it is busy (75)...
   const lease = (expiresAtMs: number) =>
     new PutItemCommand({

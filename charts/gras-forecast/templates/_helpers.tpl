@@ -66,7 +66,7 @@ ServiceAccount, resources and retries. The steps differ only in what this dict h
   name       the template name, also the job's name
   key        the job's key under serviceAccounts and resources (camelCase: trainNeural)
   args       the CLI arguments; an Argo placeholder ("{{...}}") is quoted, the rest written as is
-  perMetric  true when the step runs for the one metric its input parameter names
+  perShard   true when the step runs one shard of a plan: inputs shard (i/K) and plan, passed as --shard and --plan
   activeDeadlineSeconds  optional: a deadline of the pod's own, under the workflow's
   gpu        true for the GPU step: the GPU NodePool and its taint; never consolidated away
 */}}
@@ -74,9 +74,9 @@ ServiceAccount, resources and retries. The steps differ only in what this dict h
 {{- $values := .root.Values -}}
 - name: {{ .name }}
   serviceAccountName: {{ (index $values.serviceAccounts .key).name }}
-  {{- if .perMetric }}
+  {{- if .perShard }}
   inputs:
-    parameters: [{ name: metric }]
+    parameters: [{ name: shard }, { name: plan }]
   {{- end }}
   {{- with .activeDeadlineSeconds }}
   activeDeadlineSeconds: {{ . }}
@@ -97,7 +97,9 @@ ServiceAccount, resources and retries. The steps differ only in what this dict h
   {{- end }}
   container:
     name: main
-    args: [{{ range $i, $arg := .args }}{{ if $i }}, {{ end }}{{ if hasPrefix "{{" $arg }}{{ quote $arg }}{{ else }}{{ $arg }}{{ end }}{{ end }}]
+    {{- $args := .args }}
+    {{- if .perShard }}{{ $args = concat .args (list "--shard" "{{inputs.parameters.shard}}" "--plan" "{{inputs.parameters.plan}}") }}{{ end }}
+    args: [{{ range $i, $arg := $args }}{{ if $i }}, {{ end }}{{ if hasPrefix "{{" $arg }}{{ quote $arg }}{{ else }}{{ $arg }}{{ end }}{{ end }}]
     resources:
       {{- toYaml (index $values.resources .key) | nindent 6 }}
     {{- include "gras.container" (dict "root" .root) | nindent 4 }}
@@ -119,11 +121,6 @@ backoff:
   maxDuration: 10m
 affinity:
   nodeAntiAffinity: {}
-{{- end }}
-
-{{/* The metric list of a run as a JSON array, for withParam (Argo expression over the workflow parameter). */}}
-{{- define "gras.eachMetric" -}}
-{{`"{{=toJson(sprig.splitList(',', workflow.parameters.metrics))}}"`}}
 {{- end }}
 
 {{/*

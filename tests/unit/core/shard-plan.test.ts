@@ -70,6 +70,7 @@ test('a metric the plan has not seen lands in exactly one shard, the same one ev
   assert.deepEqual(metricsOfShard(plan, { index: 1, count: 3 }, present), picks[1])
   // Planned metrics that are absent from the job's root are not invented.
   assert.deepEqual(metricsOfShard(plan, { index: 1, count: 3 }, ['G']).metrics, ['G'])
+  assert.deepEqual(metricsOfShard(plan, { index: 1, count: 3 }, ['G']).absent, ['R'], 'a planned metric the root lacks is reported')
   assert.throws(() => metricsOfShard(plan, { index: 0, count: 4 }, present), /plan p has 3 shards/)
 })
 

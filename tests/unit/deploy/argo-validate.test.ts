@@ -72,38 +72,38 @@ test('validate.go:1351-1353: no continueOn in a DAG that uses depends; every wor
 
 test('validate.go:1372-1377: every name a depends expression reads is a task of the same DAG', () => {
   rejects(
-    changed((t) => (dag(t, 'pipeline')[1].depends = 'train-nueral.Succeeded || train-nueral.Failed')),
-    /templates\.pipeline\.tasks\.metric dependency 'train-nueral' not defined/,
+    changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && (train-nueral.Succeeded || train-nueral.Failed)')),
+    /templates\.pipeline\.tasks\.shard dependency 'train-nueral' not defined/,
     'validate.go:1372-1377',
   )
   // A task of another DAG (the branch's features) is not visible from the outer DAG.
-  rejects(changed((t) => (dag(t, 'pipeline')[1].depends = 'features')), /dependency 'features' not defined/, 'validate.go:1372-1377')
+  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && features')), /dependency 'features' not defined/, 'validate.go:1372-1377')
   assert.deepEqual(dependsReferences('a && (b.Succeeded || !c-d.Failed)'), [{ task: 'a' }, { task: 'b', result: 'Succeeded' }, { task: 'c-d', result: 'Failed' }])
 })
 
 test('ancestry.go:89-106: a depends result is one Argo knows', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[1].depends = 'train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
+  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
 })
 
 test('validate.go:1377-1381: withParam with depends is allowed, but .AnySucceeded/.AllFailed need a fanned-out dependency', () => {
-  // validate.go has no rule against withParam on a task that uses depends (our `metric` task).
+  // validate.go has no rule against withParam on a task that uses depends (our `shard` task).
   assert.deepEqual(validateArgo(template, installed), [])
-  rejects(changed((t) => (dag(t, 'pipeline')[1].depends = 'train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
-  const onFanOut = changed((t) => dag(t, 'pipeline').push({ name: 'report', template: 'train-neural', depends: 'metric.AnySucceeded || metric.AllFailed' }))
+  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
+  const onFanOut = changed((t) => dag(t, 'pipeline').push({ name: 'report', template: 'train-neural', depends: 'shard.AnySucceeded || shard.AllFailed' }))
   assert.deepEqual(validateArgo(onFanOut, [onFanOut]), [])
 })
 
 test('validate.go:1343-1353: depends and dependencies are not mixed, task names do not start with a digit', () => {
-  rejects(changed((t) => (dag(t, 'metric-pipeline')[2].dependencies = ['train'])), /templates\.metric-pipeline cannot use both 'depends' and 'dependencies'/, 'validate.go:1347-1349')
-  rejects(changed((t) => (dag(t, 'metric-pipeline')[0].name = '1features')), /name cannot begin with a digit/, 'validate.go:1343-1345')
+  rejects(changed((t) => (dag(t, 'shard-pipeline')[2].dependencies = ['train'])), /templates\.shard-pipeline cannot use both 'depends' and 'dependencies'/, 'validate.go:1347-1349')
+  rejects(changed((t) => (dag(t, 'shard-pipeline')[0].name = '1features')), /name cannot begin with a digit/, 'validate.go:1343-1345')
 })
 
 test('validate.go:1386 and 1505-1539: no dependency cycle', () => {
-  rejects(changed((t) => (dag(t, 'metric-pipeline')[0].depends = 'infer')), /dependency cycle detected/, 'validate.go:1386')
+  rejects(changed((t) => (dag(t, 'shard-pipeline')[0].depends = 'infer')), /dependency cycle detected/, 'validate.go:1386')
 })
 
 test('validate.go:557-566 and 239-241: the entrypoint and every task template exist', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[1].template = 'metric-pipline')), /templates\.pipeline\.tasks\.metric template name 'metric-pipline' undefined/, 'validate.go:557-566')
+  rejects(changed((t) => (dag(t, 'pipeline')[2].template = 'shard-pipline')), /templates\.pipeline\.tasks\.shard template name 'shard-pipline' undefined/, 'validate.go:557-566')
   const errors = validateArgo(workflow('retrain'), installed)
   assert.ok(errors.some((e) => /template name 'retrain' undefined/.test(e)), JSON.stringify(errors))
   for (const entrypoint of ['pipeline', 'refresh', 'backtest']) assert.deepEqual(validateArgo(workflow(entrypoint), installed), [], `entrypoint ${entrypoint}`)
@@ -113,31 +113,37 @@ test('validate.go:557-566 and 239-241: the entrypoint and every task template ex
 
 test('validate.go:674-712, 736-739, 1413-1438: every {{inputs.parameters.x}}, {{workflow.parameters.x}} and {{tasks.x...}} resolves', () => {
   rejects(
-    changed((t) => ((t.get('train')!.container as { args: string[] }).args[2] = '{{inputs.parameters.metrc}}')),
-    /templates\.train: failed to resolve \{\{inputs\.parameters\.metrc\}\}/,
+    changed((t) => {
+      const args = (t.get('train')!.container as { args: string[] }).args
+      args[args.indexOf('{{inputs.parameters.shard}}')] = '{{inputs.parameters.shrd}}'
+    }),
+    /templates\.train: failed to resolve \{\{inputs\.parameters\.shrd\}\}/,
     'validate.go:736-739',
   )
   rejects(
-    changed((t) => (dag(t, 'metric-pipeline')[1].arguments!.parameters![0].value = '{{inputs.parameters.metrics}}')),
-    /templates\.metric-pipeline\.tasks\.train failed to resolve \{\{inputs\.parameters\.metrics\}\}/,
+    changed((t) => (dag(t, 'shard-pipeline')[1].arguments!.parameters![0].value = '{{inputs.parameters.shards}}')),
+    /templates\.shard-pipeline\.tasks\.train failed to resolve \{\{inputs\.parameters\.shards\}\}/,
     'validate.go:1413-1438',
   )
   rejects(
-    changed((t) => (dag(t, 'metric-pipeline')[0].arguments!.parameters![0].value = '{{tasks.infer.outputs.parameters.x}}')),
+    changed((t) => (dag(t, 'shard-pipeline')[0].arguments!.parameters![0].value = '{{tasks.infer.outputs.parameters.x}}')),
     /failed to resolve \{\{tasks\.infer\.outputs\.parameters\.x\}\}/,
     'validate.go:1413-1438',
   )
   // A workflow parameter the template does not declare: a WorkflowTemplate alone is let through
   // (validate.go:704, the submitting Workflow may declare it), the Workflow that runs it is not.
-  const undeclared = changed((t) => ((t.get('infer')!.container as { args: string[] }).args[4] = '{{workflow.parameters.runid}}'))
+  const undeclared = changed((t) => {
+    const args = (t.get('infer')!.container as { args: string[] }).args
+    args[args.indexOf('{{workflow.parameters.run-id}}')] = '{{workflow.parameters.runid}}'
+  })
   assert.deepEqual(validateArgo(undeclared, [undeclared]), [])
   const errors = validateArgo(workflow('refresh'), [undeclared])
   assert.ok(errors.some((e) => e.includes('failed to resolve {{workflow.parameters.runid}}') && e.includes('validate.go:736-739')), JSON.stringify(errors))
 })
 
 test('util.go:165-168 (from validate.go:1447-1451): every task supplies its template\'s inputs', () => {
-  rejects(changed((t) => delete dag(t, 'metric-refresh')[1].arguments), /templates\.metric-refresh\.tasks\.infer inputs\.parameters\.metric was not supplied/, 'workflow/common/util.go:165-168')
-  rejects(changed((t) => delete dag(t, 'pipeline')[1].arguments), /templates\.pipeline\.tasks\.metric inputs\.parameters\.metric was not supplied/, 'workflow/common/util.go:165-168')
+  rejects(changed((t) => delete dag(t, 'shard-refresh')[1].arguments), /templates\.shard-refresh\.tasks\.infer inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
+  rejects(changed((t) => delete dag(t, 'pipeline')[2].arguments), /templates\.pipeline\.tasks\.shard inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
 })
 
 test('validate.go:582-590, 724-728, 850-852: retry policies are Argo\'s, deadlines on leaves, parallelism on DAGs', () => {
@@ -174,7 +180,7 @@ test('operator.go:1950-1951, 2104-2106, 3961-3966, 4105-4126: retries on the con
     spec.templateDefaults.retryStrategy = retry
   })
   assert.match(retryPlacement(inDefaults).join('\n'), /templateDefaults\.retryStrategy is merged into the DAG templates/)
-  assert.match(retryPlacement(changed((t) => (t.get('metric-pipeline')!.retryStrategy = retry))).join('\n'), /templates\.metric-pipeline: a retryStrategy on a DAG/)
+  assert.match(retryPlacement(changed((t) => (t.get('shard-pipeline')!.retryStrategy = retry))).join('\n'), /templates\.shard-pipeline: a retryStrategy on a DAG/)
   assert.match(retryPlacement(changed((t) => delete t.get('monitor')!.retryStrategy)).join('\n'), /templates\.monitor: a pod without retries/)
 })
 
@@ -212,11 +218,21 @@ test('dag.go:195, 213-219, 853-857, 868-886: no metric waits on another metric, 
   assert.match(errors, /templates\.pipeline: failFast is not false/)
 })
 
-test('util/template/validate.go:14-16: Argo skips {{=expressions}}, so the parameters they read are checked here', () => {
-  const names = new Set(((template.spec as { arguments: { parameters: { name: string }[] } }).arguments.parameters ?? []).map((p) => p.name))
-  const used = [...JSON.stringify(template.spec).matchAll(/\{\{=(.*?)\}\}/g)].flatMap((m) => [...m[1].matchAll(/workflow\.parameters\.([A-Za-z0-9_]+)/g)].map((n) => n[1]))
-  assert.ok(used.length >= 3, 'the fan-outs read the metrics parameter')
-  for (const name of used) assert.ok(names.has(name), `{{=...}} reads workflow.parameters.${name}, which the template does not declare`)
+test('validate.go:1069-1072 and workflow_types.go:3142-3144: the fan-out reads the plan step\'s stdout, which only a container step has, and only once it ran', () => {
+  for (const entrypoint of ['pipeline', 'refresh', 'backtest']) {
+    const fanOut = dag(new Map((template.spec as { templates: Template[] }).templates.map((t) => [t.name, t])), entrypoint).find((task) => task.withParam)!
+    assert.equal(fanOut.withParam, '{{tasks.plan.outputs.result}}', entrypoint)
+    assert.match(fanOut.depends ?? '', /\bplan\b/, `${entrypoint}: the fan-out waits for the plan`)
+  }
+  // Without the dependency, the plan's result is not in scope of the fan-out.
+  rejects(changed((t) => (dag(t, 'refresh')[1].depends = undefined)), /templates\.refresh\.tasks\.shard failed to resolve \{\{tasks\.plan\.outputs\.result\}\}/, 'validate.go:1413-1438')
+  // A DAG has no stdout: a plan step that is one gives no result to fan out over.
+  const planAsDag = changed((t) => {
+    t.get('plan')!.dag = { tasks: [{ name: 'inner', template: 'infer', arguments: { parameters: [{ name: 'shard', value: '0/1' }, { name: 'plan', value: 'latest' }] } }] }
+    delete t.get('plan')!.container
+    delete t.get('plan')!.retryStrategy
+  })
+  rejects(planAsDag, /tasks\.shard failed to resolve \{\{tasks\.plan\.outputs\.result\}\}/, 'validate.go:1413-1438')
 })
 
 test('the CronWorkflows run as Workflows (validate.go:398-402) with a declared entrypoint and parameters', () => {

@@ -131,7 +131,8 @@ function containers(objects: K8sObject[]): { where: string; pod: PodSpecLike; co
 
 /** The values key of each job and the name its ServiceAccount and IAM role carry (terraform/iam.tf trusts these). */
 const jobs = { features: 'features', train: 'train', trainNeural: 'train-neural', infer: 'infer', monitor: 'monitor' } as const
-const valuesKeyOf = (command: string) => Object.entries(jobs).find(([, job]) => job === command)?.[0] as keyof typeof jobs
+/** `gras plan` lists bronze and writes plans/: it runs under the features role. */
+const valuesKeyOf = (command: string) => (command === 'plan' ? 'features' : (Object.entries(jobs).find(([, job]) => job === command)?.[0] as keyof typeof jobs))
 
 for (const [name, file] of Object.entries(renderings)) {
   test(`policies hold with ${name} values`, () => {
@@ -149,7 +150,7 @@ for (const [name, file] of Object.entries(renderings)) {
     assert.deepEqual(binding.subjects.map((s) => s.name).sort(), accounts.map((a) => a.metadata.name).sort(), "every job's pods may report results to Argo")
 
     const all = containers(objects)
-    assert.equal(all.length, 6)
+    assert.equal(all.length, 7, 'the five jobs and the plan step of the WorkflowTemplate, and the features CronJob')
     for (const { where, pod, container, template } of all) {
       const job = valuesKeyOf(container.args?.[0] as string)
       assert.ok(job, `${where}: runs a known job`)
@@ -192,21 +193,29 @@ for (const [name, file] of Object.entries(renderings)) {
       assert.equal(retry.limit, values.workflow.retryLimit)
     }
 
-    // One branch per metric (features -> train -> infer), after the global neural step whatever its outcome.
+    // One branch per shard of the plan (features -> train -> infer), after the global neural step whatever its outcome.
     const byName = (n: string) => (template.templates as any[]).find((t) => t.name === n)
     const pipeline = byName('pipeline')
-    assert.equal(pipeline.dag.failFast, false, 'a failed metric does not stop the others')
-    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'metric'])
-    const [neuralTask, metricTask] = pipeline.dag.tasks
+    assert.equal(pipeline.dag.failFast, false, 'a failed shard does not stop the others')
+    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'plan', 'shard'])
+    const [neuralTask, planTask, shardTask] = pipeline.dag.tasks
     assert.equal(neuralTask.depends, undefined)
-    assert.equal(metricTask.template, 'metric-pipeline')
-    assert.match(metricTask.withParam, /workflow\.parameters\.metrics/)
-    for (const outcome of ['Succeeded', 'Failed', 'Errored']) assert.match(metricTask.depends, new RegExp(`train-neural\\.${outcome}`), `branches run after train-neural ${outcome}`)
+    assert.equal(planTask.depends, undefined, 'the plan runs beside the GPU step')
+    assert.equal(shardTask.template, 'shard-pipeline')
+    assert.equal(shardTask.withParam, '{{tasks.plan.outputs.result}}')
+    assert.deepEqual(shardTask.arguments.parameters, [{ name: 'shard', value: '{{item.shard}}' }, { name: 'plan', value: '{{item.plan}}' }])
+    for (const outcome of ['Succeeded', 'Failed', 'Errored']) assert.match(shardTask.depends, new RegExp(`train-neural\\.${outcome}`), `branches run after train-neural ${outcome}`)
     const chain = (t: string) => byName(t).dag.tasks.map((task: any) => `${task.depends ?? ''}>${task.template}`)
-    assert.deepEqual(chain('metric-pipeline'), ['>features', 'features>train', 'train>infer'])
-    assert.deepEqual(chain('metric-refresh'), ['>monitor', 'monitor>infer'])
-    assert.deepEqual(byName('refresh').dag.tasks.map((t: any) => t.template), ['metric-refresh'])
-    assert.deepEqual(byName('backtest').dag.tasks.map((t: any) => t.template), ['train'])
+    assert.deepEqual(chain('shard-pipeline'), ['>features', 'features>train', 'train>infer'])
+    assert.deepEqual(chain('shard-refresh'), ['>monitor', 'monitor>infer'])
+    assert.deepEqual(chain('refresh'), ['>plan', 'plan>shard-refresh'])
+    assert.deepEqual(chain('backtest'), ['>plan', 'plan>train'])
+    // Every step of a branch runs exactly its shard of the plan the branch was given.
+    for (const step of ['features', 'train', 'infer', 'monitor']) {
+      const args: string[] = byName(step).container.args
+      assert.deepEqual(args.slice(args.indexOf('--shard'), args.indexOf('--shard') + 4), ['--shard', '{{inputs.parameters.shard}}', '--plan', '{{inputs.parameters.plan}}'], step)
+      assert.ok(!args.includes('--metrics'), `${step}: the plan, not --metrics, says which metrics`)
+    }
 
     for (const cron of objects.filter((o) => o.kind === 'CronWorkflow')) {
       const spec = cron.spec as Record<string, any>
@@ -250,7 +259,9 @@ for (const [name, file] of Object.entries(renderings)) {
 /** Argo placeholders replaced by the values they take at run time. */
 function substitute(arg: string): string {
   return arg
-    .replace('{{inputs.parameters.metric}}', 'G')
+    .replace('{{inputs.parameters.shard}}', '1/4')
+    .replace('{{inputs.parameters.plan}}', 'gras-retrain-x7k2p')
+    .replace('{{workflow.parameters.shards}}', '0')
     .replace('{{workflow.parameters.run-id}}', 'gras-retrain-x7k2p')
     .replace('{{workflow.parameters.as-of}}', '2024-01-29T14:00:00Z')
     .replace('{{workflow.parameters.train-scope}}', 'drifted')
@@ -275,4 +286,36 @@ test('every CLI invocation in a manifest parses with the real commander program'
   assert.ok(invocations.length >= 8)
   for (const args of invocations) parseWithCli(args)
   assert.throws(() => parseWithCli(['train', '--metric', 'G']), /unknown option/, 'a renamed flag fails')
+})
+
+test('featuresShards > 1: the features CronJob is an Indexed Job whose pod i runs --shard i/N, valid for Kubernetes and the CLI', () => {
+  const result = helm(['template', 'gras', chartDir, '--namespace', 'gras', '--set', 'schedules.featuresShards=4'])
+  assert.equal(result.status, 0, result.stderr)
+  const cronJob = parseManifests(result.stdout, 'featuresShards=4').find((o) => o.kind === 'CronJob')!
+  validateObject(cronJob, 'featuresShards=4')
+  const job = (cronJob.spec as any).jobTemplate.spec
+  assert.equal(job.completionMode, 'Indexed')
+  assert.equal(job.completions, 4)
+  const container = job.template.spec.containers[0]
+  const env = new Map<string, any>(container.env.map((e: any) => [e.name, e]))
+  assert.equal(env.get('SHARD_INDEX').valueFrom.fieldRef.fieldPath, "metadata.annotations['batch.kubernetes.io/job-completion-index']")
+  assert.equal(env.get('GRAS_SHARD').value, '$(SHARD_INDEX)/4')
+  // $(VAR) expands only variables defined earlier in the list (Kubernetes' dependent variables).
+  const names = container.env.map((e: any) => e.name)
+  assert.ok(names.indexOf('SHARD_INDEX') < names.indexOf('GRAS_SHARD'))
+  // What the pod's process sees for index 3: commander reads GRAS_SHARD into --shard.
+  const program = buildProgram()
+  const features = program.commands.find((c) => c.name() === 'features')!
+  const previous = process.env.GRAS_SHARD
+  process.env.GRAS_SHARD = env.get('GRAS_SHARD').value.replace('$(SHARD_INDEX)', '3')
+  try {
+    features.action(() => undefined)
+    program.parse(['node', 'gras', ...container.args])
+    assert.equal(features.opts().shard, '3/4')
+  } finally {
+    if (previous === undefined) delete process.env.GRAS_SHARD
+    else process.env.GRAS_SHARD = previous
+  }
+  const single = parseManifests(helm(['template', 'gras', chartDir, '--namespace', 'gras']).stdout, 'default').find((o) => o.kind === 'CronJob')!
+  assert.equal((single.spec as any).jobTemplate.spec.completionMode, undefined, 'one pod by default')
 })
