@@ -10,7 +10,9 @@ const decoder = new TextDecoder()
 const shownIssues = 3
 
 /** A number; null reads as NaN, which is how JSON.stringify and our DynamoDB items write NaN and ±Infinity. */
-export const numberOrNaN = z.union([z.number(), z.null().transform(() => Number.NaN)])
+export const numberOrNaN = z.union([z.number(), z.null().transform(() => Number.NaN)], {
+  error: (issue) => `Invalid input: expected number or null, received ${Array.isArray(issue.input) ? 'array' : typeof issue.input}`,
+})
 
 /** `<source>: <field path>: <what is wrong>` for the first issues of a failed parse, on one line. */
 function describeIssues(source: string, error: z.ZodError): string {
