@@ -57,8 +57,9 @@ const dayItemSchema = z
 
 export type StoredDayAccuracy = z.output<typeof dayItemSchema>
 
+/** `drifted` is what `train --only drifted` acts on; a flag set by hand may carry nothing else. */
 const driftItemSchema = z
-  .object({ drifted: z.boolean(), realised_mase: numberOrNaN, expected_mase: numberOrNaN, reason: z.string() })
+  .object({ drifted: z.boolean(), realised_mase: numberOrNaN.default(Number.NaN), expected_mase: numberOrNaN.default(Number.NaN), reason: z.string().default('') })
   .transform((item): DriftDecision => ({ drifted: item.drifted, realisedMase: item.realised_mase, expectedMase: item.expected_mase, reason: item.reason }))
 
 /** The days of a metric in [fromDate, toDate] (YYYY-MM-DD), oldest first; a malformed item is a DataError naming it. */
