@@ -299,7 +299,7 @@ function splitMetrics(text: string | undefined): string[] | undefined {
 
 function settingsOverrides(globals: GlobalOptions): Partial<GrasConfig> & Record<string, unknown> {
   const overrides: Record<string, unknown> = {}
-  if (globals.lake) overrides.lake = globals.lake
+  if (globals.lake !== undefined) overrides.lake = globals.lake
   if (globals.dynamodb) overrides.dynamodb = { mode: globals.dynamodb }
   return overrides
 }

@@ -1,6 +1,7 @@
 /**
  * The model artifact saved under models/metric=<id>/<version>/model.json, and forecasting from it.
- * Plain JSON and versioned, so a newer reader can refuse an artifact it does not understand.
+ * Plain JSON and versioned, so a newer reader can refuse an artifact it does not understand
+ * (io/model-artifacts.ts holds the schema it is read back with).
  */
 import type { CandidateReport, Fallback } from './select.js'
 import type { ModelFamily, ModelKind } from './models/model.js'
@@ -67,17 +68,4 @@ export function forecastFromArtifact(artifact: ModelArtifact, family: ModelFamil
     upper,
     level: artifact.intervalLevel,
   }
-}
-
-/** Validates a parsed artifact's shape; throws naming the first bad field. */
-export function checkArtifact(value: unknown, source: string): ModelArtifact {
-  const a = value as Partial<ModelArtifact>
-  const problems: string[] = []
-  if (a?.schemaVersion !== artifactSchemaVersion) problems.push(`schemaVersion ${a?.schemaVersion} (expected ${artifactSchemaVersion})`)
-  if (typeof a?.model !== 'string') problems.push('model missing')
-  if (!Array.isArray(a?.halfWidths)) problems.push('halfWidths missing')
-  if (typeof a?.horizon !== 'number' || a.horizon < 1) problems.push(`horizon ${a?.horizon}`)
-  if (typeof a?.stepMs !== 'number') problems.push('stepMs missing')
-  if (problems.length > 0) throw new Error(`artifact ${source}: ${problems.join(', ')}`)
-  return a as ModelArtifact
 }

@@ -128,6 +128,15 @@ export const neuralModelPrefix = (version: string, phase: NeuralPhase, member: n
 /** Written last by train-neural: a version without it is incomplete. */
 export const neuralMetaKey = (version: string) => `${neuralVersionPrefix(version)}/gras.json`
 export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase, member: number) => `checkpoints/${runId}/${phase}/m${member}`
+/** A network saved in TensorFlow.js's format under `prefix`: its topology and weight manifest, and its weights. */
+export const networkKeys = (prefix: string) => ({ topology: `${prefix}/model.json`, weights: `${prefix}/weights.bin` })
+/** Names the slot that holds a checkpoint's newest save; written last. */
+export const checkpointStateKey = (checkpointPrefix: string) => `${checkpointPrefix}/state.json`
+/** One of a checkpoint's two slots: its network, and the optimizer's variables (their names and shapes, and their float32 values). */
+export function checkpointSlotKeys(checkpointPrefix: string, slot: 'a' | 'b'): { network: string; optimizerSpecs: string; optimizerData: string } {
+  const dir = `${checkpointPrefix}/${slot}`
+  return { network: `${dir}/model`, optimizerSpecs: `${dir}/optimizer.json`, optimizerData: `${dir}/optimizer.bin` }
+}
 /** `backtest`: trained on data before every series' first backtest origin; `final`: on all data. */
 export type NeuralPhase = 'backtest' | 'final'
 

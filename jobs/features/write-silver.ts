@@ -7,7 +7,8 @@
 import { silverCutoffManifestKey, silverManifestKey } from '../core/lake-layout.js'
 import { toIsoSeconds } from '../core/time.js'
 import type { ObjectStore } from '../io/object-store.js'
-import type { FeaturesManifest } from '../io/silver-manifest.js'
+import { parseLakeDocument } from '../io/lake-document.js'
+import { featuresManifestSchema, type FeaturesManifest } from '../io/silver-manifest.js'
 
 export interface SilverWrite {
   /** True when this cutoff is now the metric's newest (the newest-cutoff manifest names it). */
@@ -39,17 +40,16 @@ export async function writeSilver(lake: ObjectStore, manifest: FeaturesManifest,
   return { latest: true, newestCutoff: manifest.window.end }
 }
 
-/** The cutoff the newest-cutoff manifest names; undefined when there is none or it cannot be read (then it is replaced). */
+/**
+ * The cutoff the newest-cutoff manifest names; undefined when there is none. A malformed one is a
+ * DataError, not replaced: puts are atomic, so it was not torn by us, and replacing it could move
+ * the newest cutoff back.
+ */
 async function readNewestCutoffMs(lake: ObjectStore, metricId: string): Promise<number | undefined> {
   // Asked first by a listing: a metric's first run has no manifest, and a GET of a missing key is
   // retried by the S3 store and needs a bucket-wide ListBucket grant to read as 404.
-  if (!(await lake.exists(silverManifestKey(metricId)))) return undefined
-  const bytes = await lake.get(silverManifestKey(metricId))
-  if (!bytes) return undefined
-  try {
-    const cutoffMs = manifestCutoffMs(JSON.parse(new TextDecoder().decode(bytes)) as FeaturesManifest)
-    return Number.isFinite(cutoffMs) ? cutoffMs : undefined
-  } catch {
-    return undefined
-  }
+  const key = silverManifestKey(metricId)
+  if (!(await lake.exists(key))) return undefined
+  const bytes = await lake.get(key)
+  return bytes && manifestCutoffMs(parseLakeDocument(featuresManifestSchema, bytes, key))
 }

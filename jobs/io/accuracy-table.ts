@@ -4,7 +4,10 @@
  * drift item per metric (date = "~drift") that `gras train --only drifted` reads and clears.
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { z } from 'zod'
 import { queryAll } from './dynamo-query.js'
+import { parseDynamoItem } from './dynamo-item.js'
+import { numberOrNaN } from './lake-document.js'
 import type { DayAccuracy, DriftDecision } from '../core/realised-accuracy.js'
 
 export const driftKey = '~drift'
@@ -38,13 +41,51 @@ export async function putDayAccuracy(client: DynamoDBClient, table: string, reco
   )
 }
 
-export async function queryAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, number | string | boolean>[]> {
-  const items = await queryAll(client, {
+/** A day's item as read back: the figures `gras accuracy` and the report show. */
+const dayItemSchema = z
+  .object({
+    date: z.string(),
+    mase: numberOrNaN,
+    smape: numberOrNaN,
+    bias: numberOrNaN,
+    coverage: numberOrNaN,
+    points: numberOrNaN,
+    backtest_mase: numberOrNaN,
+    model_version: z.string(),
+  })
+  .transform(({ backtest_mase, model_version, ...figures }) => ({ ...figures, backtestMase: backtest_mase, modelVersion: model_version }))
+
+export type StoredDayAccuracy = z.output<typeof dayItemSchema>
+
+/** `drifted` is what `train --only drifted` acts on; a flag set by hand may carry nothing else. */
+const driftItemSchema = z
+  .object({ drifted: z.boolean(), realised_mase: numberOrNaN.default(Number.NaN), expected_mase: numberOrNaN.default(Number.NaN), reason: z.string().default('') })
+  .transform((item): DriftDecision => ({ drifted: item.drifted, realisedMase: item.realised_mase, expectedMase: item.expected_mase, reason: item.reason }))
+
+/** The days of a metric in [fromDate, toDate] (YYYY-MM-DD), oldest first; a malformed item is a DataError naming it. */
+export async function readDayAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<StoredDayAccuracy[]> {
+  const items = await queryItems(client, table, metricId, fromDate, toDate)
+  return items.filter((item) => item.date?.S !== driftKey).map((item) => parseDynamoItem(dayItemSchema, item, table, { metric_id: metricId, date: item.date?.S ?? '?' }))
+}
+
+/** A metric's drift item; undefined when monitor has not judged it yet. */
+export async function readDrift(client: DynamoDBClient, table: string, metricId: string): Promise<DriftDecision | undefined> {
+  const response = await client.send(new GetItemCommand({ TableName: table, Key: { metric_id: { S: metricId }, date: { S: driftKey } }, ConsistentRead: true }))
+  return response.Item && parseDynamoItem(driftItemSchema, response.Item, table, { metric_id: metricId, date: driftKey })
+}
+
+function queryItems(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, AttributeValue>[]> {
+  return queryAll(client, {
     TableName: table,
     KeyConditionExpression: 'metric_id = :m AND #d BETWEEN :from AND :to',
     ExpressionAttributeNames: { '#d': 'date' },
     ExpressionAttributeValues: { ':m': { S: metricId }, ':from': { S: fromDate }, ':to': { S: toDate } },
   })
+}
+
+/** Every attribute of a metric's items in [fromDate, toDate] as stored, unparsed: what tests compare. */
+export async function queryAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate: string, toDate: string): Promise<Record<string, number | string | boolean>[]> {
+  const items = await queryItems(client, table, metricId, fromDate, toDate)
   return items.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : (v.S ?? v.BOOL ?? Number.NaN)])))
 }
 
@@ -67,8 +108,7 @@ export async function putDrift(client: DynamoDBClient, table: string, metricId: 
 }
 
 export async function isDrifted(client: DynamoDBClient, table: string, metricId: string): Promise<boolean> {
-  const response = await client.send(new GetItemCommand({ TableName: table, Key: { metric_id: { S: metricId }, date: { S: driftKey } }, ConsistentRead: true }))
-  return response.Item?.drifted?.BOOL === true
+  return (await readDrift(client, table, metricId))?.drifted === true
 }
 
 /** Clears the flag after a retrain; the next monitor run raises it again if the new model drifts too. */

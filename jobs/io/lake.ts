@@ -12,14 +12,18 @@ export interface LakeLocation {
   path?: string
 }
 
-/** Parses a lake URI; throws naming the URI when an s3:// URI has no bucket. */
+/** Parses a lake URI; a ConfigError (78) naming the URI when it is empty, of another scheme, or an S3 URI without a valid bucket or with a bad prefix. */
 export function parseLakeUri(uri: string): LakeLocation {
+  if (uri.trim() === '') throw new ConfigError(`lake: the lake URI is empty (expected s3://<bucket>/<prefix> or a local folder)`)
   if (uri.startsWith('s3://')) {
     const rest = uri.slice(5)
     const slash = rest.indexOf('/')
     const bucket = slash < 0 ? rest : rest.slice(0, slash)
     const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/\/+$/, '')
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`lake: ${JSON.stringify(uri)} has no valid bucket name (expected s3://<bucket>/<prefix>, bucket 3-63 of a-z 0-9 . -)`)
+    // S3 keeps '.', '..' and empty segments as literal key parts: a prefix with them names other keys than a reader of the path expects.
+    const badSegment = prefix === '' ? undefined : prefix.split('/').find((segment) => segment === '' || segment === '.' || segment === '..')
+    if (badSegment !== undefined) throw new ConfigError(`lake: ${JSON.stringify(uri)} has ${badSegment === '' ? 'an empty' : `a ${JSON.stringify(badSegment)}`} segment in its prefix (expected s3://<bucket>/<prefix> with no empty, . or .. segments)`)
     return { kind: 's3', bucket, prefix }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new ConfigError(`lake: unsupported scheme in ${JSON.stringify(uri)} (expected s3:// or a local folder)`)

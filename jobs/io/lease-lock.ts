@@ -3,8 +3,10 @@
  * same job on the same metric never overlap, and a run that died (SIGKILL, lost node) holds it only
  * until its lease expires. Acquire and release are conditional writes, so exactly one run wins.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { z } from 'zod'
 import { GrasError, ExitCode } from '../core/errors.js'
+import { parseDynamoItem } from './dynamo-item.js'
 
 /** Another run holds the lock: retry later (exit 75), which Argo's retryStrategy does. */
 export class LockBusyError extends GrasError {
@@ -47,8 +49,7 @@ export async function acquireLease(
       const held = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))
       // Released between our attempt and this read: try again (a few times, then call it busy).
       if (!held.Item && attempt < 2) continue
-      const holder = held.Item?.owner?.S ?? 'another run'
-      const until = held.Item?.expires_at?.N ? new Date(Number(held.Item.expires_at.N)).toISOString() : 'unknown'
+      const { holder, until } = leaseHolder(held.Item, table, { metric_id: metricId, version: key.version.S })
       throw new LockBusyError(`lock: ${job} of metric ${metricId} is running in ${holder} (lease until ${until}); this run leaves it alone and can be retried`)
     }
   }
@@ -80,4 +81,13 @@ export async function withLease<T>(lock: Promise<LeaseLock>, body: () => Promise
   } finally {
     await held.release()
   }
+}
+
+const leaseItemSchema = z.object({ owner: z.string().min(1), expires_at: z.number() })
+
+/** Who holds a lease and until when, from its item; a malformed item is a DataError, since every retry would meet it again. */
+function leaseHolder(item: Record<string, AttributeValue> | undefined, table: string, key: Record<string, string>): { holder: string; until: string } {
+  if (!item) return { holder: 'another run', until: 'unknown' }
+  const lease = parseDynamoItem(leaseItemSchema, item, table, key)
+  return { holder: lease.owner, until: new Date(lease.expires_at).toISOString() }
 }

@@ -11,8 +11,10 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
+import { z } from 'zod'
 import { GrasError, ExitCode } from '../core/errors.js'
 import { queryAll } from './dynamo-query.js'
+import { parseDynamoItem } from './dynamo-item.js'
 
 export const approvedPointerKey = '~approved'
 const historyLength = 20
@@ -77,7 +79,7 @@ export class ModelRegistry {
     const response = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: version } }, ConsistentRead: true }),
     )
-    return response.Item && !version.startsWith('~') ? toRecord(response.Item) : undefined
+    return response.Item && !version.startsWith('~') ? toRecord(response.Item, this.table) : undefined
   }
 
   /** Every version of a metric, oldest first. */
@@ -89,21 +91,16 @@ export class ModelRegistry {
       ConsistentRead: true,
     })
     // Items whose version starts with '~' are the approved pointer and locks, not versions.
-    return items.filter((item) => !item.version?.S?.startsWith('~')).map(toRecord)
+    return items.filter((item) => !item.version?.S?.startsWith('~')).map((item) => toRecord(item, this.table))
   }
 
   async getApproved(metricId: string): Promise<ApprovedPointer | undefined> {
     const response = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: approvedPointerKey } }, ConsistentRead: true }),
     )
-    const item = response.Item
-    if (!item?.approved_version?.S) return undefined
-    return {
-      version: item.approved_version.S,
-      previous: (item.previous?.L ?? []).map((v) => v.S ?? '').filter(Boolean),
-      updatedAt: item.updated_at?.S ?? '',
-      updatedBy: item.updated_by?.S ?? '',
-    }
+    if (!response.Item) return undefined
+    const item = parseDynamoItem(pointerItemSchema, response.Item, this.table, { metric_id: metricId, version: approvedPointerKey })
+    return { version: item.approved_version, previous: item.previous, updatedAt: item.updated_at, updatedBy: item.updated_by }
   }
 
   /** Points the metric at `version`, if the pointer still holds `expected` (undefined: no approved version yet). */
@@ -146,17 +143,39 @@ export class ModelRegistry {
   }
 }
 
-function toRecord(item: Record<string, AttributeValue>): ModelVersionRecord {
+const versionItemSchema = z.object({
+  metric_id: z.string(),
+  version: z.string(),
+  run_id: z.string(),
+  model: z.string(),
+  backtest_mase: z.number(),
+  artifact_key: z.string(),
+  created_at: z.string(),
+  decision: z.enum(['promoted', 'kept']),
+  reason: z.string(),
+  data_cutoff: z.string().optional(),
+})
+
+const pointerItemSchema = z.object({
+  approved_version: z.string().min(1),
+  previous: z.array(z.string().min(1)),
+  updated_at: z.string(),
+  updated_by: z.string(),
+})
+
+function toRecord(raw: Record<string, AttributeValue>, table: string): ModelVersionRecord {
+  const key = { metric_id: raw.metric_id?.S ?? '?', version: raw.version?.S ?? '?' }
+  const item = parseDynamoItem(versionItemSchema, raw, table, key)
   return {
-    metricId: item.metric_id?.S ?? '',
-    version: item.version?.S ?? '',
-    runId: item.run_id?.S ?? '',
-    model: item.model?.S ?? '',
-    backtestMase: Number(item.backtest_mase?.N),
-    artifactKey: item.artifact_key?.S ?? '',
-    createdAt: item.created_at?.S ?? '',
-    decision: (item.decision?.S ?? 'kept') as ModelVersionRecord['decision'],
-    reason: item.reason?.S ?? '',
-    ...(item.data_cutoff?.S ? { dataCutoff: item.data_cutoff.S } : {}),
+    metricId: item.metric_id,
+    version: item.version,
+    runId: item.run_id,
+    model: item.model,
+    backtestMase: item.backtest_mase,
+    artifactKey: item.artifact_key,
+    createdAt: item.created_at,
+    decision: item.decision,
+    reason: item.reason,
+    ...(item.data_cutoff ? { dataCutoff: item.data_cutoff } : {}),
   }
 }

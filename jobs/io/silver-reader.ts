@@ -6,7 +6,8 @@ import { cachedAsyncBuffer } from 'hyparquet'
 import { readEvents, readRows } from './parquet-read.js'
 import type { ObjectStore } from './object-store.js'
 import { DataError, InputMissingError } from '../core/errors.js'
-import type { FeaturesManifest } from './silver-manifest.js'
+import { parseLakeDocument } from './lake-document.js'
+import { featuresManifestSchema, type FeaturesManifest } from './silver-manifest.js'
 
 export interface SilverSeries {
   manifest: FeaturesManifest
@@ -62,10 +63,5 @@ export async function readSilverSeries(lake: ObjectStore, metricId: string, cuto
 
 async function readManifest(lake: ObjectStore, key: string): Promise<FeaturesManifest | undefined> {
   const bytes = await lake.get(key)
-  if (!bytes) return undefined
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as FeaturesManifest
-  } catch (error) {
-    throw new DataError(`silver: ${key} is not valid JSON: ${(error as Error).message}`)
-  }
+  return bytes && parseLakeDocument(featuresManifestSchema, bytes, key)
 }

@@ -6,41 +6,45 @@
  * that, and none before the cutoff.
  */
 import * as tf from '@tensorflow/tfjs'
+import { z } from 'zod'
 import { neuralMetaKey, neuralModelPrefix } from '../core/lake-layout.js'
 import { ModelFitError, type ModelContext } from '../core/models/model.js'
 import type { NeuralPredictor } from '../core/models/neural.js'
 import type { ObjectStore } from '../io/object-store.js'
-import { DataError, InputMissingError } from '../core/errors.js'
+import { InputMissingError } from '../core/errors.js'
+import { numberOrNaN, parseLakeDocument } from '../io/lake-document.js'
 import { lakeIOHandler } from './checkpoint.js'
 import { forecastGlobalMlp } from './global-mlp.js'
 import type { WindowNormalisation, WindowShape } from './windows.js'
 
 /** `models/neural/<version>/gras.json`: what a reader needs besides the weights. */
-export interface NeuralMeta {
-  version: string
-  runId: string
-  inputSteps: number
-  horizon: number
+const neuralMetaSchema = z.object({
+  version: z.string().min(1),
+  runId: z.string(),
+  inputSteps: z.number().int().positive(),
+  horizon: z.number().int().positive(),
   /** Targets are residuals on the seasonal naive forecast of this period (0: levels). */
-  baselinePeriod: number
+  baselinePeriod: z.number().int().min(0),
   /** How windows were scaled; absent in models written before it was recorded, which used `level`. */
-  normalisation?: WindowNormalisation
-  stepMs: number
-  seed: number
-  epochs: number
+  normalisation: z.enum(['level', 'seasonal-difference'] as const satisfies readonly WindowNormalisation[]).optional(),
+  stepMs: z.number().int().positive(),
+  seed: z.number().int(),
+  epochs: z.number().int().min(0),
   /** Windows per gradient step (absent in models written before it was recorded). */
-  batchSize?: number
+  batchSize: z.number().int().positive().optional(),
   /** Networks per phase; their forecasts are averaged. */
-  members: number
-  windows: { backtest: number; final: number }
+  members: z.number({ error: 'no member count (written by an older gras): run gras train-neural again' }).int().min(1),
+  windows: z.object({ backtest: z.number().int().min(0), final: z.number().int().min(0) }),
   /** The backtest network saw no data at or after this time. */
-  backtestCutoffMs: number
+  backtestCutoffMs: z.number(),
   /** The final network saw no data at or after this time (the end of the newest series). */
-  finalThroughMs: number
-  /** Mean backtest MASE over the metrics it was trained on (leak-free, from the backtest network). */
-  backtestMase: number
-  metrics: string[]
-}
+  finalThroughMs: z.number(),
+  /** Mean backtest MASE over the metrics it was trained on (leak-free, from the backtest network); NaN stored as null. */
+  backtestMase: numberOrNaN,
+  metrics: z.array(z.string()),
+})
+
+export type NeuralMeta = z.infer<typeof neuralMetaSchema>
 
 export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 'final', tf.LayersModel[]>): NeuralPredictor {
   return {
@@ -71,10 +75,10 @@ export function windowShapeOf(meta: NeuralMeta): WindowShape {
 
 /** Loads version `version` (metadata and both networks) from the lake; InputMissingError when incomplete. */
 export async function loadNeuralPredictor(lake: ObjectStore, version: string): Promise<NeuralPredictor & { meta: NeuralMeta }> {
-  const bytes = await lake.get(neuralMetaKey(version))
-  if (!bytes) throw new InputMissingError(`neural: ${neuralMetaKey(version)} is missing (model version ${version} incomplete or deleted)`)
-  const meta = JSON.parse(new TextDecoder().decode(bytes)) as NeuralMeta
-  if (!(Number.isInteger(meta.members) && meta.members >= 1)) throw new DataError(`neural: ${neuralMetaKey(version)} has no member count (written by an older gras): run gras train-neural again`)
+  const key = neuralMetaKey(version)
+  const bytes = await lake.get(key)
+  if (!bytes) throw new InputMissingError(`neural: ${key} is missing (model version ${version} incomplete or deleted)`)
+  const meta = parseLakeDocument(neuralMetaSchema, bytes, key)
   return { ...neuralPredictor(meta, await loadNetworks(lake, version, meta.members)), meta }
 }
 

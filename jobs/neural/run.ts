@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { backtestFamily } from '../core/backtest.js'
-import { neuralCheckpointPrefix, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
+import { networkKeys, neuralCheckpointPrefix, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
 import { compactTimestamp } from '../core/time.js'
@@ -119,7 +119,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   for (const phase of ['backtest', 'final'] as const) {
     for (let member = 0; member < run.members; member++) {
       const prefix = neuralModelPrefix(version, phase, member)
-      if (await context.lake.get(`${prefix}/model.json`)) {
+      if (await context.lake.get(networkKeys(prefix).topology)) {
         log.info({ phase, member, version }, 'network already saved by this run: not trained again')
         continue
       }

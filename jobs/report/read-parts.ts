@@ -4,56 +4,28 @@
  * forecast. Through the io/ adapters handed in.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { backtestReportKey, predictionsPrefixForMetric } from '../core/lake-layout.js'
-import { driftKey, queryAccuracy } from '../io/accuracy-table.js'
+import { predictionsPrefixForMetric } from '../core/lake-layout.js'
+import { readDayAccuracy, readDrift } from '../io/accuracy-table.js'
+import { readBacktestReport } from '../io/model-artifacts.js'
 import type { ModelRegistry } from '../io/model-registry.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { readRows } from '../io/parquet-read.js'
-import { DataError, InputMissingError } from '../core/errors.js'
+import { InputMissingError } from '../core/errors.js'
 import type { ReportAccuracyDay, ReportBacktest, ReportDrift, ReportForecast, ReportModel } from './report-data.js'
 
 export async function readApprovedBacktest(lake: ObjectStore, registry: ModelRegistry, metricId: string): Promise<{ backtest: ReportBacktest; model?: ReportModel }> {
   const approved = await registry.getApproved(metricId)
   if (!approved) throw new InputMissingError(`backtest: metric ${metricId} has no approved version in the registry (run gras train)`)
   const record = await registry.getVersion(metricId, approved.version)
-  const key = backtestReportKey(metricId, approved.version)
-  const bytes = await lake.get(key)
-  if (!bytes) throw new InputMissingError(`backtest: ${key} is missing (approved version ${approved.version} of ${metricId})`)
-  let parsed: Partial<Omit<ReportBacktest, 'version'>>
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes))
-  } catch (error) {
-    throw new DataError(`backtest: ${key} is not valid JSON: ${(error as Error).message}`)
-  }
-  if (!Array.isArray(parsed.candidates) || typeof parsed.chosen !== 'string') throw new DataError(`backtest: ${key} has no candidates array or chosen field`)
-  const backtest: ReportBacktest = {
-    version: approved.version,
-    chosen: parsed.chosen,
-    horizon: Number(parsed.horizon),
-    intervalLevel: Number(parsed.intervalLevel),
-    origins: parsed.origins ?? [],
-    candidates: parsed.candidates,
-    fallbacks: parsed.fallbacks ?? [],
-  }
+  const backtest: ReportBacktest = { version: approved.version, ...(await readBacktestReport(lake, metricId, approved.version)) }
   const model = record && { version: record.version, model: record.model, decision: record.decision, reason: record.reason, backtestMase: record.backtestMase }
   return { backtest, model }
 }
 
 /** The accuracy table's days of a metric in [fromDate, toDate] (YYYY-MM-DD), oldest first, and its drift flag. */
 export async function readAccuracy(client: DynamoDBClient, table: string, metricId: string, fromDate = '0000', toDate = '9999'): Promise<{ days: ReportAccuracyDay[]; drift?: ReportDrift }> {
-  const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN)
-  const days = (await queryAccuracy(client, table, metricId, fromDate, toDate)).map((row) => ({
-    date: String(row.date),
-    mase: num(row.mase),
-    smape: num(row.smape),
-    bias: num(row.bias),
-    coverage: num(row.coverage),
-    points: num(row.points),
-    backtestMase: num(row.backtest_mase),
-    modelVersion: String(row.model_version ?? ''),
-  }))
-  const [flag] = await queryAccuracy(client, table, metricId, driftKey, driftKey)
-  const drift = flag && { drifted: flag.drifted === true, reason: String(flag.reason ?? ''), realisedMase: num(flag.realised_mase), expectedMase: num(flag.expected_mase) }
+  const days = await readDayAccuracy(client, table, metricId, fromDate, toDate)
+  const drift = await readDrift(client, table, metricId)
   return { days, drift }
 }
 

@@ -102,6 +102,20 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   const oneSlash = await runCli(['infer', '--lake', 's3:/bad'], { cwd, env: { GRAS_CONFIG: configDir } })
   assert.equal(oneSlash.code, 78, oneSlash.stderr)
   oneLine(oneSlash, /^gras: lake: "s3:\/bad" is not an S3 URI/)
+  // Each form of a bad URI is refused before anything is read, by flag and by GRAS_LAKE alike.
+  const refused: [string[], Record<string, string>, RegExp][] = [
+    [['--lake', 's3://'], {}, /^gras: lake: "s3:\/\/" has no valid bucket name/],
+    [['--lake', 's3://gras-lake/../other'], {}, /^gras: lake: "s3:\/\/gras-lake\/\.\.\/other" has a "\.\." segment in its prefix/],
+    [['--lake', 's3://gras-lake//gras'], {}, /^gras: lake: "s3:\/\/gras-lake\/\/gras" has an empty segment in its prefix/],
+    [['--lake', 'gs://gras-lake/gras'], {}, /^gras: lake: unsupported scheme in "gs:\/\/gras-lake\/gras"/],
+    [['--lake', ''], {}, /^gras: config: .*lake: Too small/],
+    [[], { GRAS_LAKE: '' }, /^gras: config: .*lake: Too small/],
+  ]
+  for (const [args, extra, message] of refused) {
+    const result = await runCli(['train', ...args], { cwd, env: { GRAS_CONFIG: configDir, AWS_REGION: 'eu-west-1', ...keys, ...bareAws, ...extra } })
+    assert.equal(result.code, 78, `${JSON.stringify(args)} ${JSON.stringify(extra)}: ${result.stderr}`)
+    oneLine(result, message)
+  }
 })
 
 test('--to before --from exits 64 before DynamoDB is called', async () => {
