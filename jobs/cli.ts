@@ -368,7 +368,8 @@ function allCommands(command: Command): Command[] {
 function reportFailure(error: unknown): ExitCodeValue {
   const logger = activeLogger ?? createLogger({ fd: 2 })
   const code = exitCodeOf(error)
-  logger.error({ err: error, exitCode: code }, 'command failed')
+  // A usage error is the person's typo, not an event with a stack: the one line says it all, as commander's own do.
+  if (code !== ExitCode.usage) logger.error({ err: error, exitCode: code }, 'command failed')
   writeStderrLine(`gras: ${failureLine(error, code)}`)
   return code
 }
