@@ -288,7 +288,7 @@ async function withContext(
   command: Command,
   fd: 1 | 2,
   body: (context: OpenedContext) => Promise<void>,
-  run: { runId?: string; asOfMs?: number } = {},
+  run: { runId?: string; asOfMs?: number; lakeMustExist?: boolean } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
@@ -298,7 +298,7 @@ async function withContext(
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
-  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway })
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, lakeMustExist: run.lakeMustExist })
   try {
     await body(context)
   } finally {
