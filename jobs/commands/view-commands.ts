@@ -28,6 +28,8 @@ export type WithContext = (command: Command, fd: 1 | 2, body: (context: OpenedCo
 
 const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const readOnly = { lakeMustExist: true }
+/** approve and rollback write the registry of a lake that must be there: a typo is 66, not a new registry. */
+const lakeMustExist = readOnly
 
 /** The version in package.json (two folders up from jobs/commands, three from dist/jobs/commands). */
 export function packageVersion(): string {
@@ -140,7 +142,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
       await withContext(command, 2, async (context) => {
         const full = await approveVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, version, 'cli', new Date(context.now()).toISOString())
         context.logger.info({ metric, version: full }, 'version approved')
-      })
+      }, lakeMustExist)
     })
   models
     .command('rollback <metric>')
@@ -149,7 +151,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
       await withContext(command, 2, async (context) => {
         const version = await rollbackVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, 'cli', new Date(context.now()).toISOString())
         context.logger.info({ metric, version }, 'rolled back')
-      })
+      }, lakeMustExist)
     })
 
   program

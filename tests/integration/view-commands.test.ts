@@ -101,7 +101,7 @@ test('usage errors print one gras: line, no JSON log line and no stack', async (
 test('read-only commands on a mistyped local lake exit 66 naming it and create nothing', async () => {
   const before = readdirSync(cwd).sort()
   const typo = join(cwd, 'lkae')
-  for (const args of [['models', 'list'], ['predictions', '--metric', 'G'], ['accuracy', '--metric', 'G'], ['backtest', '--metric', 'G'], ['report']]) {
+  for (const args of [['models', 'list'], ['predictions', '--metric', 'G'], ['accuracy', '--metric', 'G'], ['backtest', '--metric', 'G'], ['report'], ['models', 'approve', 'G', 'v2026'], ['models', 'rollback', 'G']]) {
     const result = await show([...args, '--lake', typo], { AWS_REGION: '', AWS_ENDPOINT_URL_DYNAMODB: '', GRAS_DYNAMODB_MODE: 'embedded' })
     assert.equal(result.code, ExitCode.noInput, `${args.join(' ')}: ${result.stderr}`)
     assert.match(result.stderr, new RegExp(`^gras: lake: no lake at ${typo}: the folder does not exist`, 'm'))
