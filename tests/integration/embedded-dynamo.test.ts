@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { configDirWith, runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/paths.js'
@@ -52,6 +53,8 @@ test('two pipelines from one directory at once: the second waits for the first, 
 test('a run that cannot get the embedded DynamoDB in time exits 75 with one clear line', async () => {
   const cwd = tempDir('held')
   const lake = join(cwd, 'lake')
+  // A lake that is there: models list refuses a missing one before it reaches DynamoDB.
+  mkdirSync(lake)
   const holder = await startEmbeddedDynamo(embeddedDynamoDir(lake, undefined))
   try {
     const result = await runCli(['models', 'list', '--metrics', 'G', '--lake', lake], { cwd, env: { GRAS_CONFIG: configDirWith('dynamodb:\n  embeddedLockWaitMs: 300\n') } })
