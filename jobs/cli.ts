@@ -16,18 +16,16 @@ import { runMonitor } from './monitor/run.js'
 import type { BackendName } from './neural/backend.js'
 import { gracefulStopEnabled, requestStop } from './runtime/termination.js'
 import { runPipeline } from './pipeline/run.js'
-import { fetchPredictions, formatPredictions } from './commands/predictions.js'
-import { approveVersion, formatModelListings, listModels, rollbackVersion } from './commands/models.js'
+import { fetchPredictions, printRunForecasts } from './commands/predictions.js'
+import { rowFormatOf } from './commands/format-table.js'
 import { submitWorkflow } from './commands/submit.js'
-import { addViewCommands, checkMetricId } from './commands/view-commands.js'
-import { publishReport } from './commands/report.js'
+import { addViewCommands } from './commands/view-commands.js'
+import { publishRunReport } from './commands/report.js'
 import { latestPlanId } from './io/shard-plans.js'
 import { parseShardSelection } from './core/shard-plan.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
-import { assertLakeHasMetric, loadShardScope, resolveMetrics } from './runtime/resolve-metrics.js'
-import { neuralRegistryId, silverFeaturesRoot } from './core/lake-layout.js'
+import { loadShardScope } from './runtime/resolve-metrics.js'
 import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
-import { ModelRegistry } from './io/model-registry.js'
 import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
 import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './core/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
@@ -91,35 +89,46 @@ export function buildProgram(): Command {
   ]
   for (const [name, description, run] of jobs) {
     withShardOptions(withRunOptions(program.command(name).description(description))).action(async (options: RunOptions, command: Command) => {
-      await withJob(command, options, logFd(false), async (context, metrics) => [await run(context, metrics)])
+      await withJob(command, options, logFd(false), async (context, metrics) => {
+        const report = await run(context, metrics)
+        if (name === 'monitor') await publishUnlessShard(context, metrics)
+        return [report]
+      })
     })
   }
   withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models')))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
     .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
-      await withJob(command, options, logFd(false), async (context, metrics) => [await runTrain(context, metrics, options.only)])
+      await withJob(command, options, logFd(false), async (context, metrics) => {
+        const report = await runTrain(context, metrics, options.only)
+        await publishUnlessShard(context, metrics)
+        return [report]
+      })
     })
 
   withShardOptions(withRunOptions(program.command('pipeline').description('features, train and infer in one run')))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
     .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
-    .action(async (options: RunOptions & { demoIfEmpty?: boolean; print?: boolean }, command: Command) => {
+    .addOption(new Option('--json', 'print the forecasts as one JSON array of objects instead (implies --print)').conflicts('csv'))
+    .addOption(new Option('--csv', 'print the forecasts as CSV (RFC 4180) with a header row instead (implies --print)'))
+    .action(async (options: RunOptions & { demoIfEmpty?: boolean; print?: boolean; json?: boolean; csv?: boolean }, command: Command) => {
+      options.print ||= options.json || options.csv
       await withJob(command, options, logFd(Boolean(options.print)), async (context, metrics) => {
         if (options.demoIfEmpty && (await lakeIsEmpty(context.lake))) {
           await writeDemoData(context.lake, { endMs: context.asOfMs, days: 42, seed: 7 }, context.logger)
         }
         const reports = await runPipeline(context, metrics)
-        // The report is for people: a failure to write it is a warning, never a failed forecast run.
-        // Shards of one run share its run id: the workflow writes the report once, after them all.
-        const report = context.shard ? undefined : await publishReport(context, metrics).catch((error: unknown) => void context.logger.warn({ err: error }, 'report not written'))
-        if (report && options.print) process.stderr.write(`report: ${report.path}\n`)
+        const report = await publishUnlessShard(context, metrics)
+        if (report && options.print) process.stderr.write(`report: ${report}\n`)
         if (options.print) {
           const infer = reports.find((r) => r.job === 'infer')
+          const forecasts = []
           for (const outcome of infer?.outcomes ?? []) {
             if (!outcome.ok) continue
             const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, outcome.metricId, toIsoSeconds(context.asOfMs - 2 * hourMs), '9999', context.now())
-            process.stdout.write(formatPredictions(outcome.metricId, items.filter((i) => i.runId === context.runId)) + '\n\n')
+            forecasts.push({ metricId: outcome.metricId, items: items.filter((i) => i.runId === context.runId) })
           }
+          process.stdout.write(printRunForecasts(forecasts, rowFormatOf(options)))
         }
         return reports
       })
@@ -135,61 +144,6 @@ export function buildProgram(): Command {
         process.stdout.write(JSON.stringify(planned) + '\n')
         return []
       }, () => shardPlanSummary(planned))
-    })
-
-  program
-    .command('predictions')
-    .description('show stored forecasts of a metric in a time range')
-    .requiredOption('--metric <id>', 'metric id')
-    .addOption(new Option('--from <time>', 'first timestamp, ISO-8601 (default: now)'))
-    .addOption(new Option('--to <time>', 'last timestamp, ISO-8601 (default: from + 7 days)'))
-    .option('--json', 'print JSON lines instead of a table')
-    .action(async (options: { metric: string; from?: string; to?: string; json?: boolean }, command: Command) => {
-      // Checked before anything is opened: DynamoDB would answer a bad range with a ValidationException.
-      checkMetricId(options.metric)
-      const fromMs = options.from ? parseTime(options.from, '--from') : Math.floor(Date.now() / hourMs) * hourMs
-      const toMs = options.to ? parseTime(options.to, '--to') : fromMs + 7 * 24 * hourMs
-      if (toMs < fromMs) throw new UsageError(`predictions: --to ${toIsoSeconds(toMs)} is before --from ${toIsoSeconds(fromMs)} (give --to at or after --from)`)
-      await withContext(command, 2, async (context) => {
-        const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
-        // No stored forecast is an answer for a metric the lake has; for any other id it is an error.
-        if (items.length === 0) await assertLakeHasMetric(context.lake, 'predictions', options.metric)
-        process.stdout.write(options.json ? items.map((i) => JSON.stringify(i)).join('\n') + (items.length ? '\n' : '') : formatPredictions(options.metric, items) + '\n')
-      })
-    })
-
-  const models = program.command('models').description('list, approve or roll back model versions')
-  models
-    .command('list')
-    .description('registered versions per metric, with the approved one marked')
-    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric with features)').env('GRAS_METRICS'))
-    .option('--json', 'print JSON')
-    .action(async (options: { metrics?: string; json?: boolean }, command: Command) => {
-      await withContext(command, 2, async (context) => {
-        const requested = splitMetrics(options.metrics)
-        // Without --metrics: every metric with features, and the global neural model's versions.
-        const metricIds = requested ?? [...(await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics, neuralRegistryId]
-        const listings = await listModels(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metricIds)
-        process.stdout.write((options.json ? JSON.stringify(listings, null, 2) : formatModelListings(listings)) + '\n')
-      })
-    })
-  models
-    .command('approve <metric> <version>')
-    .description('make <version> the approved model of <metric>, overriding the backtest rule')
-    .action(async (metric: string, version: string, _options: object, command: Command) => {
-      await withContext(command, 2, async (context) => {
-        await approveVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, version, 'cli', new Date(context.now()).toISOString())
-        context.logger.info({ metric, version }, 'version approved')
-      })
-    })
-  models
-    .command('rollback <metric>')
-    .description('re-approve the version that was approved before the current one')
-    .action(async (metric: string, _options: object, command: Command) => {
-      await withContext(command, 2, async (context) => {
-        const version = await rollbackVersion(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metric, 'cli', new Date(context.now()).toISOString())
-        context.logger.info({ metric, version }, 'rolled back')
-      })
     })
 
   withRunOptions(program.command('train-neural').description('train the global neural model (TensorFlow.js) with checkpoints; resumes a run id from its checkpoint'))
@@ -278,6 +232,9 @@ export function buildProgram(): Command {
   return program
 }
 
+/** The run's report, except in a shard: shards of one run share its run id, so the workflow reports once, after them all. */
+const publishUnlessShard = (context: OpenedContext, metrics?: string[]) => (context.shard ? Promise.resolve(undefined) : publishRunReport(context, metrics))
+
 const logFd = (dataOnStdout: boolean): 1 | 2 => (dataOnStdout ? 2 : 1)
 
 function parseTime(text: string, flag: string): number {
@@ -312,7 +269,7 @@ async function withContext(
   command: Command,
   fd: 1 | 2,
   body: (context: OpenedContext) => Promise<void>,
-  run: { runId?: string; asOfMs?: number } = {},
+  run: { runId?: string; asOfMs?: number; lakeMustExist?: boolean } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
@@ -322,7 +279,7 @@ async function withContext(
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
-  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway })
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, lakeMustExist: run.lakeMustExist })
   try {
     await body(context)
   } finally {
@@ -396,7 +353,8 @@ function allCommands(command: Command): Command[] {
 function reportFailure(error: unknown): ExitCodeValue {
   const logger = activeLogger ?? createLogger({ fd: 2 })
   const code = exitCodeOf(error)
-  logger.error({ err: error, exitCode: code }, 'command failed')
+  // A usage error is the person's typo, not an event with a stack: the one line says it all, as commander's own do.
+  if (code !== ExitCode.usage) logger.error({ err: error, exitCode: code }, 'command failed')
   writeStderrLine(`gras: ${failureLine(error, code)}`)
   return code
 }

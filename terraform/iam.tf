@@ -28,14 +28,15 @@ locals {
       local.lake_key,
     ]
     # silver and the neural model -> per-metric models and the registry, under the lease lock;
-    # `train --only drifted` reads and clears the monitor's drift flags.
+    # `train --only drifted` reads and clears the monitor's drift flags. The run's report (reports/)
+    # shows each metric's newest stored forecast (predictions/) and realised accuracy (a Query).
     train = [
-      local.list_silver_and_plans,
-      { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
-      { sid = "WriteMetricModels", actions = ["s3:PutObject"], resources = ["${local.lake}/models/metric=*"], prefixes = [] },
+      { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
+      { sid = "ReadSilverModelsPredictionsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/predictions/*", "${local.lake}/plans/*"], prefixes = [] },
+      { sid = "WriteMetricModelsAndReport", actions = ["s3:PutObject"], resources = ["${local.lake}/models/metric=*", "${local.lake}/reports/*"], prefixes = [] },
       local.lake_key,
       { sid = "RegistryAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
-      { sid = "DriftFlags", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "DriftFlagsAndAccuracy", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
     ]
     # silver -> the global neural model (models/neural/) and its checkpoints. It reads keys that may
     # not exist yet (a checkpoint to resume from, a member already trained): S3 answers such a read
@@ -60,12 +61,15 @@ locals {
       { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ApprovedModelAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
     ]
-    # served predictions against silver actuals -> the accuracy table and drift flags.
+    # served predictions against silver actuals -> the accuracy table and drift flags. The run's
+    # report (reports/) reads back the accuracy (a Query) and each metric's approved version.
     monitor = [
       { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
       { sid = "ReadSilverPredictionsModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*"], prefixes = [] },
-      { sid = "LakeKey", actions = ["kms:Decrypt"], resources = [aws_kms_key.lake.arn], prefixes = [] },
-      { sid = "WriteAccuracy", actions = ["dynamodb:PutItem"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "WriteReport", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*"], prefixes = [] },
+      local.lake_key,
+      { sid = "WriteAndReadAccuracy", actions = ["dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "ReadApprovedModels", actions = ["dynamodb:GetItem"], resources = [local.models_table], prefixes = [] },
     ]
   }
 }

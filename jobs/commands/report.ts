@@ -21,13 +21,29 @@ export function writeReportFolder(files: ReadonlyMap<string, string>, dir: strin
 
 /**
  * The whole of `gras report`, callable at the end of another command (pipeline, train, monitor):
- * the lake copy under reports/<run id>/, the local folder, and one log line saying where.
+ * the lake copy under reports/<run id>/, the local folder (none when `outDir` is null), and one log
+ * line saying where. `runId` is the run the report is of (default: the context's own run).
  */
-export async function publishReport(context: JobContext, metrics?: readonly string[], outDir?: string): Promise<{ path: string; lakeKey: string; incomplete: string[] }> {
-  const report = await buildReport(context, metrics)
+export async function publishReport(context: JobContext, metrics?: readonly string[], outDir?: string | null, runId = context.runId): Promise<{ path?: string; lakeKey: string; incomplete: string[] }> {
+  const report = await buildReport(context, metrics, runId)
   const lakeKey = await storeReport(context, report)
-  const path = writeReportFolder(report.files, outDir ?? defaultReportDir(context.runId))
+  const path = outDir === null ? undefined : writeReportFolder(report.files, outDir ?? defaultReportDir(runId))
   const incomplete = report.input.metrics.filter((m) => m.problems.length > 0).map((m) => m.metricId)
-  context.logger.info({ path, lakeKey, metrics: report.input.metrics.length, incomplete }, 'report written')
+  context.logger.info({ path, lakeKey, runId, metrics: report.input.metrics.length, incomplete }, 'report written')
   return { path, lakeKey, incomplete }
+}
+
+/**
+ * The report at the end of a job (pipeline, train, monitor) of the job's own run. A person reads the
+ * local folder only on their own machine, so it is written only beside a local lake; in a pod the
+ * lake copy is the report. A failure is a warning: the report never fails a forecast run.
+ */
+export async function publishRunReport(context: JobContext, metrics?: readonly string[]): Promise<string | undefined> {
+  try {
+    const report = await publishReport(context, metrics, context.lake.uri.startsWith('s3://') ? null : undefined)
+    return report.path ?? `${context.lake.uri.replace(/\/+$/, '')}/${report.lakeKey}`
+  } catch (error) {
+    context.logger.warn({ err: error }, 'report not written')
+    return undefined
+  }
 }

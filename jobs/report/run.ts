@@ -27,7 +27,8 @@ export interface ReportFiles {
   input: ReportInput
 }
 
-export async function buildReport(context: JobContext, requested?: readonly string[]): Promise<ReportFiles> {
+/** The pages of the report of run `runId` (default: the context's own run). */
+export async function buildReport(context: JobContext, requested?: readonly string[], runId = context.runId): Promise<ReportFiles> {
   const resolved = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
   if (resolved.missing.length > 0) throw resolved.missing[0].error
   if (resolved.metrics.length === 0) throw await noMetricsError(context.lake, 'report', silverFeaturesRoot)
@@ -37,16 +38,17 @@ export async function buildReport(context: JobContext, requested?: readonly stri
   for (let i = 0; i < resolved.metrics.length; i += gatherConcurrency) {
     metrics.push(...(await Promise.all(resolved.metrics.slice(i, i + gatherConcurrency).map((id) => gatherMetric(context, registry, id)))))
   }
-  const input: ReportInput = { runId: context.runId, asOfMs: context.asOfMs, metrics }
+  const input: ReportInput = { runId, asOfMs: context.asOfMs, metrics }
   const files = new Map<string, string>([['index.html', renderIndexPage(input)]])
   for (const metric of metrics) files.set(metricPageFile(metric.metricId), renderMetricPage(input, metric))
   return { files, input }
 }
 
-/** Stores every page under reports/<run id>/ in the lake. */
+/** Stores every page under reports/<run id>/ in the lake (the run the report is of). */
 export async function storeReport(context: JobContext, report: ReportFiles): Promise<string> {
-  for (const [file, html] of report.files) await context.lake.put(reportKey(context.runId, file), html)
-  return reportKey(context.runId, 'index.html')
+  const runId = report.input.runId
+  for (const [file, html] of report.files) await context.lake.put(reportKey(runId, file), html)
+  return reportKey(runId, 'index.html')
 }
 
 async function gatherMetric(context: JobContext, registry: ModelRegistry, metricId: string): Promise<MetricReport> {

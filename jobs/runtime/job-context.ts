@@ -2,11 +2,14 @@
  * Everything a job touches, opened once: settings, the lake, DynamoDB (embedded or cloud), the
  * logger, the run id and the as-of time. Jobs receive it; they never read the environment.
  */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createDynamoClient, hasCustomEndpoint, type Environment } from '../io/aws-clients.js'
 import { accuracyTableDefinition, ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
 import { embeddedDynamoDir, startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
-import { openLake } from '../io/lake.js'
+import { openLake, parseLakeUri } from '../io/lake.js'
+import { InputMissingError } from '../core/errors.js'
 import type { ObjectStore } from '../io/object-store.js'
 import type { GrasConfig } from './config-schema.js'
 import type { Logger } from './logger.js'
@@ -41,6 +44,14 @@ export function chooseDynamoMode(mode: GrasConfig['dynamodb']['mode'], env: Envi
   return hasCustomEndpoint(env, 'DYNAMODB') || env.AWS_REGION || env.AWS_DEFAULT_REGION ? 'aws' : 'embedded'
 }
 
+/** Throws InputMissingError naming the folder when `lakeUri` is a local folder that does not exist. */
+export function assertLocalLakeExists(lakeUri: string): void {
+  const location = parseLakeUri(lakeUri)
+  if (location.kind !== 'local') return
+  const path = resolve(location.path!)
+  if (!existsSync(path)) throw new InputMissingError(`lake: no lake at ${path}: the folder does not exist (check --lake / GRAS_LAKE, or write sample data with gras demo-data)`)
+}
+
 export async function openJobContext(options: {
   config: Readonly<GrasConfig>
   logger: Logger
@@ -48,8 +59,11 @@ export async function openJobContext(options: {
   asOfMs: number
   env: Environment
   pushgatewayUrl?: string
+  /** Read-only commands: a local lake folder that is not there is an error (66), and nothing is created beside it. */
+  lakeMustExist?: boolean
 }): Promise<OpenedContext> {
   const { config, env } = options
+  if (options.lakeMustExist) assertLocalLakeExists(config.lake)
   const clientOptions = { network: config.network, onRetry: recordAwsRetry }
   const lake = openLake(config.lake, env, clientOptions)
   const mode = chooseDynamoMode(config.dynamodb.mode, env)

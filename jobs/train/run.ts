@@ -124,14 +124,14 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   metrics.setForMetric(metricId, 'gras_backtest_coverage', 'Backtest interval coverage of the model trained last', chosen?.coverage ?? Number.NaN)
   metrics.setForMetric(metricId, 'gras_chosen_model', 'Model chosen by the last training (1 for the chosen one)', 1, { model: selection.label })
 
-  // Promotion compares like with like: both versions' fixed parameters scored on today's origins.
+  // Promotion weighs the candidate's backtest MASE (the number its artifact, the registry and every
+  // command show) against the approved model's fixed parameters scored on today's origins.
   const approved = await registry.getApproved(metricId)
   let approvedMase: number | undefined
   let approvedCutoffMs: number | undefined
-  let candidateMase = artifact.backtestMase
+  const candidateMase = artifact.backtestMase
   if (approved && approved.version !== version) {
     const plan = { horizon: settings.horizon, origins: selection.origins, maseLag: periods[0], level: settings.intervalLevel }
-    candidateMase = scoreFixed(catalog[selection.model], selection.params)
     try {
       const current = await readArtifact(context.lake, metricId, approved.version)
       approvedCutoffMs = modelCutoffMs(approved.version, current)

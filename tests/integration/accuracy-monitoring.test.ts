@@ -23,9 +23,9 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 async function served(runId: string, from: number): Promise<PredictionItem[]> {
-  const result = await runCli(['predictions', '--metric', 'G', '--from', iso(from), '--to', iso(from + day - 3_600_000), '--json'], { cwd, env })
+  const result = await runCli(['predictions', '--metric', 'G', '--from', iso(from), '--to', iso(from + day - 3_600_000), '--json'], { cwd, env, allowText: true })
   assert.equal(result.code, 0, result.stderr)
-  const items = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as PredictionItem)
+  const items = JSON.parse(result.stdout) as PredictionItem[]
   assert.ok(items.every((i) => i.runId === runId))
   return items
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { runCli, type CliResult } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
 import type { PredictionItem } from '../../jobs/io/predictions-table.js'
-import type { ModelListing } from '../../jobs/commands/models.js'
+import type { ModelRow } from '../../jobs/commands/models.js'
 
 const cwd = tempDir('backfill')
 // The shipped settings with fast candidates only (no global network): promotion is what is tested.
@@ -42,16 +42,17 @@ async function cli(args: string[], config = env): Promise<CliResult> {
   return result
 }
 
-async function models(metric: string): Promise<ModelListing> {
+async function models(metric: string): Promise<{ approved?: ModelRow; versions: ModelRow[] }> {
   const result = await runCli(['models', 'list', '--metrics', metric, '--json'], { cwd, env, allowText: true })
   assert.equal(result.code, 0, result.stderr)
-  return (JSON.parse(result.stdout) as ModelListing[])[0]
+  const rows = JSON.parse(result.stdout) as ModelRow[]
+  return { approved: rows.find((r) => r.status === 'approved'), versions: rows }
 }
 
 async function predictions(metric: string): Promise<PredictionItem[]> {
-  const result = await runCli(['predictions', '--metric', metric, '--from', iso(backfillMs), '--to', iso(asOfMs + 8 * day), '--json'], { cwd, env })
+  const result = await runCli(['predictions', '--metric', metric, '--from', iso(backfillMs), '--to', iso(asOfMs + 8 * day), '--json'], { cwd, env, allowText: true })
   assert.equal(result.code, 0, result.stderr)
-  return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as PredictionItem)
+  return JSON.parse(result.stdout) as PredictionItem[]
 }
 
 const manifest = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { window: { end: string }; dataKey: string; runId: string }

@@ -65,7 +65,7 @@ test('no work is no success: a missing or empty lake, an unknown --metrics id, a
   for (const [command, args] of [['backtest', ['--metric', 'XYZ', '--lake', lake]], ['accuracy', ['--metric', 'XYZ', '--lake', lake]], ['report', ['--lake', join(cwd, 'no-such-lake')]]] as const) {
     const shown = await runCli([command, ...args], { cwd, env })
     assert.equal(shown.code, 66, `${command}: ${shown.stderr}`)
-    assert.match(shown.stderr, command === 'report' ? /report: no metrics .*empty or does not exist/ : new RegExp(`${command}: unknown metric XYZ: .*bronze metrics: A, G, R, S`))
+    assert.match(shown.stderr, command === 'report' ? /lake: no lake at .*no-such-lake: the folder does not exist/ : new RegExp(`${command}: unknown metric XYZ: .*bronze metrics: A, G, R, S`))
   }
 
   // A known metric with nothing stored in the range is an answer, not an error.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb'
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { runCli, type CliResult } from '../helpers/run-cli.js'
 import { configDir, repoRoot, tempDir } from '../helpers/paths.js'
 import { startDynamoServer, startS3Server, testCredentials, type DynamoServer, type S3Server } from '../helpers/servers.js'
@@ -93,8 +93,8 @@ after(async () => {
   await dynamo.close()
 })
 
-async function run(principal: string, args: string[], expectedCodes = [0]): Promise<CliResult> {
-  const result = await runCli(args, { cwd, env: { ...baseEnv, ...(await recorder.endpointEnv(principal)) }, timeoutMs: 180_000 })
+async function run(principal: string, args: string[], expectedCodes = [0], allowText = false): Promise<CliResult> {
+  const result = await runCli(args, { cwd, env: { ...baseEnv, ...(await recorder.endpointEnv(principal)) }, timeoutMs: 180_000, allowText })
   assert.ok(expectedCodes.includes(result.code), `${principal}: gras ${args.join(' ')} exited ${result.code}\n${result.stderr}\n${result.stdout.slice(-3000)}`)
   return result
 }
@@ -154,10 +154,19 @@ test('a run of every job, lease contention and a rollback, recorded per job', { 
   assert.equal((await registry.getApproved('S'))!.version, first)
 
   // The Java application's reads: forecasts (as `gras predictions` does) and accuracy.
-  await run('java-reader', ['predictions', '--metric', 'G', '--from', iso(endMs - day), '--json'])
+  await run('java-reader', ['predictions', '--metric', 'G', '--from', iso(endMs - day), '--json'], [0], true)
   const reader = new DynamoDBClient({ endpoint: (await recorder.endpointEnv('java-reader')).AWS_ENDPOINT_URL_DYNAMODB, region: 'eu-west-1', credentials: testCredentials })
   assert.ok((await queryAccuracy(reader, 'gras-accuracy', 'G', '0000', '9999')).length > 0)
   reader.destroy()
+})
+
+test('train and monitor store the report of their run under reports/<run id>/ through their own role', async () => {
+  for (const [principal, runId] of [['train', 'train-1'], ['train', 'train-2'], ['monitor', 'monitor-1']]) {
+    const puts = requestsOf(principal).filter((r) => r.action === 's3:PutObject' && r.resource.includes(`/${lakePrefix}/reports/${runId}/`))
+    assert.deepEqual(puts.map((r) => r.resource.split('/').pop()).sort(), ['index.html', 'metric=G.html', 'metric=S.html'], `${runId}: the report's pages`)
+    const stored = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${lakePrefix}/reports/${runId}/` }))
+    assert.equal(stored.KeyCount, 3, `${runId}: the pages are in the lake`)
+  }
 })
 
 /** Each request held against `policies`; the denied ones, the matches, and a count per (operation, action, statement, resource). */

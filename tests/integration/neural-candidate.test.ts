@@ -67,9 +67,9 @@ test('neural joins the candidates of train, is versioned in the registry, and in
 
   const listed = await runCli(['models', 'list', '--metrics', '_neural', '--json'], { cwd, env, allowText: true })
   assert.equal(listed.code, 0, listed.stderr)
-  const [neuralListing] = JSON.parse(listed.stdout)
-  assert.equal(neuralListing.approved.version, neuralVersion)
-  assert.equal(neuralListing.versions[0].model, 'neural')
+  const neuralRows = JSON.parse(listed.stdout) as { version: string; status: string; model: string }[]
+  assert.equal(neuralRows.find((r) => r.status === 'approved')?.version, neuralVersion)
+  assert.equal(neuralRows[0].model, 'neural')
 
   // Approve a version of G that is the neural model alone, as train would when it wins.
   const approvedG = trained.find((l) => l.metric === 'G')!.version as string
@@ -95,7 +95,7 @@ test('neural joins the candidates of train, is versioned in the registry, and in
   const { series } = await readSilverSeries(lake, 'G')
   const expected = predictor.predict(series.values, artifact.horizon, { periods: artifact.periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs })
   const served = await runCli(['predictions', '--metric', 'G', '--from', iso(asOfMs), '--to', iso(asOfMs + 3 * day), '--json'], { cwd, env, allowText: true })
-  const items = served.stdout.trim().split('\n').map((line) => JSON.parse(line) as PredictionItem)
+  const items = JSON.parse(served.stdout) as PredictionItem[]
   assert.equal(items.length, artifact.horizon)
   items.forEach((item, h) => {
     assert.equal(item.modelVersion, version)

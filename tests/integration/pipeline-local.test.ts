@@ -19,9 +19,9 @@ const asOf = iso(asOfMs)
 const horizons: Record<string, number> = { G: 48, R: 48, A: 48, S: 24 }
 
 async function predictions(metric: string): Promise<PredictionItem[]> {
-  const result = await runCli(['predictions', '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 8 * 86_400_000), '--json'], { cwd, env })
+  const result = await runCli(['predictions', '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 8 * 86_400_000), '--json'], { cwd, env, allowText: true })
   assert.equal(result.code, 0, result.stderr)
-  return result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as PredictionItem)
+  return JSON.parse(result.stdout) as PredictionItem[]
 }
 
 test('demo data, then a pipeline run: forecasts for every metric and step with lower <= value <= upper', async () => {
@@ -75,9 +75,9 @@ test('a rerun of the same run writes identical items; an older run does not over
 test('models list, approve and rollback', async () => {
   const list = await runCli(['models', 'list', '--metrics', 'G', '--json'], { cwd, env, allowText: true })
   assert.equal(list.code, 0, list.stderr)
-  const [listing] = JSON.parse(list.stdout) as { approved: { version: string }; versions: { version: string }[] }[]
-  assert.equal(listing.versions.length, 1)
-  const version = listing.approved.version
+  const rows = JSON.parse(list.stdout) as { version: string; status: string }[]
+  assert.equal(rows.length, 1)
+  const version = rows.find((r) => r.status === 'approved')!.version
   const rollback = await runCli(['models', 'rollback', 'G'], { cwd, env })
   assert.equal(rollback.code, 66, 'nothing earlier to roll back to')
   assert.match(rollback.stderr, /no earlier approved version/)

@@ -69,17 +69,28 @@ test('gras backtest and gras accuracy print the approved candidate table and the
   const table = (await ok(['backtest', '--metric', 'G'])).stdout
   assert.match(table, /^G: approved version v\S+-rep-r\d, chosen \S+ \(\*\), 8 origins x 48 steps, 95% interval$/m)
   assert.match(table, /^snaive\s+\d/m)
-  const json = JSON.parse((await ok(['backtest', '--metric', 'G', '--json'])).stdout) as { chosen: string; candidates: { model: string }[]; version: string }
-  const stored = JSON.parse(readFileSync(join(cwd, '.gras/lake/models/metric=G', json.version, 'backtest.json'), 'utf8')) as { chosen: string; candidates: unknown[] }
-  assert.equal(json.chosen, stored.chosen)
-  assert.deepEqual(json.candidates, stored.candidates)
+  const rows = JSON.parse((await ok(['backtest', '--metric', 'G', '--json'])).stdout) as { metricId: string; version: string; candidate: string; chosen: boolean; mase: number; smape: number; coverage: number }[]
+  const version = rows[0].version
+  const stored = JSON.parse(readFileSync(join(cwd, '.gras/lake/models/metric=G', version, 'backtest.json'), 'utf8')) as { chosen: string; candidates: { model: string; mase: number; smape: number; coverage: number }[] }
+  assert.deepEqual(rows.filter((r) => r.chosen).map((r) => r.candidate), [stored.chosen])
+  assert.deepEqual(
+    rows.map(({ candidate, mase, smape, coverage }) => ({ model: candidate, mase, smape, coverage })).sort((a, b) => a.model.localeCompare(b.model)),
+    [...stored.candidates].sort((a, b) => a.model.localeCompare(b.model)),
+  )
+  assert.ok(rows.every((r) => r.metricId === 'G' && r.version === version))
+  const csv = (await ok(['backtest', '--metric', 'G', '--csv'])).stdout.split('\r\n')
+  assert.equal(csv[0], 'metricId,version,candidate,chosen,mase,smape,coverage')
+  assert.equal(csv.length, rows.length + 2)
 
   const served = new Date(asOfMs - day).toISOString().slice(0, 10)
-  const accuracy = JSON.parse((await ok(['accuracy', '--metric', 'G', '--json'])).stdout) as { days: { date: string; points: number }[]; drift: { drifted: boolean } }
-  assert.deepEqual(accuracy.days.map((d) => [d.date, d.points]), [[served, 24]])
-  assert.equal(accuracy.drift.drifted, false)
+  const accuracy = JSON.parse((await ok(['accuracy', '--metric', 'G', '--json'])).stdout) as { date: string; points: number; drifted: boolean }[]
+  assert.deepEqual(accuracy.map((d) => [d.date, d.points]), [[served, 24]])
+  assert.equal(accuracy[0].drifted, false)
+  const accuracyCsv = (await ok(['accuracy', '--metric', 'G', '--csv'])).stdout.split('\r\n')
+  assert.equal(accuracyCsv[0], 'metricId,date,mase,backtestMase,smape,bias,coverage,points,modelVersion,drifted')
+  assert.match(accuracyCsv[1], new RegExp(`^G,${served},[0-9.]+,[0-9.]+,[0-9.]+,-?[0-9.e-]+,[0-9.]+,24,v[^,]+,false$`))
   assert.match((await ok(['accuracy', '--metric', 'G', '--from', served, '--to', served])).stdout, new RegExp(`^${served}\\s+\\d`, 'm'))
-  assert.deepEqual(JSON.parse((await ok(['accuracy', '--metric', 'G', '--from', iso(asOfMs), '--json'])).stdout).days, [])
+  assert.deepEqual(JSON.parse((await ok(['accuracy', '--metric', 'G', '--from', iso(asOfMs), '--json'])).stdout), [])
   const bad = await runCli(['accuracy', '--metric', 'G', '--from', 'yesterday'], { cwd, env, allowText: true })
   assert.equal(bad.code, ExitCode.usage, bad.stderr)
   assert.match(bad.stderr, /--from: "yesterday" is not a date/)
@@ -149,7 +160,7 @@ test('gras report of a pipeline + monitor run renders in headless Chromium', { s
 })
 
 test('a metric whose backtest report is missing still gets a page that names what is missing', async () => {
-  const version = (JSON.parse((await ok(['backtest', '--metric', 'S', '--json'])).stdout) as { version: string }).version
+  const version = (JSON.parse((await ok(['backtest', '--metric', 'S', '--json'])).stdout) as { version: string }[])[0].version
   const key = join(cwd, '.gras/lake/models/metric=S', version, 'backtest.json')
   rmSync(key)
   const partial = join(cwd, 'report-partial')
@@ -163,4 +174,77 @@ test('a metric whose backtest report is missing still gets a page that names wha
   const missing = await runCli(['backtest', '--metric', 'S'], { cwd, env, allowText: true })
   assert.equal(missing.code, ExitCode.noInput)
   assert.match(missing.stderr, /backtest\.json is missing/)
+})
+
+interface ModelRow {
+  metricId: string
+  version: string
+  shortVersion: string
+  runId: string
+  backtestMase: number
+  status: string
+  reason: string
+}
+
+test('models list: columns aligned with their headers, short versions that approve accepts, one MASE', async () => {
+  // The forecast metrics (the global neural model, _neural, has its own rows when listed).
+  const listed = ['--metrics', metrics.join(',')]
+  const rows = JSON.parse((await ok(['models', 'list', ...listed, '--json'])).stdout) as ModelRow[]
+  assert.deepEqual([...new Set(rows.map((r) => r.metricId))].sort(), metrics)
+  // The second pipeline weighed its version against the first's: the reason quotes the version's own MASE.
+  const compared = rows.filter((r) => r.runId === 'rep-r1' && /backtest MASE \d/.test(r.reason))
+  assert.ok(compared.length >= 1, JSON.stringify(rows.map((r) => r.reason)))
+  for (const row of compared) assert.equal(/backtest MASE (\d+\.\d{4})/.exec(row.reason)![1], row.backtestMase.toFixed(4), `${row.metricId} ${row.version}: ${row.reason}`)
+
+  const table = (await ok(['models', 'list', ...listed])).stdout.trimEnd().split('\n')
+  const [header, rule, ...lines] = table
+  assert.match(header, /^metric\s+version\s+model\s+mase\s+status\s+created$/)
+  assert.match(rule, /^-+( +-+){5}$/)
+  const starts = [...rule.matchAll(/-+/g)].map((m) => [m.index, m.index + m[0].length])
+  assert.equal(lines.length, rows.length)
+  lines.forEach((line, i) => {
+    const row = rows[i]
+    // Text columns start under their header; the MASE column ends under its header.
+    for (const [c, text] of [[0, row.metricId], [1, row.shortVersion], [4, row.status]] as const) assert.equal(line.slice(starts[c][0], starts[c][0] + text.length), text, `${line}: column ${c}`)
+    assert.equal(line.slice(starts[3][1] - 6, starts[3][1]), row.backtestMase.toFixed(4), `${line}: mase`)
+    assert.ok(row.shortVersion.length >= 12 && row.shortVersion.length < row.version.length && row.version.startsWith(row.shortVersion))
+    assert.equal(rows.filter((r) => r.metricId === row.metricId && r.version.startsWith(row.shortVersion)).length, 1, 'unique within the metric')
+  })
+  for (const line of lines) assert.ok(line.length <= header.length + 40, 'no 45-character versions')
+
+  // Approve by the short form, then back: the pointer holds the full version.
+  const g = rows.filter((r) => r.metricId === 'G')
+  const current = g.find((r) => r.status === 'approved')!
+  const other = g.find((r) => r.status !== 'approved')!
+  const approved = await ok(['models', 'approve', 'G', other.shortVersion, '--log-level', 'info'])
+  // Commands whose stdout is data log to stderr.
+  const approvedLog = approved.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'version approved')
+  assert.equal(approvedLog?.version, other.version)
+  const after = JSON.parse((await ok(['models', 'list', '--metrics', 'G', '--json'])).stdout) as ModelRow[]
+  assert.equal(after.find((r) => r.status === 'approved')?.version, other.version)
+  await ok(['models', 'approve', 'G', current.shortVersion])
+  const ambiguous = await runCli(['models', 'approve', 'G', 'v'.padEnd(4, current.version.slice(1))], { cwd, env, allowText: true })
+  assert.equal(ambiguous.code, ExitCode.usage, ambiguous.stderr)
+  assert.match(ambiguous.stderr, /is ambiguous: .* start with it/)
+
+  const csv = (await ok(['models', 'list', ...listed, '--csv'])).stdout.split('\r\n')
+  assert.equal(csv[0], 'metricId,version,shortVersion,runId,model,backtestMase,status,decision,reason,createdAt,dataCutoff')
+  assert.equal(csv.length, rows.length + 2)
+})
+
+test('monitor and train write the report of their run to the lake, and gras report defaults to the last run', { timeout: 600_000 }, async () => {
+  assert.ok(existsSync(join(cwd, '.gras/lake/reports/rep-m1/index.html')), 'the monitor run wrote its report')
+  assert.ok(existsSync(join(cwd, '.gras/reports/rep-m1/index.html')), 'and its local copy beside the local lake')
+  const trained = await ok(['train', '--metrics', 'G', '--as-of', iso(asOfMs), '--run-id', 'rep-t1', '--log-level', 'info'])
+  assert.equal(trained.logs.find((l) => l.msg === 'report written')?.lakeKey, 'reports/rep-t1/index.html')
+  assert.ok(existsSync(join(cwd, '.gras/lake/reports/rep-t1/metric=G.html')))
+
+  // The newest run that trained or wrote predictions is rep-t1; a fresh id is not made up.
+  const last = await ok(['report', '--metrics', 'G', '--log-level', 'info'])
+  const written = last.logs.find((l) => l.msg === 'report written')
+  assert.equal(written?.runId, 'rep-t1')
+  assert.equal(written?.lakeKey, 'reports/rep-t1/index.html')
+  assert.match((await ok(['report', '--help'])).stdout.replace(/\s+/g, ' '), /default: the last run: the newest that wrote predictions or trained/)
+  const given = await ok(['report', '--metrics', 'G', '--run-id', 'rep-r0', '--log-level', 'info'])
+  assert.equal(given.logs.find((l) => l.msg === 'report written')?.runId, 'rep-r0')
 })

@@ -6,8 +6,8 @@ import { renderMetricPage } from '../../../jobs/report/metric-page.js'
 import { renderChart } from '../../../jobs/report/chart.js'
 import { escapeHtml } from '../../../jobs/report/html.js'
 import { flagsOf, outlierIndices, type MetricReport, type ReportInput } from '../../../jobs/report/report-data.js'
-import { formatBacktest } from '../../../jobs/commands/backtest.js'
-import { formatAccuracy } from '../../../jobs/commands/accuracy.js'
+import { printBacktest } from '../../../jobs/commands/backtest.js'
+import { printAccuracy } from '../../../jobs/commands/accuracy.js'
 
 const hour = 3_600_000
 const hostile = `<script>alert("x")</script><img src=x onerror='alert(1)'>&amp;`
@@ -116,15 +116,15 @@ test('outliers: a 6x spike on a daily cycle is found, the cycle itself is not', 
 
 test('gras backtest and gras accuracy tables', () => {
   const m = metric('G')
-  const text = formatBacktest('G', m.backtest!, { version: 'v1', model: 'theta', decision: 'promoted', reason: 'first version of this metric', backtestMase: 0.5 })
+  const text = printBacktest('G', m.backtest!, { version: 'v1', model: 'theta', decision: 'promoted', reason: 'first version of this metric', backtestMase: 0.5 })
   assert.match(text, /chosen theta/)
-  assert.match(text, /^theta \*\s+0\.500\s+3\.000\s+95\.0%$/m)
+  assert.match(text, /^theta \*\s+0\.5000\s+3\.000\s+95\.0%$/m)
   assert.ok(text.indexOf('theta *') < text.indexOf('snaive'), 'best first')
   assert.match(text, /reason: first version/)
-  const acc = formatAccuracy('G', [{ date: '2026-01-02', mase: 0.25, smape: 3, bias: 0.01, coverage: 1, points: 24, backtestMase: 0.3, modelVersion: 'v1' }], { drifted: false, reason: 'ok', realisedMase: 0.25, expectedMase: 0.3 })
-  assert.match(acc, /^2026-01-02\s+0\.250\s+0\.300\s+3\.000\s+1\.0%\s+100\.0%\s+24\s+v1$/m)
+  const acc = printAccuracy('G', [{ date: '2026-01-02', mase: 0.25, smape: 3, bias: 0.01, coverage: 1, points: 24, backtestMase: 0.3, modelVersion: 'v1' }], { drifted: false, reason: 'ok', realisedMase: 0.25, expectedMase: 0.3 })
+  assert.match(acc, /^2026-01-02\s+0\.2500\s+0\.3000\s+3\.000\s+1\.0%\s+100\.0%\s+24\s+v1$/m)
   assert.match(acc, /drift: no \(ok\)/)
-  assert.match(formatAccuracy('G', [], undefined), /no realised accuracy.*\ndrift: not checked yet/)
+  assert.match(printAccuracy('G', [], undefined), /no realised accuracy.*\ndrift: not checked yet/)
 })
 
 test('three thousand metrics: one index row each, rendered in well under a second, one page per metric', () => {
