@@ -62,13 +62,14 @@ locals {
       { sid = "ApprovedModelAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
     ]
     # served predictions against silver actuals -> the accuracy table and drift flags. The run's
-    # report (reports/) reads back the accuracy (a Query) and each metric's approved version.
+    # report (reports/) reads back the accuracy (a Query), the drift flag (a GetItem) and each
+    # metric's approved version.
     monitor = [
       { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
       { sid = "ReadSilverPredictionsModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WriteReport", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*"], prefixes = [] },
       local.lake_key,
-      { sid = "WriteAndReadAccuracy", actions = ["dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
+      { sid = "WriteAndReadAccuracy", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ReadApprovedModels", actions = ["dynamodb:GetItem"], resources = [local.models_table], prefixes = [] },
     ]
   }

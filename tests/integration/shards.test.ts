@@ -26,14 +26,9 @@ async function lakeWithDemo(name: string): Promise<string> {
 }
 
 async function forecasts(cwd: string, metric: string): Promise<Pick<PredictionItem, 'timestamp' | 'value' | 'lower' | 'upper'>[]> {
-  const result = await runCli(['predictions', '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 3 * 86_400_000), '--json'], { cwd, env })
+  const result = await runCli(['predictions', '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 3 * 86_400_000), '--json'], { cwd, env, allowText: true })
   assert.equal(result.code, 0, result.stderr)
-  return result.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as PredictionItem)
-    .map(({ timestamp, value, lower, upper }) => ({ timestamp, value, lower, upper }))
+  return (JSON.parse(result.stdout) as PredictionItem[]).map(({ timestamp, value, lower, upper }) => ({ timestamp, value, lower, upper }))
 }
 
 test('three shards of a plan forecast exactly what one unsharded run does, each metric once', async () => {
