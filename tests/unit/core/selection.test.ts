@@ -137,3 +137,13 @@ test('a single model is chosen over a combination only when it backtests better 
   const clear = [biased('ets', 1), biased('theta', 1.2), biased('arima', 1.4)]
   assert.equal(selectModel(y, clear, context, { ...options, combinationMargin: 0.05 }).label, 'ets')
 })
+
+test('a series too short to backtest gets normal intervals at the configured level from its one-step changes', () => {
+  // One-step changes 2, -1, 2: sigma = sqrt((4 + 1 + 4) / 3) = sqrt(3); z(0.8) = qnorm(0.9) = 1.2815515655446004.
+  const y = Float64Array.from([10, 12, 11, 13])
+  const selection = selectModel(y, [seasonalNaive as ModelFamily], { periods: [24], phase0: 0 }, { horizon: 4, originCount: 3, level: 0.8, maseLag: 24 })
+  assert.deepEqual(selection.origins, [])
+  assert.equal(selection.model, 'snaive')
+  const expected = [1, 2, 3, 4].map((steps) => 1.2815515655446004 * Math.sqrt(3) * Math.sqrt(steps))
+  selection.halfWidths.forEach((w, h) => assert.ok(Math.abs(w - expected[h]) < 1e-12, `step ${h + 1}: ${w}, expected ${expected[h]}`))
+})
