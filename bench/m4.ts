@@ -36,7 +36,6 @@ const program = new Command('bench:m4')
   .option('--origins <n>', 'rolling backtest origins per series (default: config train.backtestOrigins)', (v) => Number(v), defaultConfig.train.backtestOrigins)
   .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
   .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
-  .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
@@ -51,7 +50,7 @@ const program = new Command('bench:m4')
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -85,7 +84,7 @@ async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<Serie
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, transform: options.transform, neural: neural?.perSeries[index] }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {

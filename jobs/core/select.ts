@@ -50,8 +50,6 @@ export interface SelectionOptions {
   originCount: number
   level: number
   maseLag: number
-  /** Score combinations of the candidates too (default true). */
-  combinations?: boolean
   /**
    * A single model is chosen over a combination only if its backtest MASE is lower by this fraction
    * (default 0): with few origins the best single is partly luck, and combinations are the more
@@ -126,7 +124,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
     // Too short to backtest: only the benchmark is trusted.
     evaluated.push({ label: 'snaive', members: [{ family: backtested.benchmark, mase: NaN }], errors: new Float64Array(0), mase: NaN })
   }
-  if ((options.combinations ?? true) && singles.length >= 3) {
+  if (singles.length >= 3) {
     const ranked = [...singles].sort((a, b) => a.report.mase - b.report.mase)
     for (const [method, members] of [['median', singles], ['weighted', ranked.slice(0, 3)]] as const) {
       const forecasts =
