@@ -5,16 +5,16 @@
  * conditional write on its current value, so two writers can never both win.
  */
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { GrasError, ExitCode } from '../core/errors.js'
+import { approvedPointerKey, isModelVersionKey } from '../core/registry-keys.js'
+import { isConditionFailure } from './aws-clients.js'
 import { queryAll } from './dynamo-query.js'
 
-export const approvedPointerKey = '~approved'
 const historyLength = 20
 
 export interface ModelVersionRecord {
@@ -77,7 +77,7 @@ export class ModelRegistry {
     const response = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: version } }, ConsistentRead: true }),
     )
-    return response.Item && !version.startsWith('~') ? toRecord(response.Item) : undefined
+    return response.Item && isModelVersionKey(version) ? toRecord(response.Item) : undefined
   }
 
   /** Every version of a metric, oldest first. */
@@ -88,8 +88,8 @@ export class ModelRegistry {
       ExpressionAttributeValues: { ':m': { S: metricId } },
       ConsistentRead: true,
     })
-    // Items whose version starts with '~' are the approved pointer and locks, not versions.
-    return items.filter((item) => !item.version?.S?.startsWith('~')).map(toRecord)
+    // The approved pointer and the locks share the metric's partition: not versions.
+    return items.filter((item) => isModelVersionKey(item.version?.S ?? '')).map(toRecord)
   }
 
   async getApproved(metricId: string): Promise<ApprovedPointer | undefined> {
@@ -138,7 +138,7 @@ export class ModelRegistry {
         }),
       )
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         throw new RegistryConflictError(`registry: the approved version of ${metricId} changed concurrently (expected ${expected?.version ?? 'none'}); rerun to decide again`)
       }
       throw error

@@ -34,7 +34,7 @@ export async function runTrain(context: JobContext, requested?: readonly string[
   const neural = await neuralCandidate(context, registry)
   return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
-    const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'train', context.runId, context.now(), trainLeaseMs)
+    const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
     const detail = await withLease(lock, () => trainMetric(context, registry, neural, metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
