@@ -12,6 +12,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
+import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
 import { modelNames, type ModelName } from '../jobs/core/ids.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
@@ -126,8 +127,7 @@ function median(values: number[]): number {
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN
 }
 
-function printTable(title: string, rows: [string, Scores][], naive2: Scores, extra: Record<string, string> = {}): void {
-  const head = ['method', 'sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95', ...Object.keys(extra).length ? ['note'] : []]
+function printTable(title: string, rows: [string, Scores][], naive2: Scores): void {
   const lines = rows.map(([name, s]) => [
     name,
     s.smape.toFixed(3),
@@ -135,12 +135,8 @@ function printTable(title: string, rows: [string, Scores][], naive2: Scores, ext
     ((s.smape / naive2.smape + s.mase / naive2.mase) / 2).toFixed(3),
     name === 'naive2' ? '-' : s.msis.toFixed(3),
     name === 'naive2' ? '-' : (100 * s.coverage).toFixed(1) + '%',
-    ...(Object.keys(extra).length ? [extra[name] ?? ''] : []),
   ])
-  const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)))
-  console.log(`\n${title}`)
-  console.log(head.map((h, c) => (c === 0 ? h.padEnd(widths[c]) : h.padStart(widths[c]))).join('  '))
-  for (const line of lines) console.log(line.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  '))
+  console.log(`\n${title}\n${formatTable(['method', 'sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95'], lines)}`)
 }
 
 function writeCsv(dir: string, method: string, series: Split[], results: SeriesResult[]): void {

@@ -27,7 +27,7 @@ export interface SeriesTask {
   combinationMargin: number
   level: number
   candidates: ModelName[]
-  /** The global model's forecasts for this series (bench/m4/neural.ts), when the bench trained one. */
+  /** The global model's forecasts for this series (bench/m4/neural-forecasts.ts), when the bench trained one. */
   neural?: NeuralForecasts
 }
 
