@@ -12,6 +12,7 @@ import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
+import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
 import { modelNames, type ModelName } from '../jobs/core/ids.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
@@ -36,7 +37,6 @@ const program = new Command('bench:m4')
   .option('--origins <n>', 'rolling backtest origins per series (default: config train.backtestOrigins)', (v) => Number(v), defaultConfig.train.backtestOrigins)
   .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
   .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
-  .addOption(new Option('--transform <t>', 'none, or log for strictly positive series').choices(['none', 'log']).default('none'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
@@ -51,7 +51,7 @@ const program = new Command('bench:m4')
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; transform: 'none' | 'log'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -85,7 +85,7 @@ async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<Serie
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, transform: options.transform, neural: neural?.perSeries[index] }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {
@@ -127,8 +127,7 @@ function median(values: number[]): number {
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN
 }
 
-function printTable(title: string, rows: [string, Scores][], naive2: Scores, extra: Record<string, string> = {}): void {
-  const head = ['method', 'sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95', ...Object.keys(extra).length ? ['note'] : []]
+function printTable(title: string, rows: [string, Scores][], naive2: Scores): void {
   const lines = rows.map(([name, s]) => [
     name,
     s.smape.toFixed(3),
@@ -136,12 +135,8 @@ function printTable(title: string, rows: [string, Scores][], naive2: Scores, ext
     ((s.smape / naive2.smape + s.mase / naive2.mase) / 2).toFixed(3),
     name === 'naive2' ? '-' : s.msis.toFixed(3),
     name === 'naive2' ? '-' : (100 * s.coverage).toFixed(1) + '%',
-    ...(Object.keys(extra).length ? [extra[name] ?? ''] : []),
   ])
-  const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)))
-  console.log(`\n${title}`)
-  console.log(head.map((h, c) => (c === 0 ? h.padEnd(widths[c]) : h.padStart(widths[c]))).join('  '))
-  for (const line of lines) console.log(line.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  '))
+  console.log(`\n${title}\n${formatTable([{ header: 'method', align: 'left' }, ...['sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95'].map((header) => ({ header, align: 'right' as const }))], lines)}`)
 }
 
 function writeCsv(dir: string, method: string, series: Split[], results: SeriesResult[]): void {

@@ -16,17 +16,17 @@ import { runMonitor } from './monitor/run.js'
 import type { BackendName } from './neural/backend.js'
 import { gracefulStopEnabled, requestStop } from './runtime/termination.js'
 import { runPipeline } from './pipeline/run.js'
-import { fetchPredictions, printRunForecasts } from './commands/predictions.js'
+import { writeRunForecasts } from './commands/print-forecasts.js'
 import { rowFormatOf } from './commands/format-table.js'
-import { submitWorkflow } from './commands/submit.js'
+import { submitExitCode, submitWorkflow } from './commands/submit.js'
 import { addViewCommands } from './commands/view-commands.js'
 import { publishRunReport } from './commands/report.js'
 import { latestPlanId } from './io/shard-plans.js'
 import { parseShardSelection } from './core/shard-plan.js'
 import { connectWorkflows } from './io/k8s-workflows.js'
 import { loadShardScope } from './runtime/resolve-metrics.js'
-import { compactTimestamp, parseInstant, toIsoSeconds, hourMs } from './core/time.js'
-import { loadConfig, resolveConfigDir } from './runtime/config-load.js'
+import { compactTimestamp, parseInstant, toIsoSeconds } from './core/time.js'
+import { loadConfig, mergeSettings, resolveConfigDir } from './runtime/config-load.js'
 import { ExitCode, exitCodeOf, TransientError, UsageError, type ExitCodeValue } from './core/errors.js'
 import { openJobContext, type OpenedContext } from './runtime/job-context.js'
 import { createLogger, type LogFormat, type Logger } from './runtime/logger.js'
@@ -69,19 +69,32 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').env('GRAS_LOG_LEVEL'))
     .addOption(new Option('--log-format <format>', 'json lines, or pretty (human-readable); default: pretty when the log output is a terminal, JSON otherwise').choices(['json', 'pretty']).env('GRAS_LOG_FORMAT'))
     .exitOverride()
+  addJobCommands(program)
+  addPipelineCommand(program)
+  addPlanCommand(program)
+  addTrainNeuralCommand(program)
+  addSubmitCommand(program)
+  addDemoDataCommand(program)
+  addViewCommands(program, withContext)
+  return program
+}
 
-  const withRunOptions = (command: Command) =>
-    command
-      .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric in the lake)').env('GRAS_METRICS'))
-      .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
-      .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
+function withRunOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric in the lake)').env('GRAS_METRICS'))
+    .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
+    .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
+}
 
-  // The four jobs and the pipeline run one shard of a plan when given --shard; train-neural is global.
-  const withShardOptions = (command: Command) =>
-    command
-      .addOption(new Option('--shard <i/K>', 'run only shard i of K of the shard plan (gras plan); default: every metric').env('GRAS_SHARD'))
-      .addOption(new Option('--plan <id>', 'the shard plan --shard refers to: a plan id (its run id) or latest').default(latestPlanId).env('GRAS_PLAN'))
+/** The four jobs and the pipeline run one shard of a plan when given --shard; train-neural is global. */
+function withShardOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--shard <i/K>', 'run only shard i of K of the shard plan (gras plan); default: every metric').env('GRAS_SHARD'))
+    .addOption(new Option('--plan <id>', 'the shard plan --shard refers to: a plan id (its run id) or latest').default(latestPlanId).env('GRAS_PLAN'))
+}
 
+/** features, infer, monitor and train: one job each over the requested metrics. */
+function addJobCommands(program: Command): void {
   const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
     ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
     ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
@@ -105,7 +118,9 @@ export function buildProgram(): Command {
         return [report]
       })
     })
+}
 
+function addPipelineCommand(program: Command): void {
   withShardOptions(withRunOptions(program.command('pipeline').description('features, train and infer in one run')))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
     .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
@@ -120,20 +135,13 @@ export function buildProgram(): Command {
         const reports = await runPipeline(context, metrics)
         const report = await publishUnlessShard(context, metrics)
         if (report && options.print) process.stderr.write(`report: ${report}\n`)
-        if (options.print) {
-          const infer = reports.find((r) => r.job === 'infer')
-          const forecasts = []
-          for (const outcome of infer?.outcomes ?? []) {
-            if (!outcome.ok) continue
-            const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, outcome.metricId, toIsoSeconds(context.asOfMs - 2 * hourMs), '9999', context.now())
-            forecasts.push({ metricId: outcome.metricId, items: items.filter((i) => i.runId === context.runId) })
-          }
-          process.stdout.write(printRunForecasts(forecasts, rowFormatOf(options)))
-        }
+        if (options.print) await writeRunForecasts(context, reports, rowFormatOf(options), process.stdout)
         return reports
       })
     })
+}
 
+function addPlanCommand(program: Command): void {
   withRunOptions(program.command('plan').description('split the bronze metrics into shards balanced by input size; write the plan to the lake and print one JSON item per shard (for Argo withParam)'))
     .addOption(new Option('--shards <n>', 'number of shards; 0 or unset: plan.shards in config, or from plan.targetShardBytes').env('GRAS_SHARDS'))
     .action(async (options: RunOptions & { shards?: string }, command: Command) => {
@@ -143,9 +151,11 @@ export function buildProgram(): Command {
         planned = (await runPlan(context, metrics, shards)).items
         process.stdout.write(JSON.stringify(planned) + '\n')
         return []
-      }, () => shardPlanSummary(planned))
+      }, { summarise: () => shardPlanSummary(planned) })
     })
+}
 
+function addTrainNeuralCommand(program: Command): void {
   withRunOptions(program.command('train-neural').description('train the global neural model (TensorFlow.js) with checkpoints; resumes a run id from its checkpoint'))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).env('GRAS_NEURAL_BACKEND'))
     .addOption(new Option('--epochs <n>', 'epochs of each network (default: neural.epochs in config)'))
@@ -153,12 +163,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints (default: neural.checkpointEvery)'))
     .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles (default: neural.seed)'))
     .action(async (options: RunOptions & { backend?: BackendName; epochs?: string; members?: string; checkpointEvery?: string; seed?: string }, command: Command) => {
-      const flags = {
-        epochs: options.epochs === undefined ? undefined : parseInteger(options.epochs, '--epochs', 1, 10_000),
-        members: options.members === undefined ? undefined : parseInteger(options.members, '--members', 1, 20),
-        checkpointEvery: options.checkpointEvery === undefined ? undefined : parseInteger(options.checkpointEvery, '--checkpoint-every', 1, 10_000),
-        seed: options.seed === undefined ? undefined : parseInteger(options.seed, '--seed', 0, 2 ** 31),
-      }
+      // Checked by the config schema with the `neural` settings they override: a bad value is exit 78 naming the flag.
+      const neural = flagSettings('neural', { epochs: ['--epochs', options.epochs], members: ['--members', options.members], checkpointEvery: ['--checkpoint-every', options.checkpointEvery], seed: ['--seed', options.seed] })
       let trained: { version: string; backtestMase: number; durationMs: number } | undefined
       await withJob(command, options, logFd(false), async (context, metrics) => {
         // Loaded on use: TensorFlow.js is large and only this command needs it.
@@ -167,17 +173,19 @@ export function buildProgram(): Command {
         const started = context.now()
         const result = await runTrainNeural(context, metrics, {
           backend: options.backend,
-          epochs: flags.epochs ?? settings.epochs,
-          members: flags.members ?? settings.members,
+          epochs: settings.epochs,
+          members: settings.members,
           batchSize: settings.batchSize,
-          checkpointEvery: flags.checkpointEvery ?? settings.checkpointEvery,
-          seed: flags.seed ?? settings.seed,
+          checkpointEvery: settings.checkpointEvery,
+          seed: settings.seed,
         })
         trained = { ...result, durationMs: context.now() - started }
         return []
-      }, () => neuralSummary(trained))
+      }, { summarise: () => neuralSummary(trained), settings: neural })
     })
+}
 
+function addSubmitCommand(program: Command): void {
   program
     .command('submit')
     .description('start a run of the installed WorkflowTemplate (as argo submit --from workflowtemplate/...); --watch follows it')
@@ -204,15 +212,12 @@ export function buildProgram(): Command {
         { enabled: Boolean(options.watch), pollMs: parseInteger(options.pollSeconds, '--poll-seconds', 1, 3600) * 1000, timeoutMs: parseInteger(options.timeoutMinutes, '--timeout-minutes', 1, 10080) * 60_000 },
         logger.child({ job: 'submit' }),
       )
-      if (!options.watch || result.phase === 'Succeeded') return
-      if (result.phase && ['Failed', 'Error'].includes(result.phase)) {
-        logger.error({ workflow: result.name, phase: result.phase, message: result.message }, 'workflow failed')
-        process.exitCode = ExitCode.workflowFailed
-        return
-      }
-      throw new TransientError(`submit: ${result.message}`)
+      const code = submitExitCode(result, Boolean(options.watch), logger)
+      if (code !== ExitCode.ok) process.exitCode = code
     })
+}
 
+function addDemoDataCommand(program: Command): void {
   program
     .command('demo-data')
     .description('write realistic sample bronze data (G, R, A, S: daily and weekly cycles, trend, noise, a gap, an outlier)')
@@ -227,12 +232,9 @@ export function buildProgram(): Command {
         await writeDemoData(context.lake, { endMs, days, seed }, context.logger)
       })
     })
-
-  addViewCommands(program, withContext)
-  return program
 }
 
-/** The run's report, except in a shard: shards of one run share its run id, so the workflow reports once, after them all. */
+/** The run's report (a failure is a warning), except in a shard: shards of one run share its run id, so the workflow reports once, after them all. */
 const publishUnlessShard = (context: OpenedContext, metrics?: string[]) => (context.shard ? Promise.resolve(undefined) : publishRunReport(context, metrics))
 
 const logFd = (dataOnStdout: boolean): 1 | 2 => (dataOnStdout ? 2 : 1)
@@ -254,6 +256,24 @@ function splitMetrics(text: string | undefined): string[] | undefined {
   return ids && ids.length > 0 ? ids : undefined
 }
 
+/** Settings given as flags: values for config-load's overrides, and which flag each came from. */
+interface FlagSettings {
+  values: Record<string, unknown>
+  flags: Record<string, string>
+}
+
+/** The given numeric flags of one config `section`, as overrides the config schema checks. */
+function flagSettings(section: string, given: Record<string, [flag: string, text: string | undefined]>): FlagSettings {
+  const values: Record<string, unknown> = {}
+  const flags: Record<string, string> = {}
+  for (const [key, [flag, text]] of Object.entries(given)) {
+    if (text === undefined) continue
+    values[key] = text.trim() === '' ? Number.NaN : Number(text)
+    flags[`${section}.${key}`] = flag
+  }
+  return { values: Object.keys(values).length > 0 ? { [section]: values } : {}, flags }
+}
+
 function settingsOverrides(globals: GlobalOptions): Partial<GrasConfig> & Record<string, unknown> {
   const overrides: Record<string, unknown> = {}
   if (globals.lake !== undefined) overrides.lake = globals.lake
@@ -269,14 +289,14 @@ async function withContext(
   command: Command,
   fd: 1 | 2,
   body: (context: OpenedContext) => Promise<void>,
-  run: { runId?: string; asOfMs?: number; lakeMustExist?: boolean } = {},
+  run: { runId?: string; asOfMs?: number; settings?: FlagSettings; lakeMustExist?: boolean } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
   activeLogger = logger
   pushgatewayUrl = globals.pushgateway
   registerSecrets([passwordInUrl(globals.pushgateway)])
-  const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
+  const config = loadConfig(resolveConfigDir(globals.config), mergeSettings(settingsOverrides(globals), run.settings?.values ?? {}), run.settings?.flags)
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
   const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, lakeMustExist: run.lakeMustExist })
@@ -293,7 +313,7 @@ async function withJob(
   options: RunOptions,
   fd: 1 | 2,
   body: (context: OpenedContext, metrics?: string[]) => Promise<JobReport[]>,
-  summarise: (reports: JobReport[]) => RunSummary = (reports) => summariseRun(reports),
+  { summarise = (reports) => summariseRun(reports), settings }: { summarise?: (reports: JobReport[]) => RunSummary; settings?: FlagSettings } = {},
 ): Promise<void> {
   if (options.runId !== undefined && !runIdPattern.test(options.runId)) {
     throw new UsageError(`--run-id: ${JSON.stringify(options.runId)} is not a valid run id (expected ${runIdPattern.source})`)
@@ -321,7 +341,7 @@ async function withJob(
         if (line) writeStderrLine(line)
       }
     },
-    { runId: options.runId, asOfMs },
+    { runId: options.runId, asOfMs, settings },
   )
 }
 

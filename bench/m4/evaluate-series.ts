@@ -27,8 +27,7 @@ export interface SeriesTask {
   combinationMargin: number
   level: number
   candidates: ModelName[]
-  transform: 'none' | 'log'
-  /** The global model's forecasts for this series (bench/m4/neural.ts), when the bench trained one. */
+  /** The global model's forecasts for this series (bench/m4/neural-forecasts.ts), when the bench trained one. */
   neural?: NeuralForecasts
 }
 
@@ -56,7 +55,7 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const started = performance.now()
   const y = task.values
   const h = task.horizon
-  const context: ModelContext = { periods: task.periods, phase0: 0, transform: task.transform }
+  const context: ModelContext = { periods: task.periods, phase0: 0 }
   const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
   const catalog = fittingOnce(modelCatalog({ arimaMaxLength: 336, neural: neural as ModelFamily | undefined }), y)
   const families = task.candidates.map((name) => catalog[name])

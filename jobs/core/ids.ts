@@ -4,7 +4,6 @@
 export const metricIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 
 export const frequencies = { hourly: 3_600_000, daily: 86_400_000 } as const
-export type Frequency = keyof typeof frequencies
 
 /** `neural` is the global model of `gras train-neural`: a candidate when an approved version exists. */
 export const modelNames = ['snaive', 'ets', 'theta', 'dotm', 'arima', 'neural'] as const

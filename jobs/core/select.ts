@@ -2,7 +2,10 @@
  * Per-series model selection, in two stages. `backtestCandidates` backtests every candidate on the
  * same rolling origins and keeps their forecasts; `chooseModel` scores two combinations of them too
  * (median of all, inverse-MASE weighting of the best three) at no extra fitting cost, picks the
- * lowest mean MASE, fits it on all the data and calibrates its intervals on its own backtest errors.
+ * lowest mean MASE (a single model must beat the combinations by `combinationMargin`), fits it on
+ * all the data and takes per step the wider of two conformal intervals: one from its own backtest
+ * errors, one from the errors of the selection procedure itself (selectionHalfWidths). A series too
+ * short to backtest gets seasonal naive with a normal interval from its one-step changes.
  * Keeping the stages apart lets a caller compare choices from subsets of one backtest (the M4 bench:
  * with and without the neural model). A failed candidate is a recorded fallback, not a failure:
  * seasonal naive cannot fail and is always among the candidates.
@@ -12,6 +15,7 @@ import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type Back
 import { calibratedLevel, conformalHalfWidths, type ErrorMatrix } from './conformal.js'
 import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'
 import { ModelFitError, type ModelContext, type ModelFamily, type ModelKind } from './models/model.js'
+import { normalQuantile } from './normal-quantile.js'
 
 export interface CandidateReport {
   /** A model name, or `combination:median` / `combination:weighted`. */
@@ -46,13 +50,10 @@ export interface SelectionOptions {
   originCount: number
   level: number
   maseLag: number
-  /** Score combinations of the candidates too (default true). */
-  combinations?: boolean
   /**
    * A single model is chosen over a combination only if its backtest MASE is lower by this fraction
    * (default 0): with few origins the best single is partly luck, and combinations are the more
-   * robust bet (M4's finding). 0.05 took the M4 bench from 0.826 to 0.816 on Weekly and from 0.493
-   * to 0.489 on Hourly (0.465 to 0.462 with the neural model).
+   * robust bet (M4's finding).
    */
   combinationMargin?: number
 }
@@ -123,7 +124,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
     // Too short to backtest: only the benchmark is trusted.
     evaluated.push({ label: 'snaive', members: [{ family: backtested.benchmark, mase: NaN }], errors: new Float64Array(0), mase: NaN })
   }
-  if ((options.combinations ?? true) && singles.length >= 3) {
+  if (singles.length >= 3) {
     const ranked = [...singles].sort((a, b) => a.report.mase - b.report.mase)
     for (const [method, members] of [['median', singles], ['weighted', ranked.slice(0, 3)]] as const) {
       const forecasts =
@@ -145,7 +146,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
       const fitted = choice.members.map((m) => ({ model: m.family.name as ModelName, params: m.family.fit(y, context), mase: m.mase }))
       choice.members.forEach((m, k) => m.family.forecast(fitted[k].params, y, options.horizon, context))
       const halfWidths =
-        choice.errors.length > 0 ? selectionHalfWidths(choice.errors, procedureErrors, origins.length, options) : naiveHalfWidths(y, options.horizon)
+        choice.errors.length > 0 ? selectionHalfWidths(choice.errors, procedureErrors, origins.length, options) : naiveHalfWidths(y, options.horizon, options.level)
       const candidateErrors = Object.fromEntries(evaluated.map((e) => [e.label, e.errors]))
       const selection = { label: choice.label, halfWidths, candidates, candidateErrors, fallbacks, origins }
       if (!choice.method) return { ...selection, model: fitted[0].model, params: fitted[0].params }
@@ -248,8 +249,8 @@ function selectionProcedureErrors(evaluated: readonly Evaluated[], truth: Backte
 /**
  * Half-widths for the chosen model: conformal on its own backtest errors and on the selection
  * procedure's, whichever is wider per step, each at the level whose leave-one-origin-out coverage
- * reaches the target (calibratedLevel). On the M4 Hourly hold-out this is what brought the coverage of
- * the selected forecast back to the target once the neural model joined the candidates.
+ * reaches the target (calibratedLevel). Its own errors alone would make the intervals too narrow
+ * whenever the choice among close candidates is partly luck, more so the more candidates there are.
  */
 function selectionHalfWidths(own: Float64Array, procedure: Float64Array | undefined, origins: number, options: SelectionOptions): Float64Array {
   const calibrated = (errors: Float64Array) => {
@@ -263,13 +264,14 @@ function selectionHalfWidths(own: Float64Array, procedure: Float64Array | undefi
   return widths
 }
 
-/** Without a backtest (very short series): the spread of one-step changes growing with sqrt(h). */
-function naiveHalfWidths(y: Float64Array, horizon: number): Float64Array {
+/** Without a backtest (very short series): the spread of one-step changes growing with sqrt(h), as a normal interval at `level`. */
+function naiveHalfWidths(y: Float64Array, horizon: number, level: number): Float64Array {
   let sumSquares = 0
   for (let i = 1; i < y.length; i++) sumSquares += (y[i] - y[i - 1]) ** 2
   const sigma = y.length > 1 ? Math.sqrt(sumSquares / (y.length - 1)) : Math.abs(y[0] ?? 0) * 0.1
+  const z = normalQuantile(0.5 + level / 2)
   const widths = new Float64Array(horizon)
-  for (let h = 0; h < horizon; h++) widths[h] = 1.96 * sigma * Math.sqrt(h + 1)
+  for (let h = 0; h < horizon; h++) widths[h] = z * sigma * Math.sqrt(h + 1)
   return widths
 }
 

@@ -27,8 +27,3 @@ export function concatEvents(batches: EventBatch[]): EventBatch {
   }
   return { tsMs, values }
 }
-
-/** The time of step `index` of a series. */
-export function stepTime(series: Pick<RegularSeries, 'startMs' | 'stepMs'>, index: number): number {
-  return series.startMs + index * series.stepMs
-}

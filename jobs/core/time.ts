@@ -30,13 +30,6 @@ export function compactTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')
 }
 
-/** The UTC days `[startMs, endMs)` touches, as day-start epoch ms. */
-export function daysInWindow(startMs: number, endMs: number): number[] {
-  const days: number[] = []
-  for (let day = floorToStep(startMs, dayMs); day < endMs; day += dayMs) days.push(day)
-  return days
-}
-
 /** Parses an ISO-8601 instant; returns NaN when it is not one. */
 export function parseInstant(text: string): number {
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return Number.NaN

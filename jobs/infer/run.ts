@@ -34,7 +34,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
   return forEachMetric(context, 'infer', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     // One infer per metric at a time: the pre-query and the batch write of writePredictions are then
     // not raced by another run, so a newer forecast is never overwritten by an older one.
-    const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'infer', context.runId, context.now(), inferLeaseMs)
+    const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'infer', owner: context.runId, nowMs: context.now(), leaseMs: inferLeaseMs })
     return withLease(lock, () => inferMetric(metricId, log, metrics))
   })
 

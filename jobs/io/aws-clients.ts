@@ -7,7 +7,7 @@
  * region) into our error categories, each message naming the endpoint.
  */
 import { S3Client } from '@aws-sdk/client-s3'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { ConfigError, InputMissingError, TransientError } from '../core/errors.js'
 import { displayUrl } from '../core/redact.js'
 
@@ -156,6 +156,11 @@ export function translateAwsError(error: unknown, where: { service: Service; ope
     return new InputMissingError(`${what}: bucket ${where.bucket ?? ''} does not exist (check --lake / GRAS_LAKE)`, { cause: error })
   }
   return error
+}
+
+/** DynamoDB's answer to a conditional write whose condition did not hold (not a failure of the call). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
 }
 
 export function createS3Client(env: Environment, options: ClientOptions): S3Client {

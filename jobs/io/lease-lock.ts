@@ -3,9 +3,11 @@
  * same job on the same metric never overlap, and a run that died (SIGKILL, lost node) holds it only
  * until its lease expires. Acquire and release are conditional writes, so exactly one run wins.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { z } from 'zod'
 import { GrasError, ExitCode } from '../core/errors.js'
+import { leaseLockKey } from '../core/registry-keys.js'
+import { isConditionFailure } from './aws-clients.js'
 import { parseDynamoItem } from './dynamo-item.js'
 
 /** Another run holds the lock: retry later (exit 75), which Argo's retryStrategy does. */
@@ -19,19 +21,19 @@ export interface LeaseLock {
   release(): Promise<void>
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException'
+export interface LeaseRequest {
+  /** The registry table. */
+  table: string
+  metricId: string
+  job: string
+  /** Who holds it: the run id. */
+  owner: string
+  nowMs: number
+  leaseMs: number
+}
 
-export async function acquireLease(
-  client: DynamoDBClient,
-  table: string,
-  metricId: string,
-  job: string,
-  owner: string,
-  nowMs: number,
-  leaseMs: number,
-): Promise<LeaseLock> {
-  const key = { metric_id: { S: metricId }, version: { S: `~lock:${job}` } }
+export async function acquireLease(client: DynamoDBClient, { table, metricId, job, owner, nowMs, leaseMs }: LeaseRequest): Promise<LeaseLock> {
+  const key = { metric_id: { S: metricId }, version: { S: leaseLockKey(job) } }
   for (let attempt = 0; ; attempt++) {
     try {
       await client.send(

@@ -5,7 +5,6 @@
  * conditional write on its current value, so two writers can never both win.
  */
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
@@ -13,10 +12,11 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import { z } from 'zod'
 import { GrasError, ExitCode } from '../core/errors.js'
+import { approvedPointerKey, isModelVersionKey } from '../core/registry-keys.js'
+import { isConditionFailure } from './aws-clients.js'
 import { queryAll } from './dynamo-query.js'
 import { parseDynamoItem } from './dynamo-item.js'
 
-export const approvedPointerKey = '~approved'
 const historyLength = 20
 
 export interface ModelVersionRecord {
@@ -79,7 +79,7 @@ export class ModelRegistry {
     const response = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: { metric_id: { S: metricId }, version: { S: version } }, ConsistentRead: true }),
     )
-    return response.Item && !version.startsWith('~') ? toRecord(response.Item, this.table) : undefined
+    return response.Item && isModelVersionKey(version) ? toRecord(response.Item, this.table) : undefined
   }
 
   /** Every version of a metric, oldest first. */
@@ -90,8 +90,8 @@ export class ModelRegistry {
       ExpressionAttributeValues: { ':m': { S: metricId } },
       ConsistentRead: true,
     })
-    // Items whose version starts with '~' are the approved pointer and locks, not versions.
-    return items.filter((item) => !item.version?.S?.startsWith('~')).map((item) => toRecord(item, this.table))
+    // The approved pointer and the locks share the metric's partition: not versions.
+    return items.filter((item) => isModelVersionKey(item.version?.S ?? '')).map((item) => toRecord(item, this.table))
   }
 
   async getApproved(metricId: string): Promise<ApprovedPointer | undefined> {
@@ -135,7 +135,7 @@ export class ModelRegistry {
         }),
       )
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         throw new RegistryConflictError(`registry: the approved version of ${metricId} changed concurrently (expected ${expected?.version ?? 'none'}); rerun to decide again`)
       }
       throw error

@@ -80,7 +80,7 @@ export function checkBronzeSchema(topLevel: SchemaElement[]): { unit: TimestampU
   const missing = [ts ? undefined : 'ts', value ? undefined : 'value'].filter(Boolean)
   if (missing.length > 0) return { problem: `missing column ${missing.join(' and ')} (found ${topLevel.map((c) => c.name).join(', ') || 'none'})` }
   const unit = timestampUnit(ts!)
-  if (!unit) return { problem: `column ts has type ${describeType(ts!)} (expected TIMESTAMP millis or micros)` }
-  if (!isPlainNumber(value!)) return { problem: `column value has type ${describeType(value!)} (expected DOUBLE, FLOAT or INT64)` }
+  if (!unit) return { problem: `column ts has type ${describeType(ts!)} (expected TIMESTAMP millis, micros or nanos, or INT96)` }
+  if (!isPlainNumber(value!)) return { problem: `column value has type ${describeType(value!)} (expected DOUBLE, FLOAT, INT32 or INT64)` }
   return { unit }
 }

@@ -8,12 +8,12 @@
  */
 import {
   BatchWriteItemCommand,
-  ConditionalCheckFailedException,
   PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import { TransientError } from '../core/errors.js'
+import { isConditionFailure } from './aws-clients.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { queryAll } from './dynamo-query.js'
 
@@ -127,7 +127,7 @@ export async function writePredictions(client: DynamoDBClient, table: string, it
       )
       report.written++
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') report.skippedNewer++
+      if (isConditionFailure(error)) report.skippedNewer++
       else throw error
     }
   }

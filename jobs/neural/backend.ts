@@ -1,8 +1,9 @@
 /**
  * TensorFlow.js backend selection, at start and logged: @tensorflow/tfjs-node-gpu when it loads and
  * sees a GPU, else @tensorflow/tfjs-node, else the wasm backend, else the pure-JS CPU backend.
- * The native packages download libtensorflow when installed, which only the image build can do, so
- * they are not dependencies of the project: they are looked for at run time and skipped when absent.
+ * The native packages are optional dependencies: their install script downloads libtensorflow,
+ * which the image build does and a plain `npm ci` may skip or fail, so they are looked for at run
+ * time and skipped when absent or unloadable.
  */
 import * as tf from '@tensorflow/tfjs'
 

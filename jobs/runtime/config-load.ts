@@ -38,8 +38,11 @@ export function resolveConfigDir(explicit: string | undefined): string {
   return existsSync('config') ? 'config' : packagedConfigDir()
 }
 
-/** Reads, merges and validates the settings; the result is frozen. Throws ConfigError listing every bad field. */
-export function loadConfig(configDir: string, overrides: Plain = {}): Readonly<GrasConfig> {
+/**
+ * Reads, merges and validates the settings; the result is frozen. Throws ConfigError listing every
+ * bad field; `flags` names the CLI flag an override came from (`{ 'neural.epochs': '--epochs' }`).
+ */
+export function loadConfig(configDir: string, overrides: Plain = {}, flags: Record<string, string> = {}): Readonly<GrasConfig> {
   let merged: Plain = defaultConfig as unknown as Plain
   const problems: string[] = []
   const files = readdirSync(configDir)
@@ -70,7 +73,10 @@ export function loadConfig(configDir: string, overrides: Plain = {}): Readonly<G
   merged = mergeSettings(merged, overrides)
   const result = configSchema.safeParse(merged)
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    const lines = result.error.issues.map((issue) => {
+      const path = issue.path.join('.')
+      return `${path || '(root)'}${flags[path] ? ` (${flags[path]})` : ''}: ${issue.message}`
+    })
     throw new ConfigError(`config: ${lines.length} invalid setting(s) after applying flags and GRAS_* variables:\n  ${lines.join('\n  ')}`)
   }
   return deepFreeze(result.data)

@@ -71,12 +71,12 @@ export const configSchema = z
       .object({
         /** Epochs of each of the two networks (backtest, final) `gras train-neural` trains. */
         epochs: z.number().int().min(1).max(10_000),
-        /** Networks per ensemble (seeds seed, seed + 1, ...), averaged: 3 took M4 Hourly OWA from 0.495 to 0.461. */
+        /** Networks per ensemble (seeds seed, seed + 1, ...), averaged: an average of a few networks varies less with the seed than one. */
         members: z.number().int().min(1).max(20),
         /**
-         * Windows per gradient step. Smaller batches, more steps per epoch: at 512 the M4 Hourly
-         * networks took 400 steps in all and were undertrained (one network, level scaling: OWA 0.590
-         * at 512, 0.557 at 64); with few metrics, 512 would be one step per epoch.
+         * Windows per gradient step. Smaller batches, more steps per epoch: large ones leave the
+         * networks undertrained in a fixed number of epochs, and with few metrics a batch of
+         * several hundred windows would be one step per epoch.
          */
         batchSize: z.number().int().min(1).max(65_536),
         /** Epochs between checkpoints (a SIGTERM checkpoints at once regardless). */

@@ -26,8 +26,6 @@ export interface JobContext {
   asOfMs: number
   /** Wall clock, for timestamps that describe when something happened rather than what. */
   now: () => number
-  /** True when DynamoDB is the in-process dynalite. */
-  embeddedDynamo: boolean
   /** Where each job pushes its Prometheus metrics; undefined: no push. */
   pushgatewayUrl?: string
   /** The shard of a sharded run (`--shard i/K`): the metric loop touches only its metrics. */
@@ -86,7 +84,6 @@ export async function openJobContext(options: {
     lake,
     dynamo,
     now: Date.now,
-    embeddedDynamo: mode === 'embedded',
     async close() {
       dynamo.destroy()
       await embedded?.close()

@@ -9,20 +9,20 @@ import { backtestReportKey, modelArtifactKey, neuralRegistryId, silverFeaturesRo
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
-import { selectModel } from '../core/select.js'
+import { selectModel, type CandidateReport, type Selection } from '../core/select.js'
 import { compactTimestamp, floorToStep, toIsoSeconds } from '../core/time.js'
-import { ModelRegistry } from '../io/model-registry.js'
+import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { clearDrift, isDrifted } from '../io/accuracy-table.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
-import { settingsFor } from '../runtime/config-schema.js'
+import { settingsFor, type MetricSettings } from '../runtime/config-schema.js'
 import { frequencies } from '../core/ids.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
 import { modelCutoffMs, readArtifact, versionId } from '../io/model-artifacts.js'
-import { readSilverSeries } from '../io/silver-reader.js'
+import { readSilverSeries, type SilverSeries } from '../io/silver-reader.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
-import { decidePromotion } from './promotion.js'
+import { decidePromotion, type PromotionDecision } from './promotion.js'
 
 /** Longer than any training of one metric; a run killed mid-training blocks the next for at most this. */
 const trainLeaseMs = 2 * 3_600_000
@@ -34,7 +34,7 @@ export async function runTrain(context: JobContext, requested?: readonly string[
   const neural = await neuralCandidate(context, registry)
   return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
-    const lock = acquireLease(context.dynamo, context.config.dynamodb.modelsTable, metricId, 'train', context.runId, context.now(), trainLeaseMs)
+    const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
     const detail = await withLease(lock, () => trainMetric(context, registry, neural, metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
@@ -65,7 +65,54 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
   }
 }
 
+/** One metric: select on its features, save and register the version, promote it if it wins. */
 async function trainMetric(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
+  const trained = await selectForMetric(context, neural, metricId)
+  const { selection, chosen, version } = trained
+  const artifact = artifactOf(context, trained)
+  await context.lake.put(backtestReportKey(metricId, version), JSON.stringify(backtestReportOf(context, trained), null, 2) + '\n')
+  await context.lake.put(modelArtifactKey(metricId, version), JSON.stringify(artifact, null, 2) + '\n')
+  recordSelection(log, metrics, trained, artifact.backtestMase)
+  const comparison = await compareWithApproved(registry, neural, trained, artifact.backtestMase, context, log)
+  const decision = await decideAndRegister(context, registry, trained, artifact, comparison)
+  const { approved } = comparison
+  const detail = {
+    version,
+    dataCutoff: artifact.dataCutoff,
+    model: selection.label,
+    backtestMase: artifact.backtestMase,
+    promoted: decision.promote,
+    approved: decision.promote ? version : approved?.version,
+    candidates: selection.candidates.length,
+    fallbacks: selection.fallbacks.length,
+    fitMs: context.now() - trained.fitStartedMs,
+    coverage: chosen?.coverage ?? Number.NaN,
+    ...intervalAgainstRange(selection.halfWidths, trained.series.values),
+  }
+  log.info({ ...detail, reason: decision.reason }, 'model trained')
+  return detail
+}
+
+/** What selection made of one metric's features, and what the later steps need to go on. */
+interface TrainedMetric {
+  metricId: string
+  settings: MetricSettings
+  series: SilverSeries['series']
+  manifest: SilverSeries['manifest']
+  periods: number[]
+  modelContext: ModelContext
+  catalog: ReturnType<typeof modelCatalog>
+  selection: Selection
+  /** The winner's backtest report. */
+  chosen?: CandidateReport
+  version: string
+  trainedThroughMs: number
+  /** When selection began: the run summary's fit time counts from here. */
+  fitStartedMs: number
+}
+
+/** Reads the metric's features at the run's cutoff and selects among the candidates. */
+async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string): Promise<TrainedMetric> {
   const settings = settingsFor(context.config, metricId)
   // Features of the run's own cutoff: a backfill trains on what was known then, never on newer data.
   const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, frequencies[settings.frequency]))
@@ -77,12 +124,17 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
   const families = [...names].map((name) => catalog[name])
   const train = context.config.train
   const options = { horizon: settings.horizon, originCount: train.backtestOrigins, level: settings.intervalLevel, maseLag: periods[0], combinationMargin: train.combinationMargin }
-  const fitStarted = context.now()
+  const fitStartedMs = context.now()
   const selection = selectModel(series.values, families, modelContext, options)
   const trainedThroughMs = series.startMs + series.values.length * series.stepMs
   const version = versionId(compactTimestamp(trainedThroughMs), context.runId)
   const chosen = selection.candidates.find((c) => c.model === selection.label)
-  const artifact: ModelArtifact = {
+  return { metricId, settings, series, manifest, periods, modelContext, catalog, selection, chosen, version, trainedThroughMs, fitStartedMs }
+}
+
+function artifactOf(context: JobContext, trained: TrainedMetric): ModelArtifact {
+  const { metricId, version, selection, periods, series, settings, chosen } = trained
+  return {
     schemaVersion: artifactSchemaVersion,
     metricId,
     version,
@@ -99,10 +151,13 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     backtestMase: chosen?.mase ?? Number.NaN,
     candidates: selection.candidates,
     fallbacks: selection.fallbacks,
-    trainedThrough: toIsoSeconds(trainedThroughMs),
-    dataCutoff: manifest.window.end,
+    trainedThrough: toIsoSeconds(trained.trainedThroughMs),
+    dataCutoff: trained.manifest.window.end,
   }
-  const report = {
+}
+
+function backtestReportOf(context: JobContext, { metricId, version, selection, series, settings }: TrainedMetric): Record<string, unknown> {
+  return {
     metricId,
     version,
     runId: context.runId,
@@ -113,42 +168,62 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     candidates: selection.candidates,
     fallbacks: selection.fallbacks,
   }
-  await context.lake.put(backtestReportKey(metricId, version), JSON.stringify(report, null, 2) + '\n')
-  await context.lake.put(modelArtifactKey(metricId, version), JSON.stringify(artifact, null, 2) + '\n')
+}
+
+/** The fallbacks as log lines and counters, and the winner's scores as per-metric gauges. */
+function recordSelection(log: JobContext['logger'], metrics: RunMetrics, { metricId, selection, chosen }: TrainedMetric, backtestMase: number): void {
   for (const fallback of selection.fallbacks) {
     log.warn({ model: fallback.model, reason: fallback.reason, detail: fallback.detail }, 'model fallback')
     metrics.add('gras_model_fallbacks', 'Candidate models that failed and were skipped in the last run, by reason', 1, { reason: fallback.reason })
   }
   metrics.add('gras_series_trained', 'Series trained in the last run', 1)
-  metrics.setForMetric(metricId, 'gras_backtest_mase', 'Backtest MASE of the model trained last', artifact.backtestMase)
+  metrics.setForMetric(metricId, 'gras_backtest_mase', 'Backtest MASE of the model trained last', backtestMase)
   metrics.setForMetric(metricId, 'gras_backtest_coverage', 'Backtest interval coverage of the model trained last', chosen?.coverage ?? Number.NaN)
   metrics.setForMetric(metricId, 'gras_chosen_model', 'Model chosen by the last training (1 for the chosen one)', 1, { model: selection.label })
+}
 
-  // Promotion weighs the candidate's backtest MASE (the number its artifact, the registry and every
-  // command show) against the approved model's fixed parameters scored on today's origins.
+interface Comparison {
+  approved?: ApprovedPointer
+  candidateMase: number
+  approvedMase?: number
+  approvedCutoffMs?: number
+}
+
+/**
+ * Promotion weighs the candidate's backtest MASE (the number its artifact, the registry and every
+ * command show) against the approved model's fixed parameters scored on today's origins.
+ */
+async function compareWithApproved(registry: ModelRegistry, neural: NeuralCandidate, trained: TrainedMetric, backtestMase: number, context: JobContext, log: JobContext['logger']): Promise<Comparison> {
+  const { metricId, version, settings, selection, periods, series, modelContext, catalog } = trained
   const approved = await registry.getApproved(metricId)
-  let approvedMase: number | undefined
+  if (!approved || approved.version === version) return { approved, candidateMase: backtestMase }
+  const plan = { horizon: settings.horizon, origins: selection.origins, maseLag: periods[0], level: settings.intervalLevel }
+  const scoreFixed = (family: ModelFamily, params: unknown): number =>
+    plan.origins.length > 0 ? backtestFamily(family, series.values, plan, modelContext, params).mase : Number.NaN
+  const candidateMase = backtestMase
+  let approvedMase: number
   let approvedCutoffMs: number | undefined
-  const candidateMase = artifact.backtestMase
-  if (approved && approved.version !== version) {
-    const plan = { horizon: settings.horizon, origins: selection.origins, maseLag: periods[0], level: settings.intervalLevel }
-    try {
-      const current = await readArtifact(context.lake, metricId, approved.version)
-      approvedCutoffMs = modelCutoffMs(approved.version, current)
-      // The approved model may use an older global model: its backtest networks are re-scored too.
-      await neural.models.prepare(catalog, current.model, current.params, neural.current)
-      approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
-    } catch (error) {
-      log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
-      approvedMase = Number.NaN
-    }
-    approvedCutoffMs ??= modelCutoffMs(approved.version, await registry.getVersion(metricId, approved.version))
-    function scoreFixed(family: ModelFamily, params: unknown): number {
-      return plan.origins.length > 0 ? backtestFamily(family, series.values, plan, modelContext, params).mase : Number.NaN
-    }
+  try {
+    const current = await readArtifact(context.lake, metricId, approved.version)
+    approvedCutoffMs = modelCutoffMs(approved.version, current)
+    // The approved model may use an older global model: its backtest networks are re-scored too.
+    await neural.models.prepare(catalog, current.model, current.params, neural.current)
+    approvedMase = current.horizon === settings.horizon ? scoreFixed(catalog[current.model], current.params) : Number.NaN
+  } catch (error) {
+    log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
+    approvedMase = Number.NaN
   }
-  // A rerun of the same run (a retried step, a rerun after a kill) keeps the decision it recorded
-  // first and only completes what is missing (the pointer); it never decides again.
+  approvedCutoffMs ??= modelCutoffMs(approved.version, await registry.getVersion(metricId, approved.version))
+  return { approved, candidateMase, approvedMase, approvedCutoffMs }
+}
+
+/**
+ * Decides promotion, registers the version and moves the pointer. A rerun of the same run (a retried
+ * step, a rerun after a kill) keeps the decision it recorded first and only completes what is
+ * missing (the pointer); it never decides again.
+ */
+async function decideAndRegister(context: JobContext, registry: ModelRegistry, { metricId, version, selection, manifest }: TrainedMetric, artifact: ModelArtifact, comparison: Comparison): Promise<PromotionDecision> {
+  const { approved, candidateMase, approvedMase, approvedCutoffMs } = comparison
   const recorded = await registry.getVersion(metricId, version)
   const nowIso = new Date(context.now()).toISOString()
   const decision = recorded
@@ -172,21 +247,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     })
   }
   if (decision.promote) await registry.approve(metricId, version, approved, `train:${context.runId}`, nowIso)
-  const detail = {
-    version,
-    dataCutoff: artifact.dataCutoff,
-    model: selection.label,
-    backtestMase: artifact.backtestMase,
-    promoted: decision.promote,
-    approved: decision.promote ? version : approved?.version,
-    candidates: selection.candidates.length,
-    fallbacks: selection.fallbacks.length,
-    fitMs: context.now() - fitStarted,
-    coverage: chosen?.coverage ?? Number.NaN,
-    ...intervalAgainstRange(selection.halfWidths, series.values),
-  }
-  log.info({ ...detail, reason: decision.reason }, 'model trained')
-  return detail
+  return decision
 }
 
 /** The widest interval of the forecast beside the range of the history, for the run summary's check. */

@@ -32,17 +32,17 @@ after(async () => dynamo.close())
 
 test('a lease is held by one owner, refused to others with who holds it, and taken over once expired', async () => {
   await ensureTable(dynamo.client, 'locks', modelsTableDefinition)
-  const a = await acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-a', 1_000, 60_000)
-  await assert.rejects(acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-b', 2_000, 60_000), (e: unknown) => e instanceof LockBusyError && /running in run-a/.test((e as Error).message) && (e as LockBusyError).exitCode === 75)
+  const a = await acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-a', nowMs: 1_000, leaseMs: 60_000 })
+  await assert.rejects(acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-b', nowMs: 2_000, leaseMs: 60_000 }), (e: unknown) => e instanceof LockBusyError && /running in run-a/.test((e as Error).message) && (e as LockBusyError).exitCode === 75)
   // Re-entrant for the same owner (a retried step of the same run), independent per metric and job.
-  await (await acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-a', 3_000, 60_000)).release()
-  await (await acquireLease(dynamo.client, 'locks', 'R', 'train', 'run-b', 3_000, 60_000)).release()
-  await (await acquireLease(dynamo.client, 'locks', 'G', 'infer', 'run-b', 3_000, 60_000)).release()
+  await (await acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-a', nowMs: 3_000, leaseMs: 60_000 })).release()
+  await (await acquireLease(dynamo.client, { table: 'locks', metricId: 'R', job: 'train', owner: 'run-b', nowMs: 3_000, leaseMs: 60_000 })).release()
+  await (await acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'infer', owner: 'run-b', nowMs: 3_000, leaseMs: 60_000 })).release()
   // run-a's release above freed it: run-b takes it; an expired lease of a dead run is taken over too.
-  const b = await acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-b', 4_000, 10)
-  const c = await acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-c', 5_000, 60_000)
+  const b = await acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-b', nowMs: 4_000, leaseMs: 10 })
+  const c = await acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-c', nowMs: 5_000, leaseMs: 60_000 })
   await b.release() // not the holder any more: a no-op
-  await assert.rejects(acquireLease(dynamo.client, 'locks', 'G', 'train', 'run-d', 6_000, 60_000), /running in run-c/)
+  await assert.rejects(acquireLease(dynamo.client, { table: 'locks', metricId: 'G', job: 'train', owner: 'run-d', nowMs: 6_000, leaseMs: 60_000 }), /running in run-c/)
   await c.release()
   await a.release()
 })

@@ -118,6 +118,12 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   }
 })
 
+test('a neural flag out of the config schema\'s bounds exits 78 naming the flag and the setting, before anything is opened', async () => {
+  const result = await runCli(['train-neural', '--lake', lake, '--epochs', '0', '--seed', 'seven'], { cwd, env: { GRAS_CONFIG: configDir, GRAS_DYNAMODB_MODE: 'aws', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint, ...keys } })
+  assert.equal(result.code, 78, result.stderr)
+  oneLine(result, /^gras: config: 2 invalid setting\(s\) after applying flags .*neural\.epochs \(--epochs\): .*>=\s?1.*neural\.seed \(--seed\): /)
+})
+
 test('--to before --from exits 64 before DynamoDB is called', async () => {
   const before = silent.connections
   const result = await runCli(['predictions', '--metric', 'G', '--from', '2024-01-29T14:00:00Z', '--to', '2024-01-28T14:00:00Z'], {

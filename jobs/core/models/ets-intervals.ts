@@ -47,7 +47,6 @@ export function etsModelInterval(params: EtsParams, y: Float64Array, horizon: nu
     const sigma2 = state.sse / Math.max(1, adjusted.length - etsParameterCount(params.form))
     return forecastFromEtsState(state, params, horizon).map((mean, h) => mean + shift * z * Math.sqrt(sigma2 * factors[h]))
   }
-  // With the log transform the bounds are computed on log(y) and exponentiated with the mean.
   const [lower, mean, upper] = [-1, 0, 1].map((shift) => forecastWithSeasonalAdjustment(y, horizon, context, adjustedForecast(shift)))
   return { mean, lower, upper }
 }

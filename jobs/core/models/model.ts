@@ -12,8 +12,6 @@ export interface ModelContext {
   phase0: number
   /** Step length in ms, when the series has real times (the neural model checks its cutoffs with it). */
   stepMs?: number
-  /** `log` models strictly positive series on the log scale (multiplicative seasonality). Default none. */
-  transform?: 'none' | 'log'
 }
 
 /** A single model, or a combination of several. */

@@ -79,25 +79,28 @@ test('combinations: median and inverse-error weighting, step by step', () => {
   assert.ok(Math.abs(weighted[0] - 1.25) < 1e-12 && Math.abs(weighted[1] - 12.5) < 1e-12, `${weighted}`)
 })
 
-test('selection scores combinations from the stored backtest forecasts and can choose one', () => {
-  // Two biased models with opposite biases: their median/average beats each of them.
-  const y = Float64Array.from({ length: 24 * 12 }, (_, t) => 100 + 10 * Math.sin((2 * Math.PI * t) / 24))
-  const biased = (name: 'ets' | 'theta' | 'arima', bias: number): ModelFamily => ({
+test('selection scores combinations from the stored backtest forecasts and chooses the weighted one when it is best', () => {
+  const y = Float64Array.from({ length: 24 * 12 }, (_, t) => 100 + 10 * Math.sin((2 * Math.PI * t) / 24) + ((t * 7919) % 13) - 6)
+  // Three models that know the truth up to a constant bias: +3, -3 and +3.3. Weighted by inverse
+  // MASE (1/3 : 1/3 : 1/3.3) the biases nearly cancel: (3/3 - 3/3 + 3.3/3.3) / (2/3 + 1/3.3) = 1.03125,
+  // so the weighted combination's MASE is ets's times 1.03125 / 3; seasonal naive carries the noise.
+  const knowing = (name: 'ets' | 'theta' | 'arima', bias: number): ModelFamily => ({
     name,
     fit: () => ({ bias }),
-    forecast: (p, train, h) => Float64Array.from({ length: h }, (_, k) => train[train.length - 24 + (k % 24)] + (p as { bias: number }).bias),
+    forecast: (p, train, h) => Float64Array.from({ length: h }, (_, k) => (y[train.length + k] ?? 0) + (p as { bias: number }).bias),
   })
-  const families = [seasonalNaive as ModelFamily, biased('ets', 5), biased('theta', -5), biased('arima', 6)]
-  const noisy = y.map((v, t) => v + ((t * 7919) % 13) - 6)
-  const selection = selectModel(noisy, families, { periods: [24], phase0: 0 }, { horizon: 24, originCount: 4, level: 0.9, maseLag: 24 })
-  const labels = selection.candidates.map((c) => c.model)
-  assert.ok(labels.includes('combination:median') && labels.includes('combination:weighted'))
-  const best = [...selection.candidates].sort((p, q) => p.mase - q.mase)[0]
-  assert.equal(selection.label, best.model)
-  if (selection.model === 'combination') {
-    const params = selection.params as CombinationParams
-    assert.ok(params.members.length >= 3)
-  }
+  const families = [seasonalNaive as ModelFamily, knowing('ets', 3), knowing('theta', -3), knowing('arima', 3.3)]
+  const selection = selectModel(y, families, { periods: [24], phase0: 0 }, { horizon: 24, originCount: 4, level: 0.9, maseLag: 24 })
+  const mase = Object.fromEntries(selection.candidates.map((c) => [c.model, c.mase]))
+  assert.deepEqual(Object.keys(mase).sort(), ['arima', 'combination:median', 'combination:weighted', 'ets', 'snaive', 'theta'])
+  assert.ok(Math.abs(mase['combination:weighted'] - (mase.ets * 1.03125) / 3) < 1e-9, `weighted MASE ${mase['combination:weighted']}, ets ${mase.ets}`)
+  assert.equal(selection.label, 'combination:weighted')
+  assert.equal(selection.model, 'combination')
+  const params = selection.params as CombinationParams
+  assert.equal(params.method, 'weighted')
+  assert.deepEqual(params.members.map((m) => m.model), ['ets', 'theta', 'arima'])
+  const [ets, theta, arima] = params.members.map((m) => m.weight)
+  assert.ok(Math.abs(ets - theta) < 1e-12 && Math.abs(ets / arima - 1.1) < 1e-9, `weights ${ets} ${theta} ${arima}`)
 })
 
 test("the chosen model's intervals cover the selection procedure's errors, not only its own backtest errors", () => {
@@ -114,7 +117,8 @@ test("the chosen model's intervals cover the selection procedure's errors, not o
   })
   const a = knowing('ets', [0, 0, 5, 5, 5, 5])
   const b = knowing('theta', [6, 6, 3, 3, 3, 3])
-  const selection = selectModel(y, [seasonalNaive as ModelFamily, a, b], { periods: [24], phase0: 0 }, { ...options, combinations: false })
+  // Two candidates, so no combination is scored: the chosen model and the procedure are A and B alone.
+  const selection = selectModel(y, [a, b], { periods: [24], phase0: 0 }, options)
   assert.equal(selection.label, 'ets')
   const own = conformalHalfWidths({ errors: selection.candidateErrors.ets, origins: 6, horizon: 24 }, 0.9)
   assert.ok(own.every((w) => w === 5))
@@ -136,4 +140,14 @@ test('a single model is chosen over a combination only when it backtests better 
   assert.match(selectModel(y, close, context, { ...options, combinationMargin: 0.05 }).label, /^combination:/)
   const clear = [biased('ets', 1), biased('theta', 1.2), biased('arima', 1.4)]
   assert.equal(selectModel(y, clear, context, { ...options, combinationMargin: 0.05 }).label, 'ets')
+})
+
+test('a series too short to backtest gets normal intervals at the configured level from its one-step changes', () => {
+  // One-step changes 2, -1, 2: sigma = sqrt((4 + 1 + 4) / 3) = sqrt(3); z(0.8) = qnorm(0.9) = 1.2815515655446004.
+  const y = Float64Array.from([10, 12, 11, 13])
+  const selection = selectModel(y, [seasonalNaive as ModelFamily], { periods: [24], phase0: 0 }, { horizon: 4, originCount: 3, level: 0.8, maseLag: 24 })
+  assert.deepEqual(selection.origins, [])
+  assert.equal(selection.model, 'snaive')
+  const expected = [1, 2, 3, 4].map((steps) => 1.2815515655446004 * Math.sqrt(3) * Math.sqrt(steps))
+  selection.halfWidths.forEach((w, h) => assert.ok(Math.abs(w - expected[h]) < 1e-12, `step ${h + 1}: ${w}, expected ${expected[h]}`))
 })

@@ -47,9 +47,9 @@ test('a file without ts or value is a DataError naming the file and the column',
 
 test('wrong types are DataErrors naming the column and the types', async () => {
   const stringTs = parquetBytes([{ name: 'ts', data: ['2024-01-29', '2024-01-30'], type: 'STRING' }, { name: 'value', data: [1, 2], type: 'DOUBLE' }])
-  await assert.rejects(readEvents(stringTs, 'f1'), /f1: column ts has type BYTE_ARRAY\/UTF8 \(expected TIMESTAMP millis or micros\)/)
+  await assert.rejects(readEvents(stringTs, 'f1'), /f1: column ts has type BYTE_ARRAY\/UTF8 \(expected TIMESTAMP millis, micros or nanos, or INT96\)/)
   const stringValue = parquetBytes([{ name: 'ts', data: ts.map((t) => new Date(t)), type: 'TIMESTAMP' }, { name: 'value', data: ['a', 'b'], type: 'STRING' }])
-  await assert.rejects(readEvents(stringValue, 'f2'), /f2: column value has type BYTE_ARRAY\/UTF8 \(expected DOUBLE, FLOAT or INT64\)/)
+  await assert.rejects(readEvents(stringValue, 'f2'), /f2: column value has type BYTE_ARRAY\/UTF8 \(expected DOUBLE, FLOAT, INT32 or INT64\)/)
 })
 
 test('corrupt and truncated files are DataErrors naming the file', async () => {

@@ -1,17 +1,39 @@
-/** The global neural forecaster on the wasm backend (the native backends are not installed here). */
+/** The global neural forecaster on the wasm backend, whether or not the optional native backends installed. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { selectBackend } from '../../../jobs/neural/backend.js'
+import { createRequire } from 'node:module'
+import { selectBackend, type BackendName } from '../../../jobs/neural/backend.js'
 import { buildGlobalMlp, flatWeights, forecastGlobalMlp, trainGlobalMlp } from '../../../jobs/neural/global-mlp.js'
 import { buildWindows, unscaleForecast, windowScaling } from '../../../jobs/neural/windows.js'
 import { windowShapeOf, type NeuralMeta } from '../../../jobs/neural/predictor.js'
 import { normal, seededRandom } from '../../../jobs/core/random.js'
 
-test('backend selection falls back past the absent native packages without crashing', async () => {
+const require = createRequire(import.meta.url)
+const installed = (name: string) => {
+  try {
+    require.resolve(name)
+    return true
+  } catch {
+    return false
+  }
+}
+const nativeInstalled = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu')
+const preference: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+
+test('backend selection takes the best backend that loads, saying why each better one was skipped', async () => {
+  const choice = await selectBackend()
+  const rank = preference.indexOf(choice.backend)
+  assert.deepEqual(choice.skipped.map((s) => s.backend), preference.slice(0, rank))
+  assert.ok(choice.skipped.every((s) => s.reason.length > 0))
+  // wasm is a dependency: never worse than it.
+  assert.ok(rank <= preference.indexOf('wasm'), `chose ${choice.backend}`)
+  assert.equal((await selectBackend('wasm')).backend, 'wasm')
+})
+
+test('without the optional native packages: wasm, and forcing tensorflow is an error that says so', { skip: nativeInstalled && 'an optional native backend is installed' }, async () => {
   const choice = await selectBackend()
   assert.equal(choice.backend, 'wasm')
   assert.deepEqual(choice.skipped.map((s) => s.backend), ['tensorflow-gpu', 'tensorflow'])
-  assert.ok(choice.skipped.every((s) => s.reason.length > 0))
   await assert.rejects(selectBackend('tensorflow'), /neural: backend tensorflow is not available/)
   assert.equal((await selectBackend('wasm')).backend, 'wasm')
 })
