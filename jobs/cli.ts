@@ -5,6 +5,7 @@
  */
 import './runtime/quiet-node-warnings.js'
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command, Option, CommanderError } from 'commander'
@@ -51,6 +52,7 @@ interface RunOptions {
   metrics?: string
   runId?: string
   asOf?: string
+  workers?: string
 }
 
 const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -72,6 +74,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric in the lake)').env('GRAS_METRICS'))
       .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
       .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
+  const withWorkers = (command: Command) =>
+    command.addOption(new Option('--workers <n>', 'worker threads the metrics run on (default: the available parallelism, here ' + availableParallelism() + '; 1: in the main thread)').env('GRAS_WORKERS'))
 
   const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
     ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
@@ -79,17 +83,17 @@ export function buildProgram(): Command {
     ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
   ]
   for (const [name, description, run] of jobs) {
-    withRunOptions(program.command(name).description(description)).action(async (options: RunOptions, command: Command) => {
+    withWorkers(withRunOptions(program.command(name).description(description))).action(async (options: RunOptions, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await run(context, metrics)])
     })
   }
-  withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))
+  withWorkers(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models')))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
     .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await runTrain(context, metrics, options.only)])
     })
 
-  withRunOptions(program.command('pipeline').description('features, train and infer in one run'))
+  withWorkers(withRunOptions(program.command('pipeline').description('features, train and infer in one run')))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
     .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
     .action(async (options: RunOptions & { demoIfEmpty?: boolean; print?: boolean }, command: Command) => {
@@ -288,7 +292,7 @@ async function withContext(
   command: Command,
   fd: 1 | 2,
   body: (context: OpenedContext) => Promise<void>,
-  run: { runId?: string; asOfMs?: number } = {},
+  run: { runId?: string; asOfMs?: number; workers?: number } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
@@ -298,7 +302,7 @@ async function withContext(
   const config = loadConfig(resolveConfigDir(globals.config), settingsOverrides(globals))
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
-  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway })
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, workers: run.workers })
   try {
     await body(context)
   } finally {
@@ -319,6 +323,7 @@ async function withJob(
   }
   const asOfMs = options.asOf ? parseTime(options.asOf, '--as-of') : undefined
   const metrics = splitMetrics(options.metrics)
+  const workers = options.workers === undefined ? availableParallelism() : parseInteger(options.workers, '--workers', 1, 1024)
   await withContext(
     command,
     fd,
@@ -336,7 +341,7 @@ async function withJob(
         if (line) writeStderrLine(line)
       }
     },
-    { runId: options.runId, asOfMs },
+    { runId: options.runId, asOfMs, workers },
   )
 }
 

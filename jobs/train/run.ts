@@ -38,7 +38,7 @@ export async function runTrain(context: JobContext, requested?: readonly string[
     const detail = await withLease(lock, () => trainMetric(context, registry, neural, metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
-  })
+  }, { module: import.meta.url, name: 'runTrain', args: [only] })
 }
 
 interface NeuralCandidate {
