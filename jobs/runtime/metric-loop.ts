@@ -2,8 +2,8 @@
  * The loop every job runs: resolve the metrics under a lake root, run each metric with its own
  * child logger, keep going past a failure, report every outcome (in the resolved order), and push
  * the run's Prometheus metrics at the end (a failed push is logged, never fatal). With
- * `context.workers` above one and a worker entry, the metrics run on that many worker threads
- * (metric-pool.ts), each running the job's own code; the results are those of one thread.
+ * `context.workers` above one and a worker entry, the metrics run on that many threads: this one
+ * and worker threads (metric-pool.ts) running the job's own code; the results are those of one.
  */
 import { pino, type DestinationStream } from 'pino'
 import type { JobContext } from './job-context.js'
@@ -11,7 +11,7 @@ import type { Logger } from './logger.js'
 import type { JobReport, MetricOutcome } from './metric-outcome.js'
 import { RunMetrics } from './run-metrics.js'
 import { RecordingMetrics, replay, type MetricsCall } from './recording-metrics.js'
-import { runOnWorkers, type SentOutcome, type WorkerEntry } from './metric-pool.js'
+import { startWorkers, type SentOutcome, type WorkerEntry } from './metric-pool.js'
 import { sendError } from './metric-errors.js'
 import { beginRun, endRun } from './active-runs.js'
 import { activeTerminal } from './terminal.js'
@@ -61,33 +61,42 @@ export async function forEachMetric(
       outcomes.push({ metricId, ok: false, error })
     }
     terminal?.beginTask(job, resolved.metrics.length, 'metrics')
-    const workers = Math.min(context.workers ?? 1, resolved.metrics.length)
-    if (entry && workers > 1) {
-      log.info({ workers, metrics: resolved.metrics.length }, 'metrics on worker threads')
-      const done: MetricOutcome[] = []
-      await runOnWorkers(workers, workerData(context, job, entry), resolved.metrics, {
-        writeLog: rootStreamOf(context.logger),
-        onOutcome(outcome, calls) {
-          replay(calls, metrics)
-          done.push(outcome)
-          terminal?.stepTask(undefined, outcome.metricId)
-        },
-      })
-      const order = new Map(resolved.metrics.map((id, i) => [id, i]))
-      outcomes.push(...done.sort((a, b) => order.get(a.metricId)! - order.get(b.metricId)!))
-    }
-    for (const metricId of entry && workers > 1 ? [] : resolved.metrics) {
+    const runHere = async (metricId: string): Promise<MetricOutcome> => {
       const metricLog = log.child({ metric: metricId })
       const metricStarted = context.now()
       try {
         const detail = await work(metricId, metricLog, metrics)
-        outcomes.push({ metricId, ok: true, detail, durationMs: context.now() - metricStarted })
+        return { metricId, ok: true, detail, durationMs: context.now() - metricStarted }
       } catch (error) {
         metricLog.error({ err: error }, 'metric failed')
-        outcomes.push({ metricId, ok: false, error, durationMs: context.now() - metricStarted })
+        return { metricId, ok: false, error, durationMs: context.now() - metricStarted }
       }
-      terminal?.stepTask(undefined, metricId)
     }
+    const done: MetricOutcome[] = []
+    const record = (outcome: MetricOutcome) => {
+      done.push(outcome)
+      terminal?.stepTask(undefined, outcome.metricId)
+    }
+    // The main thread is one of the workers: it takes metrics from the same queue while the others
+    // start, so a run of few metrics is never slower than one thread.
+    const queue = [...resolved.metrics]
+    const threads = entry ? Math.min(context.workers ?? 1, resolved.metrics.length) - 1 : 0
+    if (threads > 0) log.info({ workers: threads + 1, metrics: resolved.metrics.length }, 'metrics on worker threads')
+    const pool =
+      threads > 0
+        ? startWorkers(threads, workerData(context, job, entry!), queue, {
+            writeLog: rootStreamOf(context.logger),
+            onOutcome(outcome, calls) {
+              replay(calls, metrics)
+              record(outcome)
+            },
+            onWorkerFailed: (error) => log.error({ err: error }, 'metric worker failed: its metrics run on the others'),
+          })
+        : undefined
+    for (let metricId = queue.shift(); metricId !== undefined; metricId = queue.shift()) record(await runHere(metricId))
+    await pool?.finish()
+    const order = new Map(resolved.metrics.map((id, i) => [id, i]))
+    outcomes.push(...done.sort((a, b) => order.get(a.metricId)! - order.get(b.metricId)!))
   } finally {
     terminal?.endTask()
     endRun(metrics)

@@ -44,62 +44,77 @@ export type FromWorker =
 export interface PoolCallbacks {
   writeLog(line: string): void
   onOutcome(outcome: MetricOutcome, calls: readonly MetricsCall[]): void
+  /** A worker that could not start its job (its setup threw): it took no metric. */
+  onWorkerFailed(error: Error): void
 }
 
 export function receiveOutcome(sent: SentOutcome): MetricOutcome {
   return sent.ok ? sent : { metricId: sent.metricId, ok: false, error: receiveError(sent.error), durationMs: sent.durationMs }
 }
 
-/** Runs `metricIds` on `count` workers; resolves when every metric has an outcome. */
-export function runOnWorkers(count: number, data: MetricWorkerData, metricIds: readonly string[], callbacks: PoolCallbacks): Promise<void> {
-  const queue = [...metricIds]
-  let alive = 0
-  let lastFailure: Error | undefined
-  return new Promise<void>((resolve) => {
-    const settleIfDone = () => {
-      if (alive > 0) return
-      // Every worker gone before the queue was empty (each failed to start): the rest fail with that reason.
-      for (const metricId of queue.splice(0)) callbacks.onOutcome({ metricId, ok: false, error: lastFailure ?? new Error('metric workers: every worker exited'), durationMs: 0 }, [])
-      resolve()
-    }
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./metric-worker.js', import.meta.url), { workerData: data })
-      alive++
-      let current: { metricId: string; startedMs: number } | undefined
-      let crash: Error | undefined
-      worker.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'log':
-            return callbacks.writeLog(message.line)
-          case 'next': {
-            const metricId = queue.shift()
-            current = metricId === undefined ? undefined : { metricId, startedMs: Date.now() }
-            return worker.postMessage((metricId === undefined ? { type: 'stop' } : { type: 'metric', metricId }) satisfies ToWorker)
-          }
-          case 'outcome':
-            current = undefined
-            return callbacks.onOutcome(receiveOutcome(message.outcome), message.calls)
-          case 'failed':
-            crash = receiveError(message.error)
-            lastFailure = crash
-            return void worker.terminate()
-          case 'finished':
-            return void worker.terminate()
+export interface WorkerPool {
+  /** Ends the workers that hold no metric (still starting, or idle) and resolves when the others have reported. */
+  finish(): Promise<void>
+}
+
+/**
+ * Starts `count` workers that take metric ids from `queue` (shared with the caller, who may take
+ * from it too) until it is empty.
+ */
+export function startWorkers(count: number, data: MetricWorkerData, queue: string[], callbacks: PoolCallbacks): WorkerPool {
+  let stopping = false
+  const exits: Promise<void>[] = []
+  const idle = new Set<Worker>()
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(new URL('./metric-worker.js', import.meta.url), { workerData: data })
+    idle.add(worker)
+    let current: { metricId: string; startedMs: number } | undefined
+    let crash: Error | undefined
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'log':
+          return callbacks.writeLog(message.line)
+        case 'next': {
+          const metricId = stopping ? undefined : queue.shift()
+          current = metricId === undefined ? undefined : { metricId, startedMs: Date.now() }
+          if (current) idle.delete(worker)
+          else idle.add(worker)
+          return worker.postMessage((metricId === undefined ? { type: 'stop' } : { type: 'metric', metricId }) satisfies ToWorker)
         }
-      })
-      worker.on('error', (error) => {
-        crash = error
-        lastFailure = error
-      })
-      worker.on('exit', (code) => {
-        alive--
-        if (current) {
-          const error = crash ?? new Error(`metric worker exited with code ${code} while metric ${current.metricId} ran`)
-          callbacks.onOutcome({ metricId: current.metricId, ok: false, error, durationMs: Date.now() - current.startedMs }, [])
+        case 'outcome':
           current = undefined
-        }
-        settleIfDone()
-      })
-    }
-  })
+          idle.add(worker)
+          return callbacks.onOutcome(receiveOutcome(message.outcome), message.calls)
+        case 'failed':
+          crash = receiveError(message.error)
+          callbacks.onWorkerFailed(crash)
+          return void worker.terminate()
+        case 'finished':
+          return void worker.terminate()
+      }
+    })
+    worker.on('error', (error) => {
+      crash = error
+    })
+    exits.push(
+      new Promise<void>((resolve) =>
+        worker.on('exit', (code) => {
+          idle.delete(worker)
+          if (current) {
+            const error = crash ?? new Error(`metric worker exited with code ${code} while metric ${current.metricId} ran`)
+            callbacks.onOutcome({ metricId: current.metricId, ok: false, error, durationMs: Date.now() - current.startedMs }, [])
+            current = undefined
+          }
+          resolve()
+        }),
+      ),
+    )
+  }
+  return {
+    async finish() {
+      stopping = true
+      for (const worker of idle) void worker.terminate()
+      await Promise.all(exits)
+    },
+  }
 }
