@@ -13,6 +13,7 @@ import type { Reply, Request } from './parquet-isolated.js'
 
 const pending = new Map<number, { resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void }>()
 let nextId = 0
+const transferBytes = 64 * 1024
 const post = (reply: Reply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer)
 
 parentPort!.on('message', (message: Request) => {
@@ -40,7 +41,9 @@ async function readAll(files: Extract<Request, { type: 'read' }>['files']): Prom
     }
     try {
       const events = await readEvents(prefetchedBuffer(remote, [{ start: tailStart, bytes: new Uint8Array(tail) }]), source)
-      post({ type: 'done', file: index, tsMs: events.tsMs, values: events.values }, [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer])
+      // Small results are copied: transferring a buffer costs more than copying a few KB.
+      const transfer = events.tsMs.byteLength >= transferBytes ? [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer] : []
+      post({ type: 'done', file: index, tsMs: events.tsMs, values: events.values }, transfer)
     } catch (error) {
       post({ type: 'error', file: index, name: (error as Error).name, message: (error as Error).message })
     }
