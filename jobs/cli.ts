@@ -5,6 +5,7 @@
  */
 import './runtime/quiet-node-warnings.js'
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command, Option, CommanderError } from 'commander'
@@ -53,6 +54,7 @@ interface RunOptions {
   runId?: string
   asOf?: string
   shard?: string
+  workers?: string
   plan?: string
 }
 
@@ -87,6 +89,11 @@ function withRunOptions(command: Command): Command {
 }
 
 /** The four jobs and the pipeline run one shard of a plan when given --shard; train-neural is global. */
+/** The jobs and the pipeline run their metrics on worker threads (runtime/metric-loop.ts). */
+function withWorkers(command: Command): Command {
+  return command.addOption(new Option('--workers <n>', 'threads the metrics run on (default: the available parallelism, here ' + availableParallelism() + '; 1: in the main thread)').env('GRAS_WORKERS'))
+}
+
 function withShardOptions(command: Command): Command {
   return command
     .addOption(new Option('--shard <i/K>', 'run only shard i of K of the shard plan (gras plan); default: every metric').env('GRAS_SHARD'))
@@ -101,7 +108,7 @@ function addJobCommands(program: Command): void {
     ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
   ]
   for (const [name, description, run] of jobs) {
-    withShardOptions(withRunOptions(program.command(name).description(description))).action(async (options: RunOptions, command: Command) => {
+    withWorkers(withShardOptions(withRunOptions(program.command(name).description(description)))).action(async (options: RunOptions, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => {
         const report = await run(context, metrics)
         if (name === 'monitor') await publishUnlessShard(context, metrics)
@@ -109,7 +116,7 @@ function addJobCommands(program: Command): void {
       })
     })
   }
-  withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models')))
+  withWorkers(withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
     .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => {
@@ -121,7 +128,7 @@ function addJobCommands(program: Command): void {
 }
 
 function addPipelineCommand(program: Command): void {
-  withShardOptions(withRunOptions(program.command('pipeline').description('features, train and infer in one run')))
+  withWorkers(withShardOptions(withRunOptions(program.command('pipeline').description('features, train and infer in one run'))))
     .addOption(new Option('--demo-if-empty', 'write sample data first when the lake has no bronze data').env('GRAS_DEMO_IF_EMPTY'))
     .addOption(new Option('--print', 'print a forecast table per metric at the end').env('GRAS_PRINT'))
     .addOption(new Option('--json', 'print the forecasts as one JSON array of objects instead (implies --print)').conflicts('csv'))
@@ -289,7 +296,7 @@ async function withContext(
   command: Command,
   fd: 1 | 2,
   body: (context: OpenedContext) => Promise<void>,
-  run: { runId?: string; asOfMs?: number; settings?: FlagSettings; lakeMustExist?: boolean } = {},
+  run: { runId?: string; asOfMs?: number; settings?: FlagSettings; lakeMustExist?: boolean; workers?: number } = {},
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions
   const logger = createLogger({ level: globals.logLevel, fd, format: globals.logFormat })
@@ -299,7 +306,7 @@ async function withContext(
   const config = loadConfig(resolveConfigDir(globals.config), mergeSettings(settingsOverrides(globals), run.settings?.values ?? {}), run.settings?.flags)
   const now = Date.now()
   const runId = run.runId ?? `local-${compactTimestamp(now)}-${randomBytes(2).toString('hex')}`
-  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, lakeMustExist: run.lakeMustExist })
+  const context = await openJobContext({ config, logger, runId, asOfMs: run.asOfMs ?? now, env: process.env, pushgatewayUrl: globals.pushgateway, lakeMustExist: run.lakeMustExist, workers: run.workers })
   try {
     await body(context)
   } finally {
@@ -322,6 +329,7 @@ async function withJob(
   const metrics = splitMetrics(options.metrics)
   const shard = options.shard === undefined ? undefined : parseShardSelection(options.shard)
   const planId = options.plan ?? latestPlanId
+  const workers = options.workers === undefined ? availableParallelism() : parseInteger(options.workers, '--workers', 1, 1024)
   if (planId !== latestPlanId && !runIdPattern.test(planId)) throw new UsageError(`--plan: ${JSON.stringify(planId)} is not a plan id (a run id, or ${latestPlanId})`)
   await withContext(
     command,
@@ -341,7 +349,7 @@ async function withJob(
         if (line) writeStderrLine(line)
       }
     },
-    { runId: options.runId, asOfMs, settings },
+    { runId: options.runId, asOfMs, settings, workers },
   )
 }
 

@@ -1,6 +1,6 @@
 /**
  * Lists a metric's bronze files for a window, walking `year=`/`month=`/`day=` one level at a time
- * so only the window's days are listed in full. Returns what it found in three kinds: files at the
+ * so only the window's days are read. Returns what it found in three kinds: files at the
  * contract's depth in a day of the window, `.parquet` files nested deeper inside such a day (to
  * quarantine: neither summed in nor dropped silently), and everything else that is not a
  * partition or a bronze file (to report).
@@ -34,32 +34,67 @@ function partitionSpan(parts: number[]): { startMs: number; endMs: number } | un
   return startMs === undefined ? undefined : { startMs, endMs: startMs + dayMs }
 }
 
-/** Lists metric `metricId`'s bronze for the UTC days overlapping [windowStartMs, windowEndMs). */
+/** The folders and objects of one level of a listing, built from the flat list of its keys. */
+interface Folder {
+  objects: ObjectInfo[]
+  folders: Map<string, Folder>
+  /** Objects at any depth below. */
+  count: number
+}
+
+function folderTree(infos: readonly ObjectInfo[], base: string): Folder {
+  const root: Folder = { objects: [], folders: new Map(), count: 0 }
+  for (const info of infos) {
+    const segments = info.key.slice(base.length).split('/')
+    let folder = root
+    folder.count++
+    for (const name of segments.slice(0, -1)) {
+      let child = folder.folders.get(name)
+      if (!child) folder.folders.set(name, (child = { objects: [], folders: new Map(), count: 0 }))
+      child.count++
+      folder = child
+    }
+    folder.objects.push(info)
+  }
+  return root
+}
+
+function objectsBelow(folder: Folder): ObjectInfo[] {
+  return [...folder.objects, ...[...folder.folders.values()].flatMap(objectsBelow)]
+}
+
+/**
+ * Lists metric `metricId`'s bronze for the UTC days overlapping [windowStartMs, windowEndMs). One
+ * listing of the metric's prefix (one S3 request per thousand keys, instead of one per partition
+ * level and day), then the partitions walked in memory level by level.
+ */
 export async function listBronze(lake: ObjectStore, metricId: string, windowStartMs: number, windowEndMs: number): Promise<BronzeListing> {
   const out: BronzeListing = { files: [], nested: [], skipped: [] }
   const firstDay = Math.floor(windowStartMs / dayMs) * dayMs
-  const listDay = async (dayFolder: string, dayStartMs: number) => {
-    for (const info of await lake.list(dayFolder)) {
+  const base = `${bronzeMetricPrefix(metricId)}/`
+  const byKey = (a: ObjectInfo, b: ObjectInfo) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  const listDay = (folder: Folder, dayFolder: string, dayStartMs: number) => {
+    for (const info of objectsBelow(folder).sort(byKey)) {
       if (!info.key.endsWith('.parquet')) out.skipped.push({ path: info.key, objects: 1 })
       else if (!info.key.slice(dayFolder.length).includes('/')) out.files.push({ info, dayStartMs })
       else out.nested.push(info)
     }
   }
-  const walk = async (folder: string, parts: number[]): Promise<void> => {
-    const level = await lake.listLevel(folder)
-    out.skipped.push(...level.objects.map((o) => ({ path: o.key, objects: 1 })))
-    for (const child of level.folders) {
-      const value = bronzePartitionValue(levels[parts.length], lastSegment(child))
+  const walk = (folder: Folder, path: string, parts: number[]) => {
+    out.skipped.push(...[...folder.objects].sort(byKey).map((o) => ({ path: o.key, objects: 1 })))
+    const children = [...folder.folders].map(([name, child]) => ({ key: `${path}${name}/`, child })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    for (const { key, child } of children) {
+      const value = bronzePartitionValue(levels[parts.length], lastSegment(key))
       const span = value === undefined ? undefined : partitionSpan([...parts, value])
       if (!span) {
-        out.skipped.push({ path: child, objects: (await lake.list(child)).length })
+        out.skipped.push({ path: key, objects: child.count })
         continue
       }
       if (span.startMs >= windowEndMs || span.endMs <= firstDay) continue
-      if (parts.length === levels.length - 1) await listDay(child, span.startMs)
-      else await walk(child, [...parts, value!])
+      if (parts.length === levels.length - 1) listDay(child, key, span.startMs)
+      else walk(child, key, [...parts, value!])
     }
   }
-  await walk(bronzeMetricPrefix(metricId), [])
+  walk(folderTree(await lake.list(bronzeMetricPrefix(metricId)), base), base, [])
   return out
 }

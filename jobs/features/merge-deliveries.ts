@@ -20,20 +20,30 @@ export interface MergedDeliveries {
   conflicts: { key: string; reason: string }[]
 }
 
+/** The events delivered so far, ascending by timestamp, with the index of the file that delivered each. */
+interface Seen {
+  tsMs: Float64Array
+  values: Float64Array
+  owner: Int32Array
+}
+
 /** Merges `deliveries` (in delivery order; each file's timestamps already distinct). */
 export function mergeDeliveries(deliveries: Delivery[]): MergedDeliveries {
   const out: MergedDeliveries = { accepted: [], conflicts: [] }
-  let seen = { tsMs: new Float64Array(0), values: new Float64Array(0), owner: new Int32Array(0) }
+  let seen: Seen = { tsMs: new Float64Array(0), values: new Float64Array(0), owner: new Int32Array(0) }
   for (const delivery of deliveries) {
     const { tsMs, values } = delivery.events
-    const fresh: number[] = []
+    // Indexes of the events no earlier file delivered, in file order.
+    const fresh = new Uint32Array(tsMs.length)
+    let freshCount = 0
     const conflictOwners = new Set<number>()
     let conflicts = 0
     let first = -1
     let firstOwnerIndex = -1
+    const matches = matchesIn(seen.tsMs, tsMs)
     for (let i = 0; i < tsMs.length; i++) {
-      const at = indexOf(seen.tsMs, tsMs[i])
-      if (at < 0) fresh.push(i)
+      const at = matches[i]
+      if (at < 0) fresh[freshCount++] = i
       else if (!Object.is(seen.values[at], values[i])) {
         if (conflicts++ === 0 || tsMs[i] < tsMs[first]) {
           first = i
@@ -53,33 +63,95 @@ export function mergeDeliveries(deliveries: Delivery[]): MergedDeliveries {
       continue
     }
     const owner = out.accepted.length
-    const added: EventBatch = { tsMs: Float64Array.from(fresh, (i) => tsMs[i]), values: Float64Array.from(fresh, (i) => values[i]) }
-    out.accepted.push({ key: delivery.key, events: fresh.length === tsMs.length ? delivery.events : added, redelivered: tsMs.length - fresh.length })
+    const added = freshCount === tsMs.length ? delivery.events : pick(delivery.events, fresh.subarray(0, freshCount))
+    out.accepted.push({ key: delivery.key, events: added, redelivered: tsMs.length - freshCount })
     seen = mergeSorted(seen, added, owner)
   }
   return out
 }
 
-function indexOf(sorted: Float64Array, value: number): number {
-  let lo = 0
-  let hi = sorted.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] === value) return mid
-    if (sorted[mid] < value) lo = mid + 1
-    else hi = mid - 1
+/**
+ * For each of `tsMs`, its index in `sorted`, or -1. Searched only within the part of `sorted` that
+ * spans the file's own first to last timestamp: for a file of a day nothing else delivered, that
+ * part is empty and no event is searched at all.
+ */
+function matchesIn(sorted: Float64Array, tsMs: Float64Array): Int32Array {
+  const matches = new Int32Array(tsMs.length).fill(-1)
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < tsMs.length; i++) {
+    if (tsMs[i] < min) min = tsMs[i]
+    if (tsMs[i] > max) max = tsMs[i]
   }
-  return -1
+  const from = lowerBound(sorted, min, 0, sorted.length)
+  const to = upperBound(sorted, max, from)
+  if (from === to) return matches
+  for (let i = 0; i < tsMs.length; i++) {
+    const at = lowerBound(sorted, tsMs[i], from, to)
+    if (at < to && sorted[at] === tsMs[i]) matches[i] = at
+  }
+  return matches
 }
 
-function mergeSorted(seen: { tsMs: Float64Array; values: Float64Array; owner: Int32Array }, added: EventBatch, owner: number) {
-  const order = Uint32Array.from(added.tsMs.keys()).sort((a, b) => added.tsMs[a] - added.tsMs[b])
+/** The first index in [lo, hi) of `sorted` whose value is above `value` (hi when none). */
+function upperBound(sorted: Float64Array, value: number, lo: number): number {
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] <= value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The first index in [lo, hi) of `sorted` whose value is not below `value` (hi when none). */
+function lowerBound(sorted: Float64Array, value: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function pick(events: EventBatch, indexes: Uint32Array): EventBatch {
+  const tsMs = new Float64Array(indexes.length)
+  const values = new Float64Array(indexes.length)
+  for (let k = 0; k < indexes.length; k++) {
+    tsMs[k] = events.tsMs[indexes[k]]
+    values[k] = events.values[indexes[k]]
+  }
+  return { tsMs, values }
+}
+
+/** The indexes of `tsMs` in ascending order of their timestamps (bronze files are usually sorted already). */
+function ascendingOrder(tsMs: Float64Array): Uint32Array {
+  const order = new Uint32Array(tsMs.length)
+  let sorted = true
+  for (let i = 0; i < tsMs.length; i++) {
+    order[i] = i
+    if (i > 0 && tsMs[i] < tsMs[i - 1]) sorted = false
+  }
+  return sorted ? order : order.sort((a, b) => tsMs[a] - tsMs[b])
+}
+
+function mergeSorted(seen: Seen, added: EventBatch, owner: number): Seen {
+  const order = ascendingOrder(added.tsMs)
+  if (order.length === 0) return seen
   const n = seen.tsMs.length + order.length
-  const out = { tsMs: new Float64Array(n), values: new Float64Array(n), owner: new Int32Array(n) }
-  let i = 0
+  const out: Seen = { tsMs: new Float64Array(n), values: new Float64Array(n), owner: new Int32Array(n) }
+  // What lies before the file's first and after its last timestamp is copied whole; only the span
+  // between is merged event by event.
+  const head = lowerBound(seen.tsMs, added.tsMs[order[0]], 0, seen.tsMs.length)
+  const tail = upperBound(seen.tsMs, added.tsMs[order[order.length - 1]], head)
+  for (const name of ['tsMs', 'values', 'owner'] as const) {
+    out[name].set(seen[name].subarray(0, head))
+    out[name].set(seen[name].subarray(tail), n - (seen.tsMs.length - tail))
+  }
+  let i = head
   let j = 0
-  for (let k = 0; k < n; k++) {
-    if (j >= order.length || (i < seen.tsMs.length && seen.tsMs[i] < added.tsMs[order[j]])) {
+  for (let k = head; k < n - (seen.tsMs.length - tail); k++) {
+    if (j >= order.length || (i < tail && seen.tsMs[i] < added.tsMs[order[j]])) {
       out.tsMs[k] = seen.tsMs[i]
       out.values[k] = seen.values[i]
       out.owner[k] = seen.owner[i++]

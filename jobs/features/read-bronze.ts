@@ -5,7 +5,7 @@
  */
 import type { EventBatch } from '../core/series.js'
 import type { IsolatedParquetReader } from '../io/parquet-isolated.js'
-import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
+import type { CountingBuffer, ObjectInfo, ObjectStore } from '../io/object-store.js'
 import { DataError } from '../core/errors.js'
 import { findEventProblem } from './check-events.js'
 import { listBronze } from './list-bronze.js'
@@ -31,6 +31,17 @@ export interface BronzeReadContext {
   onQuarantine: (file: string, reason: string) => void
 }
 
+/** Files opened and sent to the decode worker together: one round trip for many small files. */
+const filesPerBatch = 64
+
+async function settle<T>(open: () => Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await open() }
+  } catch (error) {
+    return { error }
+  }
+}
+
 /** Delivery order: when the store saw each file written, then its key (stable across reruns). */
 function byDelivery(a: ObjectInfo, b: ObjectInfo): number {
   const byTime = (a.lastModifiedMs ?? 0) - (b.lastModifiedMs ?? 0)
@@ -50,17 +61,25 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
   const good: { info: ObjectInfo; events: EventBatch }[] = []
   let bytesRead = 0
   const files = listing.files.sort((a, b) => byDelivery(a.info, b.info))
-  for (const { info, dayStartMs } of files) {
-    try {
-      const buffer = await context.lake.openBuffer(info)
-      const events = await context.reader.read(buffer, info.key)
-      bytesRead += buffer.bytesFetched
-      const problem = findEventProblem(events, dayStartMs)
-      if (problem) await quarantine(info, `${info.key}: ${problem}`)
-      else good.push({ info, events })
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error
-      await quarantine(info, error.message)
+  for (let from = 0; from < files.length; from += filesPerBatch) {
+    const batch = files.slice(from, from + filesPerBatch)
+    const buffers = await Promise.all(batch.map(({ info }) => settle(() => context.lake.openBuffer(info))))
+    const opened = buffers.flatMap((b, i) => ('value' in b ? [{ file: b.value, source: batch[i].info.key }] : []))
+    const decoded = await context.reader.readBatch(opened)
+    let next = 0
+    for (const [i, { info, dayStartMs }] of batch.entries()) {
+      const buffer = buffers[i]
+      const result = 'value' in buffer ? decoded[next++] : buffer
+      try {
+        if ('error' in result) throw result.error
+        bytesRead += (buffer as { value: CountingBuffer }).value.bytesFetched
+        const problem = findEventProblem(result.events, dayStartMs)
+        if (problem) await quarantine(info, `${info.key}: ${problem}`)
+        else good.push({ info, events: result.events })
+      } catch (error) {
+        if (!(error instanceof DataError)) throw error
+        await quarantine(info, error.message)
+      }
     }
   }
   const merged = mergeDeliveries(good.map((g) => ({ key: g.info.key, events: g.events })))

@@ -31,7 +31,10 @@ const decodeTimeoutMs = 30_000
 export async function runFeatures(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const reader = new IsolatedParquetReader(decodeTimeoutMs)
   try {
-    return await forEachMetric(context, 'features', bronzeRoot, requested, (metricId, log, metrics) => featuresWithMetrics(context, reader, metricId, log, metrics))
+    return await forEachMetric(context, 'features', bronzeRoot, requested, (metricId, log, metrics) => featuresWithMetrics(context, reader, metricId, log, metrics), {
+      module: import.meta.url,
+      name: 'runFeatures',
+    })
   } finally {
     await reader.close()
   }

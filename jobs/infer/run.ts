@@ -36,7 +36,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     // not raced by another run, so a newer forecast is never overwritten by an older one.
     const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'infer', owner: context.runId, nowMs: context.now(), leaseMs: inferLeaseMs })
     return withLease(lock, () => inferMetric(metricId, log, metrics))
-  })
+  }, { module: import.meta.url, name: 'runInfer' })
 
   async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics): Promise<Record<string, unknown>> {
     const approved = await registry.getApproved(metricId)

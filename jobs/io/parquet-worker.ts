@@ -1,16 +1,20 @@
 /**
- * Worker thread that decodes bronze Parquet (parquet-isolated.ts runs it). Its bytes come from the
- * main thread slice by slice, so it reads exactly what the in-process reader would (footer, then the
- * ts and value column chunks) and the main thread keeps doing the I/O.
+ * Worker thread that decodes bronze Parquet (parquet-isolated.ts runs it), a batch of files at a
+ * time, one after another, answering each as it finishes. Each file comes with its last bytes;
+ * any other range is asked of the main thread slice by slice, so the worker reads exactly what the
+ * in-process reader would (footer, then the ts and value column chunks) and the main thread keeps
+ * doing the I/O.
  */
 import { parentPort } from 'node:worker_threads'
 import type { AsyncBuffer } from 'hyparquet'
 import { readEvents } from './parquet-read.js'
-
-type Request = { type: 'read'; byteLength: number; source: string } | { type: 'slice'; id: number; bytes?: ArrayBuffer; failed?: boolean }
+import { prefetchedBuffer } from './prefetched-buffer.js'
+import type { Reply, Request } from './parquet-isolated.js'
 
 const pending = new Map<number, { resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void }>()
 let nextId = 0
+const transferBytes = 64 * 1024
+const post = (reply: Reply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(reply, transfer)
 
 parentPort!.on('message', (message: Request) => {
   if (message.type === 'slice') {
@@ -20,18 +24,28 @@ parentPort!.on('message', (message: Request) => {
     else waiter?.resolve(message.bytes)
     return
   }
-  const file: AsyncBuffer = {
-    byteLength: message.byteLength,
-    slice(start: number, end?: number) {
-      const id = nextId++
-      return new Promise<ArrayBuffer>((resolve, reject) => {
-        pending.set(id, { resolve, reject })
-        parentPort!.postMessage({ type: 'slice', id, start, end })
-      })
-    },
-  }
-  readEvents(file, message.source).then(
-    (events) => parentPort!.postMessage({ type: 'done', tsMs: events.tsMs, values: events.values }, [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer]),
-    (error: Error) => parentPort!.postMessage({ type: 'error', name: error.name, message: error.message }),
-  )
+  void readAll(message.files)
 })
+
+async function readAll(files: Extract<Request, { type: 'read' }>['files']): Promise<void> {
+  for (const [index, { byteLength, source, tailStart, tail }] of files.entries()) {
+    const remote: AsyncBuffer = {
+      byteLength,
+      slice(start: number, end?: number) {
+        const id = nextId++
+        return new Promise<ArrayBuffer>((resolve, reject) => {
+          pending.set(id, { resolve, reject })
+          post({ type: 'slice', file: index, id, start, end })
+        })
+      },
+    }
+    try {
+      const events = await readEvents(prefetchedBuffer(remote, [{ start: tailStart, bytes: new Uint8Array(tail) }]), source)
+      // Small results are copied: transferring a buffer costs more than copying a few KB.
+      const transfer = events.tsMs.byteLength >= transferBytes ? [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer] : []
+      post({ type: 'done', file: index, tsMs: events.tsMs, values: events.values }, transfer)
+    } catch (error) {
+      post({ type: 'error', file: index, name: (error as Error).name, message: (error as Error).message })
+    }
+  }
+}

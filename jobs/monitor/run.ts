@@ -51,7 +51,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     const detail = { days: days.length, drifted: decision.drifted, realisedMase: decision.realisedMase, expectedMase: decision.expectedMase }
     log.info(detail, 'accuracy computed')
     return detail
-  })
+  }, { module: import.meta.url, name: 'runMonitor' })
 }
 
 /** Every stored forecast run of a metric generated on the UTC days [fromMs, toMs]. */

@@ -30,6 +30,10 @@ export interface JobContext {
   pushgatewayUrl?: string
   /** The shard of a sharded run (`--shard i/K`): the metric loop touches only its metrics. */
   shard?: ShardScope
+  /** Worker threads a job runs its metrics on (metric-loop.ts); unset: one, in this thread. */
+  workers?: number
+  /** The embedded DynamoDB's endpoint, which metric workers connect to; undefined under `aws`. */
+  dynamoEndpoint?: string
 }
 
 export interface OpenedContext extends JobContext {
@@ -59,6 +63,9 @@ export async function openJobContext(options: {
   pushgatewayUrl?: string
   /** Read-only commands: a local lake folder that is not there is an error (66), and nothing is created beside it. */
   lakeMustExist?: boolean
+  workers?: number
+  /** An embedded DynamoDB another thread of this process runs: used instead of starting one. */
+  embeddedEndpoint?: string
 }): Promise<OpenedContext> {
   const { config, env } = options
   if (options.lakeMustExist) assertLocalLakeExists(config.lake)
@@ -66,21 +73,24 @@ export async function openJobContext(options: {
   const lake = openLake(config.lake, env, clientOptions)
   const mode = chooseDynamoMode(config.dynamodb.mode, env)
   let embedded: EmbeddedDynamo | undefined
-  if (mode === 'embedded') {
+  if (mode === 'embedded' && !options.embeddedEndpoint) {
     embedded = await startEmbeddedDynamo(embeddedDynamoDir(config.lake, config.dynamodb.embeddedDir, env), {
       lockWaitMs: config.dynamodb.embeddedLockWaitMs,
       onWait: (dir) => options.logger.warn({ dir, waitMs: config.dynamodb.embeddedLockWaitMs }, 'embedded DynamoDB in use by another gras run: waiting for it to finish'),
     })
   }
-  const dynamo = createDynamoClient(env, embedded?.endpoint, clientOptions)
+  const dynamoEndpoint = mode === 'embedded' ? (embedded?.endpoint ?? options.embeddedEndpoint) : undefined
+  const dynamo = createDynamoClient(env, dynamoEndpoint, clientOptions)
   if (config.dynamodb.createTables && (mode === 'embedded' || hasCustomEndpoint(env, 'DYNAMODB'))) {
     await ensureTable(dynamo, config.dynamodb.predictionsTable, predictionsTableDefinition)
     await ensureTable(dynamo, config.dynamodb.modelsTable, modelsTableDefinition)
     await ensureTable(dynamo, config.monitor.accuracyTable, accuracyTableDefinition)
   }
   options.logger.debug({ lake: lake.uri, dynamodb: mode, embeddedDir: embedded?.dir }, 'context opened')
+  const { embeddedEndpoint: _, ...rest } = options
   return {
-    ...options,
+    ...rest,
+    dynamoEndpoint,
     lake,
     dynamo,
     now: Date.now,

@@ -31,14 +31,15 @@ const trainLeaseMs = 2 * 3_600_000
 export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const table = context.config.monitor.accuracyTable
-  const neural = await neuralCandidate(context, registry)
+  // Loaded by the first metric that trains: a main thread whose metrics run on workers never loads it.
+  let neural: Promise<NeuralCandidate> | undefined
   return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
     if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
     const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
-    const detail = await withLease(lock, () => trainMetric(context, registry, neural, metricId, log, metrics))
+    const detail = await withLease(lock, async () => trainMetric(context, registry, await (neural ??= neuralCandidate(context, registry)), metricId, log, metrics))
     if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
     return detail
-  })
+  }, { module: import.meta.url, name: 'runTrain', args: [only] })
 }
 
 interface NeuralCandidate {

@@ -28,6 +28,10 @@ env:
   - { name: GRAS_LOG_LEVEL, value: {{ $values.logLevel | quote }} }
   - { name: GRAS_PUSHGATEWAY_URL, value: {{ $values.pushgateway.url | quote }} }
   - { name: AWS_REGION, value: {{ $values.aws.region | quote }} }
+  # Threads for the metrics: the container's CPU request, rounded up (a node's core count is not the pod's share).
+  - name: GRAS_WORKERS
+    valueFrom:
+      resourceFieldRef: { resource: requests.cpu, divisor: "1" }
   {{- with .extraEnv }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
