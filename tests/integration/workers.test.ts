@@ -36,9 +36,9 @@ function filesUnder(root: string, dir: string): Map<string, Buffer> {
 async function stored(lake: string): Promise<{ predictions: Record<string, unknown[]>; models: unknown }> {
   const predictions: Record<string, unknown[]> = {}
   for (const metric of metrics) {
-    const result = await runCli(['predictions', '--lake', lake, '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 8 * 86_400_000), '--json'], { cwd, env })
+    const result = await runCli(['predictions', '--lake', lake, '--metric', metric, '--from', asOf, '--to', iso(asOfMs + 8 * 86_400_000), '--json'], { cwd, env, allowText: true })
     assert.equal(result.code, 0, result.stderr)
-    predictions[metric] = result.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    predictions[metric] = JSON.parse(result.stdout)
   }
   const list = await runCli(['models', 'list', '--lake', lake, '--json'], { cwd, env, allowText: true })
   assert.equal(list.code, 0, list.stderr)
