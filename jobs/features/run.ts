@@ -5,11 +5,11 @@
  */
 import { bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
 import { concatEvents } from '../core/series.js'
-import { floorToStep, toIsoSeconds } from '../core/time.js'
+import { toIsoSeconds } from '../core/time.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import { IsolatedParquetReader } from '../io/parquet-isolated.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { settingsFor } from '../runtime/config-schema.js'
+import { historyWindow, settingsFor } from '../runtime/config-schema.js'
 import { frequencies } from '../core/ids.js'
 import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
@@ -58,8 +58,7 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
 async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ manifest: FeaturesManifest; written: SilverWrite }> {
   const settings = settingsFor(context.config, metricId)
   const stepMs = frequencies[settings.frequency]
-  const windowEndMs = floorToStep(context.asOfMs, stepMs)
-  const windowStartMs = windowEndMs - settings.historyDays * 86_400_000
+  const { startMs: windowStartMs, endMs: windowEndMs } = historyWindow(settings, context.asOfMs)
   const bronze = await readBronze(
     { lake: context.lake, reader, runId: context.runId, nowIso: new Date(context.now()).toISOString(), onQuarantine: (file, reason) => log.warn({ file, reason }, 'file quarantined') },
     metricId,

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod'
 import { latestShardPlanKey, shardPlanKey } from '../core/lake-layout.js'
-import { DataError, InputMissingError } from '../core/errors.js'
+import { InputMissingError } from '../core/errors.js'
 import { shardPlanSchemaVersion, type ShardPlan } from '../core/shard-plan.js'
+import { parseLakeDocument } from './lake-document.js'
 import type { ObjectStore } from './object-store.js'
 
 const shardPlanSchema = z.object({
@@ -48,16 +49,6 @@ export async function findShardPlan(lake: ObjectStore, planId: string): Promise<
   if (!(await lake.exists(key))) return undefined
   const bytes = await lake.get(key)
   if (!bytes) return undefined
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes))
-  } catch (error) {
-    throw new DataError(`plan: ${key} is not valid JSON: ${(error as Error).message}`)
-  }
-  const parsed = shardPlanSchema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new DataError(`plan: ${key}: ${issue.path.join('.') || '(document)'}: ${issue.message}`)
-  }
-  return parsed.data as ShardPlan
+  // The source says what the document is for, as the job's other messages do.
+  return parseLakeDocument(shardPlanSchema, bytes, `plan: ${key}`)
 }

@@ -6,10 +6,9 @@
 import { bronzeMetricPrefix, bronzePartitionDay, bronzeRoot } from '../core/lake-layout.js'
 import { balanceShards, shardCountFor, shardPlanSchemaVersion, type MetricSize, type ShardPlan } from '../core/shard-plan.js'
 import { dayMs, floorToStep } from '../core/time.js'
-import { frequencies } from '../core/ids.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { writeShardPlan } from '../io/shard-plans.js'
-import { settingsFor, type GrasConfig } from '../runtime/config-schema.js'
+import { historyWindow, settingsFor, type GrasConfig } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { noMetricsError, resolveMetrics } from '../runtime/resolve-metrics.js'
 
@@ -52,9 +51,8 @@ export async function runPlan(context: JobContext, requested: readonly string[] 
 
 /** Bronze bytes of a metric's files in its history window: one recursive listing of the metric. */
 async function windowBytes(lake: ObjectStore, config: GrasConfig, metricId: string, asOfMs: number): Promise<number> {
-  const settings = settingsFor(config, metricId)
-  const endMs = floorToStep(asOfMs, frequencies[settings.frequency])
-  const firstDayMs = Math.floor((endMs - settings.historyDays * dayMs) / dayMs) * dayMs
+  const { startMs, endMs } = historyWindow(settingsFor(config, metricId), asOfMs)
+  const firstDayMs = floorToStep(startMs, dayMs)
   let bytes = 0
   for (const info of await lake.list(bronzeMetricPrefix(metricId))) {
     const day = info.key.endsWith('.parquet') ? bronzePartitionDay(info.key) : undefined

@@ -4,7 +4,8 @@
  * override the files (see config-load.ts).
  */
 import { z } from 'zod'
-import { metricIdPattern, modelNames } from '../core/ids.js'
+import { frequencies, metricIdPattern, modelNames } from '../core/ids.js'
+import { dayMs, floorToStep } from '../core/time.js'
 
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD')
@@ -156,6 +157,12 @@ export const defaultConfig: GrasConfig = {
   infer: { ttlDays: 90 },
   observability: { maxMetricGroups: 500 },
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },
+}
+
+/** The bronze a run reads for a metric: historyDays ending at the as-of floored to the metric's step. */
+export function historyWindow(settings: MetricSettings, asOfMs: number): { startMs: number; endMs: number } {
+  const endMs = floorToStep(asOfMs, frequencies[settings.frequency])
+  return { startMs: endMs - settings.historyDays * dayMs, endMs }
 }
 
 /** The effective settings of one metric: defaults with its overrides applied, historyDays by frequency unless set. */

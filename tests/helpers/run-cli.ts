@@ -1,4 +1,5 @@
 /** Spawns the built CLI as a child process, as Argo or a person would run it. */
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -52,3 +53,12 @@ export function configDirWith(overrides: string): string {
 
 /** Settings for tests that wait on a hung endpoint: deadlines of a fraction of a second. */
 export const shortDeadlines = 'network:\n  connectTimeoutMs: 300\n  requestTimeoutMs: 500\n'
+
+/** The stderr of a failed command: exactly one line in our format besides the JSON log lines (on stderr for commands whose stdout is data), and no stack trace. */
+export function assertOneErrorLine(result: CliResult, pattern: RegExp): void {
+  const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('{'))
+  assert.equal(lines.length, 1, `one stderr line, got:\n${result.stderr}`)
+  assert.match(lines[0], /^gras: \S/)
+  assert.match(lines[0], pattern)
+  assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace on stderr')
+}

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { configDirWith, runCli, shortDeadlines, type CliResult } from '../helpers/run-cli.js'
+import { assertOneErrorLine, configDirWith, runCli, shortDeadlines } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
 import { startSilentServer, type SilentServer } from '../helpers/servers.js'
 
@@ -28,34 +28,25 @@ before(async () => {
 })
 after(() => silent.close())
 
-/** The stderr of a failed command: exactly one line in our format besides the JSON log lines (on stderr for commands whose stdout is data). */
-function oneLine(result: CliResult, pattern: RegExp): void {
-  const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('{'))
-  assert.equal(lines.length, 1, `one stderr line, got:\n${result.stderr}`)
-  assert.match(lines[0], /^gras: \S/)
-  assert.match(lines[0], pattern)
-  assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace on stderr')
-}
-
 test('no work is no success: a missing or empty lake, an unknown --metrics id, an unknown predictions metric exit 66 listing what the lake has', async () => {
   const env = { GRAS_CONFIG: configDir }
   const missing = await runCli(['features', '--lake', join(cwd, 'no-such-lake')], { cwd, env })
   assert.equal(missing.code, 66, missing.stderr)
-  oneLine(missing, /no-such-lake is empty or does not exist/)
+  assertOneErrorLine(missing, /no-such-lake is empty or does not exist/)
 
   const emptyLake = join(cwd, 'empty-lake')
   mkdirSync(emptyLake)
   const empty = await runCli(['infer', '--lake', emptyLake], { cwd, env })
   assert.equal(empty.code, 66, empty.stderr)
-  oneLine(empty, /infer: no metrics under silver\/gras\/features\/ .*empty or does not exist/)
+  assertOneErrorLine(empty, /infer: no metrics under silver\/gras\/features\/ .*empty or does not exist/)
 
   const noFeatures = await runCli(['train', '--lake', lake], { cwd, env })
   assert.equal(noFeatures.code, 66, noFeatures.stderr)
-  oneLine(noFeatures, /bronze metrics: A, G, R, S; with features: none \(run gras features first\)/)
+  assertOneErrorLine(noFeatures, /bronze metrics: A, G, R, S; with features: none \(run gras features first\)/)
 
   const unknown = await runCli(['features', '--lake', lake, '--metrics', 'XYZ'], { cwd, env })
   assert.equal(unknown.code, 66, unknown.stderr)
-  oneLine(unknown, /^gras: features: 1 of 1 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*bronze metrics: A, G, R, S/)
+  assertOneErrorLine(unknown, /^gras: features: 1 of 1 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*bronze metrics: A, G, R, S/)
 
   const predictions = await runCli(['predictions', '--metric', 'XYZ', '--lake', lake], { cwd, env })
   assert.equal(predictions.code, 66, predictions.stderr)
@@ -77,7 +68,7 @@ test('no work is no success: a missing or empty lake, an unknown --metrics id, a
 test('per-metric failures end in one stderr line naming each failed metric and why', async () => {
   const result = await runCli(['features', '--lake', lake, '--metrics', 'G,XYZ,QQ'], { cwd, env: { GRAS_CONFIG: configDir } })
   assert.equal(result.code, 66, result.stderr)
-  oneLine(result, /^gras: features: 2 of 3 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*; QQ: metrics: unknown metric QQ: .*\(exit 66; the JSON log lines "metric failed" have the details\)$/)
+  assertOneErrorLine(result, /^gras: features: 2 of 3 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*; QQ: metrics: unknown metric QQ: .*\(exit 66; the JSON log lines "metric failed" have the details\)$/)
   assert.ok(result.logs.some((l) => l.msg === 'features written' && l.metric === 'G'), 'G was still processed')
 })
 
@@ -85,23 +76,23 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   const s3Lake = { GRAS_CONFIG: quickConfig, GRAS_LAKE: 's3://gras-lake/gras', GRAS_DYNAMODB_MODE: 'embedded', ...bareAws }
   const noRegion = await runCli(['features'], { cwd, env: { ...s3Lake, ...keys } })
   assert.equal(noRegion.code, 78, noRegion.stderr)
-  oneLine(noRegion, /^gras: s3: no AWS region configured \(set AWS_REGION/)
+  assertOneErrorLine(noRegion, /^gras: s3: no AWS region configured \(set AWS_REGION/)
 
   const noCredentials = await runCli(['features'], { cwd, env: { ...s3Lake, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: silent.endpoint } })
   assert.equal(noCredentials.code, 78, noCredentials.stderr)
-  oneLine(noCredentials, /^gras: s3: ListObjectsV2: fetching credentials from .*: no AWS credentials: .*\(set AWS_PROFILE/)
+  assertOneErrorLine(noCredentials, /^gras: s3: ListObjectsV2: fetching credentials from .*: no AWS credentials: .*\(set AWS_PROFILE/)
 
   const unresolvable = await runCli(['features'], { cwd, env: { ...s3Lake, ...keys, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://gras-nowhere.invalid:9000' } })
   assert.equal(unresolvable.code, 78, unresolvable.stderr)
-  oneLine(unresolvable, /^gras: s3: ListObjectsV2 http:\/\/gras-nowhere\.invalid:9000: host gras-nowhere\.invalid does not resolve \(getaddrinfo ENOTFOUND\)/)
+  assertOneErrorLine(unresolvable, /^gras: s3: ListObjectsV2 http:\/\/gras-nowhere\.invalid:9000: host gras-nowhere\.invalid does not resolve \(getaddrinfo ENOTFOUND\)/)
 
   const badUri = await runCli(['features', '--lake', 's3://A_bad'], { cwd, env: { GRAS_CONFIG: configDir } })
   assert.equal(badUri.code, 78, badUri.stderr)
-  oneLine(badUri, /^gras: lake: "s3:\/\/A_bad" has no valid bucket name/)
+  assertOneErrorLine(badUri, /^gras: lake: "s3:\/\/A_bad" has no valid bucket name/)
   // One slash short: a mistyped S3 URI, never a local folder named 's3:' created in the working directory.
   const oneSlash = await runCli(['infer', '--lake', 's3:/bad'], { cwd, env: { GRAS_CONFIG: configDir } })
   assert.equal(oneSlash.code, 78, oneSlash.stderr)
-  oneLine(oneSlash, /^gras: lake: "s3:\/bad" is not an S3 URI/)
+  assertOneErrorLine(oneSlash, /^gras: lake: "s3:\/bad" is not an S3 URI/)
   // Each form of a bad URI is refused before anything is read, by flag and by GRAS_LAKE alike.
   const refused: [string[], Record<string, string>, RegExp][] = [
     [['--lake', 's3://'], {}, /^gras: lake: "s3:\/\/" has no valid bucket name/],
@@ -114,14 +105,14 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   for (const [args, extra, message] of refused) {
     const result = await runCli(['train', ...args], { cwd, env: { GRAS_CONFIG: configDir, AWS_REGION: 'eu-west-1', ...keys, ...bareAws, ...extra } })
     assert.equal(result.code, 78, `${JSON.stringify(args)} ${JSON.stringify(extra)}: ${result.stderr}`)
-    oneLine(result, message)
+    assertOneErrorLine(result, message)
   }
 })
 
 test('a neural flag out of the config schema\'s bounds exits 78 naming the flag and the setting, before anything is opened', async () => {
   const result = await runCli(['train-neural', '--lake', lake, '--epochs', '0', '--seed', 'seven'], { cwd, env: { GRAS_CONFIG: configDir, GRAS_DYNAMODB_MODE: 'aws', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint, ...keys } })
   assert.equal(result.code, 78, result.stderr)
-  oneLine(result, /^gras: config: 2 invalid setting\(s\) after applying flags .*neural\.epochs \(--epochs\): .*>=\s?1.*neural\.seed \(--seed\): /)
+  assertOneErrorLine(result, /^gras: config: 2 invalid setting\(s\) after applying flags .*neural\.epochs \(--epochs\): .*>=\s?1.*neural\.seed \(--seed\): /)
 })
 
 test('--to before --from exits 64 before DynamoDB is called', async () => {
@@ -131,7 +122,7 @@ test('--to before --from exits 64 before DynamoDB is called', async () => {
     env: { GRAS_CONFIG: quickConfig, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint, ...keys },
   })
   assert.equal(result.code, 64, result.stderr)
-  oneLine(result, /^gras: predictions: --to 2024-01-28T14:00:00Z is before --from 2024-01-29T14:00:00Z/)
+  assertOneErrorLine(result, /^gras: predictions: --to 2024-01-28T14:00:00Z is before --from 2024-01-29T14:00:00Z/)
   assert.equal(silent.connections, before, 'DynamoDB was not contacted')
 })
 
@@ -144,7 +135,7 @@ test('an S3 endpoint that accepts and never answers fails within the deadline wi
   })
   const elapsedMs = Date.now() - started
   assert.equal(result.code, 75, result.stderr)
-  oneLine(result, new RegExp(`^gras: s3: ListObjectsV2 http://127\\.0\\.0\\.1:${silent.port}: no answer in time`))
+  assertOneErrorLine(result, new RegExp(`^gras: s3: ListObjectsV2 http://127\\.0\\.0\\.1:${silent.port}: no answer in time`))
   assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms (2 attempts of a 500 ms deadline)`)
 })
 
@@ -159,7 +150,7 @@ test('an STS endpoint (web identity) that accepts and never answers fails within
   })
   const elapsedMs = Date.now() - started
   assert.equal(result.code, 75, result.stderr)
-  oneLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from STS http://127\\.0\\.0\\.1:${silent.port} \\(web identity\\): no answer in time`))
+  assertOneErrorLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from STS http://127\\.0\\.0\\.1:${silent.port} \\(web identity\\): no answer in time`))
   assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms`)
 })
 
@@ -174,7 +165,7 @@ test('an instance metadata endpoint (IMDS) that accepts and never answers ends w
   const elapsedMs = Date.now() - started
   assert.equal(result.code, 78, result.stderr)
   assert.ok(silent.connections > connections, 'the credential chain called the metadata endpoint')
-  oneLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from the instance metadata service http://127\\.0\\.0\\.1:${silent.port}: no AWS credentials`))
+  assertOneErrorLine(result, new RegExp(`^gras: s3: ListObjectsV2: fetching credentials from the instance metadata service http://127\\.0\\.0\\.1:${silent.port}: no AWS credentials`))
   assert.ok(elapsedMs < 20_000, `failed after ${elapsedMs} ms`)
 })
 

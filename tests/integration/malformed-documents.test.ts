@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb'
-import { runCli, type CliResult } from '../helpers/run-cli.js'
+import { assertOneErrorLine, runCli } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
 import { startS3Store, testCredentials, type S3Server } from '../helpers/servers.js'
 import { embeddedDynamoDir, startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
@@ -36,15 +36,6 @@ let version: string
 let neuralVersion: string
 let s3: S3Server
 let s3Lake: S3ObjectStore
-
-/** One line on stderr in our format besides the JSON log lines, and no stack trace. */
-function oneLine(result: CliResult, pattern: RegExp): void {
-  const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('{'))
-  assert.equal(lines.length, 1, `one stderr line, got:\n${result.stderr}`)
-  assert.match(lines[0], /^gras: \S/)
-  assert.match(lines[0], pattern)
-  assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace on stderr')
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -95,12 +86,12 @@ test('a silver manifest without its window, or not JSON: train exits 65 naming t
   await withDocument(key, (doc) => delete doc.window, async () => {
     const result = await runCli(['train', '--metrics', 'G', '--as-of', asOf], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`G: ${escape(key)}: window: Invalid input: expected object, received undefined`))
+    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: window: Invalid input: expected object, received undefined`))
   })
   await withDocument(key, '{"schemaVersion": 1,', async () => {
     const result = await runCli(['infer', '--metrics', 'G', '--as-of', asOf], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`G: ${escape(key)}: not valid JSON`))
+    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: not valid JSON`))
   })
 })
 
@@ -110,7 +101,7 @@ test("features re-reading a newest-cutoff manifest with a bad field exits 65 and
     const before = readFileSync(join(lakeDir, key), 'utf8')
     const result = await runCli(['features', '--metrics', 'G', '--as-of', asOf], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`G: ${escape(key)}: window.start: Invalid ISO datetime; window.end: Invalid ISO datetime`))
+    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: window.start: Invalid ISO datetime; window.end: Invalid ISO datetime`))
     assert.equal(readFileSync(join(lakeDir, key), 'utf8'), before, 'not replaced')
   })
 })
@@ -120,7 +111,7 @@ test('a model artifact with a non-numeric interval width: infer exits 65 naming 
   await withDocument(key, (doc) => ((doc.halfWidths as unknown[])[2] = 'wide'), async () => {
     const result = await runCli(['infer', '--metrics', 'G', '--as-of', asOf, '--run-id', 'bad-artifact'], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`G: ${escape(key)}: halfWidths\\[2\\]: Invalid input: expected number or null, received string`))
+    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: halfWidths\\[2\\]: Invalid input: expected number or null, received string`))
     assert.ok(!result.logs.some((l) => l.msg === 'forecasts written' && l.metric === 'G'), 'no forecast from a model it could not read')
   })
 })
@@ -130,7 +121,7 @@ test('a backtest report with a non-numeric score: gras backtest exits 65 naming 
   await withDocument(key, (doc) => ((doc.candidates as Record<string, unknown>[])[0].mase = 'low'), async () => {
     const result = await runCli(['backtest', '--metric', 'G'], { cwd, env, allowText: true })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`^gras: ${escape(key)}: candidates\\[0\\].mase: Invalid input`))
+    assertOneErrorLine(result, new RegExp(`^gras: ${escape(key)}: candidates\\[0\\].mase: Invalid input`))
   })
 })
 
@@ -140,7 +131,7 @@ test('a checkpoint state naming no slot: train-neural exits 65 naming state.json
   writeFileSync(join(lakeDir, key), JSON.stringify({ epoch: 1, batch: 0, slot: 'c', savedAt: asOf }))
   const result = await runCli(neuralRun('bad-state'), { cwd, env })
   assert.equal(result.code, 65, result.stderr)
-  oneLine(result, new RegExp(`^gras: ${escape(key)}: slot: Invalid option: expected one of "a"\\|"b"`))
+  assertOneErrorLine(result, new RegExp(`^gras: ${escape(key)}: slot: Invalid option: expected one of "a"\\|"b"`))
 })
 
 test("a checkpoint's optimizer variables or network topology malformed: the resumed train-neural exits 65 naming the file", async () => {
@@ -155,12 +146,12 @@ test("a checkpoint's optimizer variables or network topology malformed: the resu
   await withDocument(optimizerSpecs, '[{"name":"hidden1/kernel/m","shape":[-1]}]', async () => {
     const result = await runCli(neuralRun('ck'), { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`^gras: ${escape(optimizerSpecs)}: \\[0\\].shape\\[0\\]: Too small`))
+    assertOneErrorLine(result, new RegExp(`^gras: ${escape(optimizerSpecs)}: \\[0\\].shape\\[0\\]: Too small`))
   })
   await withDocument(topology, (doc) => delete doc.weightSpecs, async () => {
     const result = await runCli(neuralRun('ck'), { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, new RegExp(`^gras: ${escape(topology)}: weightSpecs: Invalid input: expected array`))
+    assertOneErrorLine(result, new RegExp(`^gras: ${escape(topology)}: weightSpecs: Invalid input: expected array`))
   })
   // Cut short (a copy that stopped early): the byte counts do not match what the JSON beside lists.
   for (const [key, lists] of [[`${checkpointSlot('ck', slot)}/optimizer.bin`, optimizerSpecs], [`${checkpointSlot('ck', slot)}/model/weights.bin`, topology]]) {
@@ -169,7 +160,7 @@ test("a checkpoint's optimizer variables or network topology malformed: the resu
     try {
       const result = await runCli(neuralRun('ck'), { cwd, env })
       assert.equal(result.code, 65, result.stderr)
-      oneLine(result, new RegExp(`^gras: neural: ${escape(key)} has ${whole.length - 8} bytes \\(expected ${whole.length} for the .* ${escape(lists)} lists\\)`))
+      assertOneErrorLine(result, new RegExp(`^gras: neural: ${escape(key)} has ${whole.length - 8} bytes \\(expected ${whole.length} for the .* ${escape(lists)} lists\\)`))
     } finally {
       writeFileSync(join(lakeDir, key), whole)
     }
@@ -229,7 +220,7 @@ test('a silver manifest with a bad field in an S3 lake: train exits 65 naming th
     env: { ...env, GRAS_DYNAMODB_MODE: 'embedded', XDG_STATE_HOME: tempDir('state'), AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: testCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey },
   })
   assert.equal(result.code, 65, result.stderr)
-  oneLine(result, new RegExp(`G: ${escape(key)}: stepMs: Too small: expected number to be >0`))
+  assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: stepMs: Too small: expected number to be >0`))
 })
 
 test('a registry version item with a mistyped attribute: gras models list exits 65 naming the table, the item and the attribute', async () => {
@@ -238,7 +229,7 @@ test('a registry version item with a mistyped attribute: gras models list exits 
   try {
     const result = await runCli(['models', 'list', '--metrics', 'G'], { cwd, env, allowText: true })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, /^gras: dynamodb: gras-models item metric_id=G version=v-hand-made: backtest_mase: Invalid input: expected number, received string$/)
+    assertOneErrorLine(result, /^gras: dynamodb: gras-models item metric_id=G version=v-hand-made: backtest_mase: Invalid input: expected number, received string$/)
   } finally {
     await changeItem('delete', 'gras-models', key)
   }
@@ -250,7 +241,7 @@ test('an approved pointer whose history is not a list: gras backtest exits 65 na
   try {
     const result = await runCli(['backtest', '--metric', 'G'], { cwd, env, allowText: true })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, /^gras: dynamodb: gras-models item metric_id=G version=~approved: previous: Invalid input: expected array, received string$/)
+    assertOneErrorLine(result, /^gras: dynamodb: gras-models item metric_id=G version=~approved: previous: Invalid input: expected array, received string$/)
   } finally {
     await changeItem('put', 'gras-models', { ...pointer, previous: { L: [] } })
   }
@@ -262,7 +253,7 @@ test('a lease item with a mistyped owner: train exits 65 naming the lock item, n
   try {
     const result = await runCli(['train', '--metrics', 'G', '--as-of', asOf], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    oneLine(result, /G: dynamodb: gras-models item metric_id=G version=~lock:train: owner: Invalid input: expected string, received number/)
+    assertOneErrorLine(result, /G: dynamodb: gras-models item metric_id=G version=~lock:train: owner: Invalid input: expected string, received number/)
   } finally {
     await changeItem('delete', 'gras-models', lock)
   }
@@ -273,10 +264,10 @@ test('accuracy items with mistyped attributes: gras accuracy and train --only dr
   await changeItem('put', 'gras-accuracy', { metric_id: { S: 'S' }, date: { S: date }, mase: { S: 'x' }, smape: { N: '1' }, bias: { N: '0' }, coverage: { N: '1' }, points: { N: '24' }, backtest_mase: { N: '1' }, model_version: { S: 'v' } })
   const accuracy = await runCli(['accuracy', '--metric', 'S', '--from', date, '--to', date], { cwd, env, allowText: true })
   assert.equal(accuracy.code, 65, accuracy.stderr)
-  oneLine(accuracy, new RegExp(`^gras: dynamodb: gras-accuracy item metric_id=S date=${date}: mase: Invalid input`))
+  assertOneErrorLine(accuracy, new RegExp(`^gras: dynamodb: gras-accuracy item metric_id=S date=${date}: mase: Invalid input`))
 
   await changeItem('put', 'gras-accuracy', { metric_id: { S: 'G' }, date: { S: '~drift' }, drifted: { S: 'yes' }, realised_mase: { N: '2' }, expected_mase: { N: '1' }, reason: { S: 'r' } })
   const drifted = await runCli(['train', '--only', 'drifted', '--metrics', 'G', '--as-of', asOf], { cwd, env })
   assert.equal(drifted.code, 65, drifted.stderr)
-  oneLine(drifted, /G: dynamodb: gras-accuracy item metric_id=G date=~drift: drifted: Invalid input: expected boolean, received string/)
+  assertOneErrorLine(drifted, /G: dynamodb: gras-accuracy item metric_id=G date=~drift: drifted: Invalid input: expected boolean, received string/)
 })
