@@ -1,5 +1,6 @@
 /** `gras report`: builds the report, stores it in the lake and writes its pages to a local folder. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { renameSync, writeFileSync } from 'node:fs'
+import { makeFolderSync } from '../io/make-folder.js'
 import { join, resolve } from 'node:path'
 import { buildReport, storeReport } from '../report/run.js'
 import type { JobContext } from '../runtime/job-context.js'
@@ -10,7 +11,7 @@ export const defaultReportDir = (runId: string) => join('.gras', 'reports', runI
 /** Writes each page atomically (temp file, then rename); returns the absolute path of index.html. */
 export function writeReportFolder(files: ReadonlyMap<string, string>, dir: string): string {
   const root = resolve(dir)
-  mkdirSync(root, { recursive: true })
+  makeFolderSync(root, { subject: 'report', hint: 'check --out: a folder this user can write' })
   for (const [file, html] of files) {
     const path = join(root, file)
     writeFileSync(`${path}.tmp`, html)

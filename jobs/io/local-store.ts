@@ -4,12 +4,15 @@
  * the root is refused, so a linked day folder cannot bring outside files in and a linked
  * `quarantine/` cannot be written through.
  */
-import { mkdir, readdir, readFile, realpath, rename, stat, writeFile, copyFile, open, lstat } from 'node:fs/promises'
+import { readdir, readFile, realpath, rename, stat, writeFile, copyFile, open, lstat } from 'node:fs/promises'
 import type { Dirent } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { assertReadableKey, assertSafeKey, type CountingBuffer, type ObjectInfo, type ObjectStore } from './object-store.js'
 import { ConfigError } from '../core/errors.js'
+import { folderError, makeFolder } from './make-folder.js'
+
+const localLake = { subject: 'lake', hint: 'check --lake / GRAS_LAKE: a folder this user can write' }
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code
@@ -52,7 +55,7 @@ export class LocalObjectStore implements ObjectStore {
   /** The path to write `key` at, its folder created, after checking no link leads the write out of the lake. */
   private async writePath(key: string): Promise<string> {
     const path = this.lexicalPath(assertSafeKey(key))
-    await mkdir(this.root, { recursive: true })
+    await makeFolder(this.root, localLake)
     const realRoot = await realpath(this.root)
     // The deepest folder that exists decides where mkdir and the write really go.
     let existing = dirname(path)
@@ -66,7 +69,7 @@ export class LocalObjectStore implements ObjectStore {
       }
     }
     if (!this.inside(realRoot, await realpath(existing))) throw this.escapes(key)
-    await mkdir(dirname(path), { recursive: true })
+    await makeFolder(dirname(path), localLake)
     return path
   }
 
@@ -168,15 +171,23 @@ export class LocalObjectStore implements ObjectStore {
     // Write beside, then rename: a reader (or a crash) never sees half a file. A link at the final
     // name is replaced by the rename, never written through.
     const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-    await writeFile(temporary, body)
-    await rename(temporary, path)
+    try {
+      await writeFile(temporary, body)
+      await rename(temporary, path)
+    } catch (error) {
+      throw folderError(error, localLake)
+    }
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
     const from = await this.readPath(fromKey)
     const to = await this.writePath(toKey)
     const temporary = `${to}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-    await copyFile(from, temporary)
-    await rename(temporary, to)
+    try {
+      await copyFile(from, temporary)
+      await rename(temporary, to)
+    } catch (error) {
+      throw folderError(error, localLake)
+    }
   }
 }

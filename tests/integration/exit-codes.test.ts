@@ -109,6 +109,21 @@ test('configuration and credentials problems exit 78: no region, no credentials,
   }
 })
 
+test('a local lake or embedded DynamoDB folder gras cannot create exits 78 naming it, and ends (no endless mkdir under /proc)', async () => {
+  const env = { GRAS_CONFIG: configDir }
+  const aFile = join(cwd, 'a-file')
+  writeFileSync(aFile, 'not a folder')
+  const underFile = await runCli(['demo-data', '--days', '1', '--lake', join(aFile, 'lake')], { cwd, env, timeoutMs: 30_000 })
+  assert.equal(underFile.code, 78, underFile.stderr)
+  assertOneErrorLine(underFile, /embedded DynamoDB's folder: cannot write: ENOTDIR.*a-file.*dynamodb\.embeddedDir/)
+
+  // Node 20's recursive mkdir never returns for a path under /proc; the level-by-level one does.
+  const elsewhere = configDirWith(`dynamodb:\n  embeddedDir: ${join(cwd, 'proc-lake-db')}\n`)
+  const underProc = await runCli(['demo-data', '--days', '1', '--lake', '/proc/gras-test-lake'], { cwd, env: { GRAS_CONFIG: elsewhere }, timeoutMs: 30_000 })
+  assert.equal(underProc.code, 78, underProc.stderr)
+  assertOneErrorLine(underProc, /^gras: lake: cannot write: ENOENT.*\/proc\/gras-test-lake.*--lake/)
+})
+
 test('a neural flag out of the config schema\'s bounds exits 78 naming the flag and the setting, before anything is opened', async () => {
   const result = await runCli(['train-neural', '--lake', lake, '--epochs', '0', '--seed', 'seven'], { cwd, env: { GRAS_CONFIG: configDir, GRAS_DYNAMODB_MODE: 'aws', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint, ...keys } })
   assert.equal(result.code, 78, result.stderr)
