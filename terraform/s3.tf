@@ -60,6 +60,18 @@ module "lake_bucket" {
       expiration                             = { days = 7 }
       abort_incomplete_multipart_upload_days = 1
     },
+    {
+      # features writes a cutoff folder per run (hourly: 24 a day per series); jobs read the newest,
+      # and a backfill rewrites its own cutoff by rerunning features first. The newest _manifest.json
+      # of a series is rewritten every run, so only a series that stopped getting data loses it.
+      # The bucket is versioned: the expired versions go a day later, not after the lake's 30.
+      id                                     = "expire-silver-cutoffs"
+      enabled                                = true
+      filter                                 = { prefix = "${local.lake_key_prefix}silver/" }
+      expiration                             = { days = var.silver_retention_days }
+      noncurrent_version_expiration          = { days = 1 }
+      abort_incomplete_multipart_upload_days = 1
+    },
   ]
 
   tags = var.tags

@@ -43,6 +43,16 @@ variable "lake_prefix" {
   }
 }
 
+variable "silver_retention_days" {
+  description = "Days the lake keeps silver feature cutoffs (features writes one per run); a backfill further back reruns features for its cutoff."
+  type        = number
+  default     = 35
+  validation {
+    condition     = var.silver_retention_days >= 2
+    error_message = "silver_retention_days must be at least 2: jobs of one run read the features it wrote."
+  }
+}
+
 variable "cluster_endpoint_public_access_cidrs" {
   description = "CIDRs allowed to reach the EKS API's public endpoint. Empty (the default): no public endpoint; terraform, kubectl, helm and argo then run from inside the VPC (README \"Deploy to EKS\")."
   type        = list(string)

@@ -42,6 +42,10 @@ test('lake bucket: versioning, SSE-KMS with bucket key, TLS only, lifecycle', ()
   assert.ok(rules.every((r) => r.enabled === true && Number(r.abort_incomplete_multipart_upload_days) > 0), 'every rule aborts incomplete uploads')
   assert.ok(rules.some((r) => !r.filter && r.transition?.some((t: any) => t.storage_class === 'STANDARD_IA' && t.days >= 30)), 'the whole lake moves to STANDARD_IA after >= 30 days')
   assert.ok(rules.some((r) => r.filter?.prefix?.endsWith('checkpoints/') && r.expiration?.days > 0), 'neural checkpoints expire')
+  const silver = rules.find((r) => r.filter?.prefix === '${local.lake_key_prefix}silver/')
+  assert.ok(silver, 'silver cutoffs expire under the lake prefix')
+  assert.equal(silver.expiration.days, '${var.silver_retention_days}')
+  assert.equal(config.variable.silver_retention_days.default, 35)
 })
 
 test('DynamoDB tables: on demand, PITR, deletion protection, TTL on ttl; ECR tags immutable', () => {
