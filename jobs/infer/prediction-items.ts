@@ -61,7 +61,7 @@ const ttlOf = (stamp: ItemStamp) => Math.floor(stamp.generatedAtMs / 1000) + sta
 
 /**
  * Nine significant digits: plenty for business metrics, and stable text in DynamoDB's N type.
- * Fewer would not pay: a 48-step item needs five to fit in one write unit (bench/dynamo-cost.ts).
+ * Fewer would not pay: a 48-step item stays at two write units even at five (bench/dynamo-cost.ts).
  */
 function round(value: number): number {
   return Number(value.toPrecision(9))
