@@ -5,6 +5,7 @@
 import type { ForecastPoints } from '../core/artifact.js'
 import { toIsoSeconds } from '../core/time.js'
 import type { ForecastItem } from '../io/forecasts-table.js'
+import { encodeParquet } from '../io/parquet-write.js'
 import type { PredictionItem } from '../io/predictions-table.js'
 
 export interface ItemStamp {
@@ -65,4 +66,21 @@ const ttlOf = (stamp: ItemStamp) => Math.floor(stamp.generatedAtMs / 1000) + sta
  */
 function round(value: number): number {
   return Number(value.toPrecision(9))
+}
+
+/** The run's Parquet copy (predictions/metric=<id>/date=.../<run>.parquet): one row per step, the series named. */
+export function encodePredictionsCopy(seriesId: string, items: PredictionItem[]): Uint8Array {
+  return encodeParquet([
+    { name: 'metric_id', type: 'STRING', data: items.map((i) => i.metricId) },
+    { name: 'timestamp', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.timestamp)) },
+    { name: 'value', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.value) },
+    { name: 'lower', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.lower) },
+    { name: 'upper', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.upper) },
+    { name: 'interval_level', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.intervalLevel) },
+    { name: 'model_version', type: 'STRING', data: items.map((i) => i.modelVersion) },
+    { name: 'run_id', type: 'STRING', data: items.map((i) => i.runId) },
+    { name: 'generated_at', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.generatedAt)) },
+    // Last, so the version 1 columns keep their positions.
+    { name: 'series_id', type: 'STRING', data: items.map(() => seriesId) },
+  ])
 }

@@ -10,8 +10,6 @@ import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { compactDate, floorToStep, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
-import { encodeParquet } from '../io/parquet-write.js'
-import type { PredictionItem } from '../io/predictions-table.js'
 import { writeForecastContracts } from '../io/forecast-writes.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import { frequencies } from '../core/ids.js'
@@ -24,7 +22,7 @@ import { forEachMetric } from '../runtime/metric-loop.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
 import type { Logger } from '../runtime/logger.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { toForecastItem, toPredictionItems } from './prediction-items.js'
+import { encodePredictionsCopy, toForecastItem, toPredictionItems } from './prediction-items.js'
 
 /** Longer than any infer of one metric. */
 const inferLeaseMs = 15 * 60_000
@@ -61,7 +59,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const { v1, v2 } = await writeForecastContracts(context.dynamo, context.config.dynamodb, forecast, items)
     if (v2.outcome === 'replaced') log.warn({ generatedAt: forecast.generatedAt, replacedRunId: v2.replacedRunId }, "forecast replaced: another run's forecast of the same cutoff")
     const key = predictionsKey(metricId, compactDate(points.startMs), context.runId)
-    await context.lake.put(key, encodePredictions(forecast.seriesId, items))
+    await context.lake.put(key, encodePredictionsCopy(forecast.seriesId, items))
     // Both contracts: the series' version 2 item and its version 1 steps.
     metrics.add('gras_dynamodb_items_written', 'Prediction items written to DynamoDB in the last run', 1 + (v1?.written ?? 0))
     metrics.add('gras_rows_written', 'Rows written in the last run', items.length)
@@ -94,19 +92,4 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     log.warn({ approved: approved.version, cutoff: toIsoSeconds(cutoffMs) }, 'no model approved before the cutoff: the approved one, trained on later data, forecasts it')
     return current
   }
-}
-
-function encodePredictions(seriesId: string, items: PredictionItem[]): Uint8Array {
-  return encodeParquet([
-    { name: 'series_id', type: 'STRING', data: items.map(() => seriesId) },
-    { name: 'metric_id', type: 'STRING', data: items.map((i) => i.metricId) },
-    { name: 'timestamp', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.timestamp)) },
-    { name: 'value', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.value) },
-    { name: 'lower', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.lower) },
-    { name: 'upper', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.upper) },
-    { name: 'interval_level', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.intervalLevel) },
-    { name: 'model_version', type: 'STRING', data: items.map((i) => i.modelVersion) },
-    { name: 'run_id', type: 'STRING', data: items.map((i) => i.runId) },
-    { name: 'generated_at', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.generatedAt)) },
-  ])
 }
