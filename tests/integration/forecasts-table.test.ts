@@ -20,6 +20,7 @@ import { seriesIdOf } from '../../jobs/core/series-id.js'
 import { DataError } from '../../jobs/core/errors.js'
 import { startDynamoServer, testCredentials, type DynamoServer } from '../helpers/servers.js'
 import { repoRoot } from '../helpers/paths.js'
+import { startFaultProxy, type Exchange } from '../helpers/fault-proxy.js'
 import { dynamoItemBytes } from '../helpers/dynamo-item-size.js'
 
 const hourMs = 3_600_000
@@ -190,13 +191,19 @@ test('the AWS CLI reads the newest forecast with the query docs/contracts.md giv
   const doc = readFileSync(join(repoRoot, 'docs/contracts.md'), 'utf8')
   for (const call of ['.tableName("gras-forecasts")', '.keyConditionExpression("series_id = :s")', '.scanIndexForward(false)', '.limit(1)']) assert.ok(doc.includes(call), call)
   assert.equal(command, 'aws')
-  assert.ok(args.includes('--no-scan-index-forward') && args.includes('--limit'), args.join(' '))
+  assert.ok(args.includes('--no-scan-index-forward') && args.join(' ').includes('--page-size 1 --max-items 1'), args.join(' '))
+  // Through a proxy that records what the CLI sends (no faults), so the one request is seen.
+  const sent: Exchange[] = []
+  const proxy = await startFaultProxy(dynamo.endpoint, 'dynamodb', 1, {}, (exchange) => sent.push(exchange))
   // Asynchronous: dynalite answers from this process's event loop.
-  const result = await promisify(execFile)(command, [...args, '--endpoint-url', dynamo.endpoint, '--output', 'json'], {
+  const result = await promisify(execFile)(command, [...args, '--endpoint-url', proxy.endpoint, '--output', 'json'], {
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...process.env, AWS_ACCESS_KEY_ID: testCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-  })
+  }).finally(() => proxy.close())
+  assert.deepEqual(sent.map((e) => e.headers['x-amz-target']), ['DynamoDB_20120810.Query'], 'one request, a Query')
+  const query = JSON.parse(sent[0].body.toString()) as Record<string, unknown>
+  assert.deepEqual([query.TableName, query.KeyConditionExpression, query.ScanIndexForward, query.Limit], ['gras-forecasts', 'series_id = :s', false, 1])
   const output = JSON.parse(result.stdout) as { Items: Record<string, AttributeValue>[]; Count: number }
   assert.equal(output.Count, 1)
   assert.deepEqual(output.Items[0], toForecastAttributes(newer))
