@@ -50,14 +50,16 @@ locals {
       local.lake_key,
       { sid = "RegisterNeuralVersion", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [local.models_table], prefixes = [] },
     ]
-    # silver and the approved models -> predictions (Parquet and the table), under the lease lock.
-    # New steps go in batches; a step already forecast is replaced by a conditional PutItem (never
-    # over a newer forecast): every hourly refresh overlaps the previous run's steps.
+    # silver and the approved models -> predictions (Parquet and the tables), under the lease lock.
+    # Version 2: one conditional PutItem per series (a second, returning the replaced item, when
+    # another run forecast the same cutoff). Version 1 (while writePredictionsV1): new steps in
+    # batches, a step already forecast replaced by a conditional PutItem after a Query.
     infer = [
       local.list_silver_and_plans,
       { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WritePredictions", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*"], prefixes = [] },
       local.lake_key,
+      { sid = "WriteForecastsTable", actions = ["dynamodb:PutItem"], resources = [module.forecasts_table.dynamodb_table_arn], prefixes = [] },
       { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ApprovedModelAndLease", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [local.models_table], prefixes = [] },
     ]
@@ -140,7 +142,7 @@ data "aws_iam_policy_document" "java_reader" {
   statement {
     sid       = "JavaReadsForecastsAndAccuracy"
     actions   = ["dynamodb:GetItem", "dynamodb:Query"]
-    resources = [module.predictions_table.dynamodb_table_arn, module.accuracy_table.dynamodb_table_arn]
+    resources = [module.forecasts_table.dynamodb_table_arn, module.predictions_table.dynamodb_table_arn, module.accuracy_table.dynamodb_table_arn]
   }
 }
 

@@ -6,6 +6,11 @@ output "predictions_table_name" {
   value = module.predictions_table.dynamodb_table_id
 }
 
+output "forecasts_table_name" {
+  description = "Chart value tables.forecasts (config dynamodb.forecastsTable): contract version 2."
+  value       = module.forecasts_table.dynamodb_table_id
+}
+
 output "models_table_name" {
   value = module.models_table.dynamodb_table_id
 }
@@ -26,7 +31,7 @@ output "irsa_role_arns" {
 }
 
 output "java_reader_policy_arn" {
-  description = "Attach to the Java application's role: GetItem and Query on the predictions and accuracy tables."
+  description = "Attach to the Java application's role: GetItem and Query on the forecasts, predictions and accuracy tables."
   value       = aws_iam_policy.java_reader.arn
 }
 

@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of every resource name; the tables become <prefix>-predictions and <prefix>-models (config/gras.yaml dynamodb.*Table)."
+  description = "Prefix of every resource name; the tables become <prefix>-forecasts, <prefix>-predictions, <prefix>-models and <prefix>-accuracy (config/gras.yaml dynamodb.*Table, monitor.accuracyTable)."
   type        = string
   default     = "gras"
 }

@@ -1,10 +1,28 @@
-/** `gras predictions`: stored forecasts of one metric in a time range, as a table, JSON or CSV. */
+/**
+ * `gras predictions`: stored forecasts of one series in a time range, as a table, JSON or CSV, read
+ * from the forecasts table (contract version 2), one row per step.
+ */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { queryPredictions, type PredictionItem } from '../io/predictions-table.js'
+import { queryForecastsCovering, type ForecastItem } from '../io/forecasts-table.js'
+import type { PredictionItem } from '../io/predictions-table.js'
+import { toPredictionItems } from '../infer/prediction-items.js'
 import { printRows, type Column, type RowFormat } from './format-table.js'
 
-export async function fetchPredictions(client: DynamoDBClient, table: string, metricId: string, fromIso: string, toIso: string, nowMs: number): Promise<PredictionItem[]> {
-  return queryPredictions(client, table, metricId, fromIso, toIso, Math.floor(nowMs / 1000))
+/** The steps in [fromIso, toIso] of a series, each from the newest unexpired run that forecast it, in time order. */
+export async function fetchPredictions(client: DynamoDBClient, table: string, seriesId: string, fromIso: string, toIso: string, nowMs: number): Promise<PredictionItem[]> {
+  return stepsInRange(await queryForecastsCovering(client, table, seriesId, fromIso, toIso, Math.floor(nowMs / 1000)), Date.parse(fromIso), Date.parse(toIso))
+}
+
+/** `forecasts` newest first -> one row per step in [fromMs, toMs] (the newest run's where runs overlap), oldest step first. */
+export function stepsInRange(forecasts: readonly ForecastItem[], fromMs: number, toMs: number): PredictionItem[] {
+  const byStep = new Map<number, PredictionItem>()
+  for (const forecast of forecasts) {
+    for (const step of toPredictionItems(forecast)) {
+      const atMs = Date.parse(step.timestamp)
+      if (atMs >= fromMs && atMs <= toMs && !byStep.has(atMs)) byStep.set(atMs, step)
+    }
+  }
+  return [...byStep].sort(([a], [b]) => a - b).map(([, row]) => row)
 }
 
 /**

@@ -10,7 +10,7 @@ export async function writeRunForecasts(context: JobContext, reports: readonly J
   const forecasts = []
   for (const outcome of infer?.outcomes ?? []) {
     if (!outcome.ok) continue
-    const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, outcome.metricId, toIsoSeconds(context.asOfMs - 2 * hourMs), '9999', context.now())
+    const items = await fetchPredictions(context.dynamo, context.config.dynamodb.forecastsTable, outcome.metricId, toIsoSeconds(context.asOfMs - 2 * hourMs), '9999', context.now())
     forecasts.push({ metricId: outcome.metricId, items: items.filter((i) => i.runId === context.runId) })
   }
   out.write(printRunForecasts(forecasts, format))

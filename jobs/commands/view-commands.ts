@@ -102,7 +102,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
         const fromMs = fromGiven ?? stepStartMs(context.now(), frequencies[settingsFor(context.config, options.metric).frequency])
         const toMs = toGiven ?? fromMs + 7 * 24 * hourMs
         checkRange(fromMs, toMs)
-        const items = await fetchPredictions(context.dynamo, context.config.dynamodb.predictionsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
+        const items = await fetchPredictions(context.dynamo, context.config.dynamodb.forecastsTable, options.metric, toIsoSeconds(fromMs), toIsoSeconds(toMs), context.now())
         // No stored forecast is an answer for a metric the lake has; for any other id it is an error.
         if (items.length === 0) await assertLakeHasMetric(context.lake, 'predictions', options.metric)
         process.stdout.write(printPredictions(options.metric, items, rowFormatOf(options)))

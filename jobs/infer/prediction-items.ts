@@ -1,10 +1,19 @@
-/** Forecast points -> predictions-table items. Pure: every field derives from the run, so a rerun of the same run builds identical items. */
+/**
+ * Forecast points -> the items of both predictions contracts. Pure: every field derives from the
+ * run, so a rerun of the same run builds identical items.
+ */
 import type { ForecastPoints } from '../core/artifact.js'
 import { toIsoSeconds } from '../core/time.js'
+import type { ForecastItem } from '../io/forecasts-table.js'
+import { encodeParquet } from '../io/parquet-write.js'
 import type { PredictionItem } from '../io/predictions-table.js'
 
 export interface ItemStamp {
+  /** The canonical series id (the metric id for a metric without dimensions). */
+  seriesId: string
   metricId: string
+  /** The series' dimension values, from the caller (a hashed series id cannot be parsed back). */
+  dimensions: Readonly<Record<string, string>>
   modelVersion: string
   runId: string
   /** The data cutoff the forecast starts from (epoch ms). */
@@ -12,24 +21,66 @@ export interface ItemStamp {
   ttlDays: number
 }
 
-export function toPredictionItems(points: ForecastPoints, stamp: ItemStamp): PredictionItem[] {
-  const generatedAt = toIsoSeconds(stamp.generatedAtMs)
-  const ttl = Math.floor(stamp.generatedAtMs / 1000) + stamp.ttlDays * 86_400
-  return Array.from(points.mean, (value, h) => ({
+/** Contract version 2: the series' one item of this run, the horizon in three lists. */
+export function toForecastItem(points: ForecastPoints, stamp: ItemStamp): ForecastItem {
+  return {
+    seriesId: stamp.seriesId,
     metricId: stamp.metricId,
-    timestamp: toIsoSeconds(points.startMs + h * points.stepMs),
-    value: round(value),
-    lower: round(points.lower[h]),
-    upper: round(points.upper[h]),
+    dimensions: { ...stamp.dimensions },
+    generatedAt: toIsoSeconds(stamp.generatedAtMs),
+    firstStep: toIsoSeconds(points.startMs),
+    stepSeconds: points.stepMs / 1000,
+    horizon: points.mean.length,
+    value: Array.from(points.mean, round),
+    lower: Array.from(points.lower, round),
+    upper: Array.from(points.upper, round),
     intervalLevel: points.level,
     modelVersion: stamp.modelVersion,
     runId: stamp.runId,
-    generatedAt,
-    ttl,
+    ttl: ttlOf(stamp),
+  }
+}
+
+/** Contract version 1: one item per forecast step, keyed by the metric (so only for a series without dimensions). */
+export function toPredictionItems(forecast: ForecastItem): PredictionItem[] {
+  const startMs = Date.parse(forecast.firstStep)
+  return forecast.value.map((value, h) => ({
+    metricId: forecast.metricId,
+    timestamp: toIsoSeconds(startMs + h * forecast.stepSeconds * 1000),
+    value,
+    lower: forecast.lower[h],
+    upper: forecast.upper[h],
+    intervalLevel: forecast.intervalLevel,
+    modelVersion: forecast.modelVersion,
+    runId: forecast.runId,
+    generatedAt: forecast.generatedAt,
+    ttl: forecast.ttl,
   }))
 }
 
-/** Nine significant digits: plenty for business metrics, and stable text in DynamoDB's N type. */
+const ttlOf = (stamp: ItemStamp) => Math.floor(stamp.generatedAtMs / 1000) + stamp.ttlDays * 86_400
+
+/**
+ * Nine significant digits: plenty for business metrics, and stable text in DynamoDB's N type.
+ * Fewer would not pay: a 48-step item stays at two write units even at five (bench/dynamo-cost.ts).
+ */
 function round(value: number): number {
   return Number(value.toPrecision(9))
+}
+
+/** The run's Parquet copy (predictions/metric=<id>/date=.../<run>.parquet): one row per step, the series named. */
+export function encodePredictionsCopy(seriesId: string, items: PredictionItem[]): Uint8Array {
+  return encodeParquet([
+    { name: 'metric_id', type: 'STRING', data: items.map((i) => i.metricId) },
+    { name: 'timestamp', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.timestamp)) },
+    { name: 'value', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.value) },
+    { name: 'lower', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.lower) },
+    { name: 'upper', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.upper) },
+    { name: 'interval_level', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.intervalLevel) },
+    { name: 'model_version', type: 'STRING', data: items.map((i) => i.modelVersion) },
+    { name: 'run_id', type: 'STRING', data: items.map((i) => i.runId) },
+    { name: 'generated_at', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.generatedAt)) },
+    // Last, so the version 1 columns keep their positions.
+    { name: 'series_id', type: 'STRING', data: items.map(() => seriesId) },
+  ])
 }

@@ -1,7 +1,8 @@
 /**
  * The `infer` job: per metric, forecast from the silver data of the run's cutoff (the newest, unless
  * `--as-of` asks for the past) with the approved model's parameters, then write the predictions
- * table (never over a newer forecast) and a Parquet copy of the run under predictions/.
+ * tables (contract version 2, and version 1 while configured; never over a newer forecast) and a
+ * Parquet copy of the run under predictions/.
  */
 import { forecastFromArtifact, type ModelArtifact } from '../core/artifact.js'
 import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
@@ -9,8 +10,7 @@ import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { compactDate, floorToStep, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
-import { encodeParquet } from '../io/parquet-write.js'
-import { writePredictions, type PredictionItem } from '../io/predictions-table.js'
+import { writeForecastContracts } from '../io/forecast-writes.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import { frequencies } from '../core/ids.js'
 import { InputMissingError } from '../core/errors.js'
@@ -22,7 +22,7 @@ import { forEachMetric } from '../runtime/metric-loop.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
 import type { Logger } from '../runtime/logger.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { toPredictionItems } from './prediction-items.js'
+import { encodePredictionsCopy, toForecastItem, toPredictionItems } from './prediction-items.js'
 
 /** Longer than any infer of one metric. */
 const inferLeaseMs = 15 * 60_000
@@ -46,24 +46,30 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const artifact = await modelAsOf(metricId, approved, Date.parse(manifest.window.end), log)
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
-    const items = toPredictionItems(points, {
+    const forecast = toForecastItem(points, {
+      seriesId: metricId,
       metricId,
+      dimensions: {},
       modelVersion: artifact.version,
       runId: context.runId,
       generatedAtMs: points.startMs,
       ttlDays: context.config.infer.ttlDays,
     })
-    const written = await writePredictions(context.dynamo, context.config.dynamodb.predictionsTable, items)
+    const items = toPredictionItems(forecast)
+    const { v1, v2 } = await writeForecastContracts(context.dynamo, context.config.dynamodb, forecast, items)
+    if (v2.outcome === 'replaced') log.warn({ generatedAt: forecast.generatedAt, replacedRunId: v2.replacedRunId }, "forecast replaced: another run's forecast of the same cutoff")
     const key = predictionsKey(metricId, compactDate(points.startMs), context.runId)
-    await context.lake.put(key, encodePredictions(items))
-    metrics.add('gras_dynamodb_items_written', 'Prediction items written to DynamoDB in the last run', written.written)
+    await context.lake.put(key, encodePredictionsCopy(forecast.seriesId, items))
+    // Both contracts: the series' version 2 item and its version 1 steps.
+    metrics.add('gras_dynamodb_items_written', 'Prediction items written to DynamoDB in the last run', 1 + (v1?.written ?? 0))
     metrics.add('gras_rows_written', 'Rows written in the last run', items.length)
-    if (written.batchRetries > 0) metrics.add('gras_aws_retries', 'AWS SDK request retries in the last run, by operation', written.batchRetries, { operation: 'BatchWriteItem.UnprocessedItems' })
+    if (v1 && v1.batchRetries > 0) metrics.add('gras_aws_retries', 'AWS SDK request retries in the last run, by operation', v1.batchRetries, { operation: 'BatchWriteItem.UnprocessedItems' })
+    if (v2.outcome === 'replaced') metrics.add('gras_forecasts_replaced', 'Forecasts of another run at the same cutoff replaced in the last run', 1)
     for (const bound of ['value', 'lower', 'upper'] as const) {
       metrics.setForMetric(metricId, 'gras_forecast_next', 'Forecast of the next step and its interval bounds', items[0][bound], { bound })
     }
     metrics.setForMetric(metricId, 'gras_forecast_next_timestamp_seconds', 'Time of the step gras_forecast_next is for', Date.parse(items[0].timestamp) / 1000)
-    const detail = { version: artifact.version, model: artifact.model, cutoff: manifest.window.end, steps: items.length, ...written, parquet: key }
+    const detail = { version: artifact.version, model: artifact.model, cutoff: manifest.window.end, steps: items.length, forecast: v2.outcome, ...v1, parquet: key }
     log.info(detail, 'forecast written')
     return detail
   }
@@ -86,18 +92,4 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     log.warn({ approved: approved.version, cutoff: toIsoSeconds(cutoffMs) }, 'no model approved before the cutoff: the approved one, trained on later data, forecasts it')
     return current
   }
-}
-
-function encodePredictions(items: PredictionItem[]): Uint8Array {
-  return encodeParquet([
-    { name: 'metric_id', type: 'STRING', data: items.map((i) => i.metricId) },
-    { name: 'timestamp', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.timestamp)) },
-    { name: 'value', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.value) },
-    { name: 'lower', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.lower) },
-    { name: 'upper', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.upper) },
-    { name: 'interval_level', type: 'DOUBLE', data: Float64Array.from(items, (i) => i.intervalLevel) },
-    { name: 'model_version', type: 'STRING', data: items.map((i) => i.modelVersion) },
-    { name: 'run_id', type: 'STRING', data: items.map((i) => i.runId) },
-    { name: 'generated_at', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.generatedAt)) },
-  ])
 }

@@ -12,6 +12,9 @@ import type { DayAccuracy, DriftDecision } from '../core/realised-accuracy.js'
 
 export const driftKey = '~drift'
 
+/** The contract version the accuracy items' layout was last changed in (docs/contracts.md). */
+const accuracyContractVersion: AttributeValue = { N: '1' }
+
 const n = (value: number): AttributeValue => (Number.isFinite(value) ? { N: String(Number(value.toPrecision(9))) } : { NULL: true })
 
 export interface AccuracyRecord extends DayAccuracy {
@@ -36,6 +39,7 @@ export async function putDayAccuracy(client: DynamoDBClient, table: string, reco
         model_version: { S: record.modelVersion },
         served_run_id: { S: record.runId },
         computed_by: { S: runId },
+        contract_version: accuracyContractVersion,
       },
     }),
   )
@@ -102,6 +106,7 @@ export async function putDrift(client: DynamoDBClient, table: string, metricId: 
         reason: { S: decision.reason },
         updated_by: { S: runId },
         updated_at: { S: nowIso },
+        contract_version: accuracyContractVersion,
       },
     }),
   )

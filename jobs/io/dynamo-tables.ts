@@ -17,6 +17,7 @@ export interface TableDefinition {
 }
 
 export const predictionsTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'timestamp', ttlAttribute: 'ttl' }
+export const forecastsTableDefinition: TableDefinition = { partitionKey: 'series_id', sortKey: 'generated_at', ttlAttribute: 'ttl' }
 export const modelsTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'version' }
 export const accuracyTableDefinition: TableDefinition = { partitionKey: 'metric_id', sortKey: 'date' }
 

@@ -40,7 +40,12 @@ export const configSchema = z
         embeddedDir: z.string().min(1).optional(),
         /** How long a run waits for another local run to release the embedded server's files before it gives up (exit 75). */
         embeddedLockWaitMs: z.number().int().min(0).max(3_600_000),
+        /** Contract version 1: one item per metric and forecast step (docs/contracts.md). */
         predictionsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+        /** Contract version 2: one item per series and run holding the whole horizon. */
+        forecastsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+        /** Also write version 1 (series without dimensions only); off once no reader needs it: it is most of the write cost. */
+        writePredictionsV1: z.boolean(),
         modelsTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
         createTables: z.boolean(),
       })
@@ -127,6 +132,8 @@ export const defaultConfig: GrasConfig = {
     mode: 'auto',
     embeddedLockWaitMs: 300_000,
     predictionsTable: 'gras-predictions',
+    forecastsTable: 'gras-forecasts',
+    writePredictionsV1: true,
     modelsTable: 'gras-models',
     createTables: true,
   },

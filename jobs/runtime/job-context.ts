@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { createDynamoClient, hasCustomEndpoint, type Environment } from '../io/aws-clients.js'
-import { accuracyTableDefinition, ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
+import { accuracyTableDefinition, ensureTable, forecastsTableDefinition, modelsTableDefinition, predictionsTableDefinition } from '../io/dynamo-tables.js'
 import { embeddedDynamoDir, startEmbeddedDynamo, type EmbeddedDynamo } from '../io/embedded-dynamo.js'
 import { openLake, parseLakeUri } from '../io/lake.js'
 import { InputMissingError } from '../core/errors.js'
@@ -83,6 +83,7 @@ export async function openJobContext(options: {
   const dynamo = createDynamoClient(env, dynamoEndpoint, clientOptions)
   if (config.dynamodb.createTables && (mode === 'embedded' || hasCustomEndpoint(env, 'DYNAMODB'))) {
     await ensureTable(dynamo, config.dynamodb.predictionsTable, predictionsTableDefinition)
+    await ensureTable(dynamo, config.dynamodb.forecastsTable, forecastsTableDefinition)
     await ensureTable(dynamo, config.dynamodb.modelsTable, modelsTableDefinition)
     await ensureTable(dynamo, config.monitor.accuracyTable, accuracyTableDefinition)
   }

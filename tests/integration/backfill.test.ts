@@ -97,8 +97,13 @@ test('features and train as of a week earlier keep the present silver, model and
     assert.match(String(log.reason), /older than the approved model's/)
   }
 
+  let servedRun = 'present'
   for (const asOf of [['--as-of', iso(asOfMs)], []]) {
     const infer = await cli(['infer', '--metrics', 'G', '--run-id', `after-${asOf.length}`, ...asOf])
+    // The same cutoff as the run before it: its forecasts item is replaced, and the log names that run.
+    const [replaced] = logsOf(infer, "forecast replaced: another run's forecast of the same cutoff")
+    assert.equal(replaced?.replacedRunId, servedRun, `infer ${asOf.join(' ')}: the replaced run is named`)
+    servedRun = `after-${asOf.length}`
     const after = await predictions('G')
     assert.deepEqual(
       after.map(({ runId: _runId, ...rest }) => rest),

@@ -18,7 +18,8 @@ import { startAwsCallRecorder, type AwsCallRecorder } from '../helpers/aws-call-
 import { iamRequestsOf, type IamRequest } from '../helpers/iam-requests.js'
 import { evaluate, unusedGrants, type PolicyDocument, type StatementMatch } from '../helpers/iam-policy.js'
 import { loadTerraform, type Role, type Terraform } from '../helpers/iam-terraform.js'
-import { accuracyTableDefinition, ensureTable, modelsTableDefinition, predictionsTableDefinition } from '../../jobs/io/dynamo-tables.js'
+import { accuracyTableDefinition, ensureTable, forecastsTableDefinition, modelsTableDefinition, predictionsTableDefinition } from '../../jobs/io/dynamo-tables.js'
+import { queryPredictions } from '../../jobs/io/predictions-table.js'
 import { queryAccuracy } from '../../jobs/io/accuracy-table.js'
 import { ModelRegistry } from '../../jobs/io/model-registry.js'
 import { bronzeDayPrefix } from '../../jobs/core/lake-layout.js'
@@ -38,7 +39,8 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
  * The policies each recorded principal is held against. `gras models` is an operator's command
  * run with the registry writer's grants (the train role); `demo-data` stands in for the Java
  * application writing bronze (the lake bucket's policy names its role); `java-reader` makes the
- * Java application's reads (`gras predictions`, and the accuracy query the README documents).
+ * Java application's reads (`gras predictions`, which reads the forecasts table as
+ * docs/contracts.md's query does, the version 1 predictions query, and the accuracy query).
  */
 const rolePrincipals: Record<string, string[]> = {
   features: ['features'],
@@ -66,7 +68,7 @@ before(async () => {
   dynamo = await startDynamoServer()
   await s3.createBucket(bucket)
   // Terraform owns the tables in AWS, so the jobs run as they do there: createTables off.
-  for (const [name, definition] of [['gras-predictions', predictionsTableDefinition], ['gras-models', modelsTableDefinition], ['gras-accuracy', accuracyTableDefinition]] as const) {
+  for (const [name, definition] of [['gras-forecasts', forecastsTableDefinition], ['gras-predictions', predictionsTableDefinition], ['gras-models', modelsTableDefinition], ['gras-accuracy', accuracyTableDefinition]] as const) {
     await ensureTable(dynamo.client, name, definition)
   }
   const config = tempDir('iam-config')
@@ -153,9 +155,11 @@ test('a run of every job, lease contention and a rollback, recorded per job', { 
   await run('models', ['models', 'rollback', 'S'])
   assert.equal((await registry.getApproved('S'))!.version, first)
 
-  // The Java application's reads: forecasts (as `gras predictions` does) and accuracy.
-  await run('java-reader', ['predictions', '--metric', 'G', '--from', iso(endMs - day), '--json'], [0], true)
+  // The Java application's reads: forecasts (version 2, as `gras predictions` does; version 1) and accuracy.
+  const served = await run('java-reader', ['predictions', '--metric', 'G', '--from', iso(endMs - day), '--json'], [0], true)
+  assert.ok((JSON.parse(served.stdout) as unknown[]).length > 0, 'gras predictions read the forecasts table')
   const reader = new DynamoDBClient({ endpoint: (await recorder.endpointEnv('java-reader')).AWS_ENDPOINT_URL_DYNAMODB, region: 'eu-west-1', credentials: testCredentials })
+  assert.ok((await queryPredictions(reader, 'gras-predictions', 'G', iso(endMs - day), iso(endMs + day))).length > 0)
   assert.ok((await queryAccuracy(reader, 'gras-accuracy', 'G', '0000', '9999')).length > 0)
   reader.destroy()
 })
@@ -259,6 +263,9 @@ test("the check catches a role without the lease's writes (infer on main: GetIte
   const { denied } = hold(withoutLease, requestsOf('infer'))
   assert.ok(denied.some((d) => d.startsWith('DynamoDB.PutItem') && d.includes('table/gras-models')), 'the lease PutItem is denied')
   assert.ok(denied.some((d) => d.startsWith('DynamoDB.DeleteItem') && d.includes('table/gras-models')), 'the lease release is denied')
+  // Version 2: every infer writes the forecasts table, which only WriteForecastsTable allows.
+  const withoutForecasts = infer.map((p) => ({ ...p, Statement: p.Statement.filter((s) => s.Sid !== 'WriteForecastsTable') }))
+  assert.ok(hold(withoutForecasts, requestsOf('infer')).denied.some((d) => d.startsWith('DynamoDB.PutItem') && d.includes('table/gras-forecasts')), 'the forecasts PutItem is denied')
   // And a grant the run does not need is reported: DescribeTable, which main granted.
   const extra = infer.map((p) => ({ ...p, Statement: [...p.Statement, { Sid: 'Extra', Effect: 'Allow' as const, Action: ['dynamodb:DescribeTable'], Resource: ['*'] }] }))
   assert.ok(unusedGrants(extra, hold(extra, requestsOf('infer')).matches).includes('Extra: no request used the statement'))

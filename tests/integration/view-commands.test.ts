@@ -8,8 +8,9 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { ensureTable, predictionsTableDefinition } from '../../jobs/io/dynamo-tables.js'
-import { writePredictions, type PredictionItem } from '../../jobs/io/predictions-table.js'
+import { ensureTable, forecastsTableDefinition } from '../../jobs/io/dynamo-tables.js'
+import type { PredictionItem } from '../../jobs/io/predictions-table.js'
+import { writeForecast } from '../../jobs/io/forecasts-table.js'
 import { ExitCode } from '../../jobs/core/errors.js'
 import { configDirWith, runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/paths.js'
@@ -23,7 +24,7 @@ const lake = join(cwd, 'lake')
 let dynamo: DynamoServer
 let env: Record<string, string>
 
-/** A daily metric D forecast from yesterday for four days, as infer stores it. */
+/** A daily metric D forecast from yesterday for four days, one row per step as `gras predictions` lists them. */
 function dailyForecast(): PredictionItem[] {
   return [-1, 0, 1, 2].map((k) => ({
     metricId: 'D',
@@ -41,8 +42,19 @@ function dailyForecast(): PredictionItem[] {
 
 before(async () => {
   dynamo = await startDynamoServer()
-  await ensureTable(dynamo.client, 'gras-predictions', predictionsTableDefinition)
-  await writePredictions(dynamo.client, 'gras-predictions', dailyForecast())
+  await ensureTable(dynamo.client, 'gras-forecasts', forecastsTableDefinition)
+  const steps = dailyForecast()
+  await writeForecast(dynamo.client, 'gras-forecasts', {
+    ...steps[0],
+    seriesId: 'D',
+    dimensions: {},
+    firstStep: steps[0].timestamp,
+    stepSeconds: 86_400,
+    horizon: steps.length,
+    value: steps.map((s) => s.value),
+    lower: steps.map((s) => s.lower),
+    upper: steps.map((s) => s.upper),
+  })
   mkdirSync(lake)
   env = {
     GRAS_CONFIG: configDirWith('metrics:\n  D:\n    frequency: daily\n'),

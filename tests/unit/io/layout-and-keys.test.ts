@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPrefix, quarantineKeys } from '../../../jobs/core/lake-layout.js'
 import { assertReadableKey, assertSafeKey } from '../../../jobs/io/object-store.js'
 import { parseLakeUri } from '../../../jobs/io/lake.js'
-import { toPredictionItems } from '../../../jobs/infer/prediction-items.js'
+import { toForecastItem, toPredictionItems } from '../../../jobs/infer/prediction-items.js'
 import { toAttributes, fromAttributes } from '../../../jobs/io/predictions-table.js'
 
 test('bronze partitions round-trip and invalid days are refused', () => {
@@ -36,9 +36,10 @@ test('lake URIs', () => {
 
 test('prediction items follow the contract and are identical for the same run', () => {
   const points = { startMs: Date.UTC(2024, 0, 29, 14), stepMs: 3_600_000, mean: Float64Array.from([10.123456789123, 11]), lower: Float64Array.from([9, 10]), upper: Float64Array.from([11, 12]), level: 0.95 }
-  const stamp = { metricId: 'G', modelVersion: 'v1', runId: 'r1', generatedAtMs: points.startMs, ttlDays: 90 }
-  const items = toPredictionItems(points, stamp)
-  assert.deepEqual(items, toPredictionItems(points, stamp))
+  const stamp = { seriesId: 'G', metricId: 'G', dimensions: {}, modelVersion: 'v1', runId: 'r1', generatedAtMs: points.startMs, ttlDays: 90 }
+  const items = toPredictionItems(toForecastItem(points, stamp))
+  assert.deepEqual(items, toPredictionItems(toForecastItem(points, stamp)))
+  assert.equal(items[0].value, 10.1234568)
   assert.equal(items[0].timestamp, '2024-01-29T14:00:00Z')
   assert.equal(items[1].timestamp, '2024-01-29T15:00:00Z')
   assert.equal(items[0].ttl, points.startMs / 1000 + 90 * 86400)

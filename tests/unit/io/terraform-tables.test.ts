@@ -1,26 +1,47 @@
-/** The tables the code creates locally and the ones Terraform creates in AWS have the same keys. */
+/**
+ * The tables the code creates locally and the ones Terraform creates in AWS have the same keys,
+ * read from terraform/ by HashiCorp's HCL parser.
+ */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { accuracyTableDefinition, modelsTableDefinition, predictionsTableDefinition } from '../../../jobs/io/dynamo-tables.js'
+import { accuracyTableDefinition, forecastsTableDefinition, modelsTableDefinition, predictionsTableDefinition } from '../../../jobs/io/dynamo-tables.js'
+import { defaultConfig } from '../../../jobs/runtime/config-schema.js'
+import { parseTerraformDir } from '../../helpers/hcl.js'
 import { repoRoot } from '../../helpers/paths.js'
 
-function moduleBlock(hcl: string, name: string): string {
-  const start = hcl.indexOf(`module "${name}"`)
-  assert.ok(start >= 0, `module ${name} in terraform/dynamodb.tf`)
-  return hcl.slice(start, hcl.indexOf('\n}\n', start))
-}
+const config = await parseTerraformDir(join(repoRoot, 'terraform'))
 
-const attribute = (block: string, key: string) => new RegExp(`\\n\\s*${key}\\s*=\\s*"([^"]+)"`).exec(block)?.[1]
+const tables = [
+  ['forecasts_table', forecastsTableDefinition, defaultConfig.dynamodb.forecastsTable],
+  ['predictions_table', predictionsTableDefinition, defaultConfig.dynamodb.predictionsTable],
+  ['models_table', modelsTableDefinition, defaultConfig.dynamodb.modelsTable],
+  ['accuracy_table', accuracyTableDefinition, defaultConfig.monitor.accuracyTable],
+] as const
 
-test('terraform key schemas match the code', () => {
-  const hcl = readFileSync(join(repoRoot, 'terraform/dynamodb.tf'), 'utf8')
-  for (const [name, definition] of [['predictions_table', predictionsTableDefinition], ['models_table', modelsTableDefinition], ['accuracy_table', accuracyTableDefinition]] as const) {
-    const block = moduleBlock(hcl, name)
-    assert.equal(attribute(block, 'hash_key'), definition.partitionKey, name)
-    assert.equal(attribute(block, 'range_key'), definition.sortKey, name)
-    assert.equal(attribute(block, 'ttl_attribute_name'), definition.ttlAttribute, name)
-    assert.match(block, /billing_mode\s*=\s*"PAY_PER_REQUEST"/)
+test('terraform key schemas, TTL and names match the code', () => {
+  for (const [name, definition, configured] of tables) {
+    const block = config.module[name]
+    assert.ok(block, `module ${name} in terraform/`)
+    assert.equal(config.files[`module.${name}`], 'dynamodb.tf', name)
+    assert.equal(block.hash_key, definition.partitionKey, name)
+    assert.equal(block.range_key, definition.sortKey, name)
+    assert.deepEqual(block.attributes, [
+      { name: definition.partitionKey, type: 'S' },
+      { name: definition.sortKey, type: 'S' },
+    ], name)
+    assert.equal(block.ttl_enabled ?? false, definition.ttlAttribute !== undefined, name)
+    assert.equal(block.ttl_attribute_name, definition.ttlAttribute, name)
+    // The default name of the config is the one terraform gives with the default prefix "gras".
+    assert.equal(block.name, `\${var.name_prefix}-${configured.replace(/^gras-/, '')}`, name)
+    for (const setting of ['point_in_time_recovery_enabled', 'deletion_protection_enabled', 'server_side_encryption_enabled']) assert.equal(block[setting], true, `${name}.${setting}`)
+    assert.equal(block.billing_mode, 'PAY_PER_REQUEST', name)
   }
+})
+
+test('the forecasts table name is an output, and the Java reader may read it', () => {
+  assert.equal(config.output.forecasts_table_name.value, '${module.forecasts_table.dynamodb_table_id}')
+  const reader = config.data.aws_iam_policy_document.java_reader.statement
+  const statement = Array.isArray(reader) ? reader[0] : reader
+  assert.ok(String(statement.resources).includes('module.forecasts_table.dynamodb_table_arn'), JSON.stringify(statement.resources))
 })
