@@ -65,7 +65,15 @@ async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetR
     cutoff: first.window.end,
     latest: written.every((w) => w.write.latest),
   }
-  return settingsFor(context.config, metricId).dimensions.length === 0 ? detail : { ...detail, series: written.map((w) => seriesIdOfManifest(w.manifest)) }
+  if (settingsFor(context.config, metricId).dimensions.length === 0) return detail
+  // Per series as well: the run summary shows series, the units of train and infer.
+  const series = Object.fromEntries(
+    written.map(({ manifest, write }) => [
+      seriesIdOfManifest(manifest),
+      { rows: manifest.rows, quarantined: manifest.quarantined.length, filledSteps: manifest.filledSteps, historyCut: manifest.startTs === manifest.window.start, cutoff: manifest.window.end, latest: write.latest },
+    ]),
+  )
+  return { ...detail, series }
 }
 
 interface SeriesWritten {
@@ -128,16 +136,16 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
       quarantined,
       bytesRead,
     }
-    const write = await writeSilver(context.lake, manifest, encodeFeatureTable(table, metricId, dimensions))
-    const seriesLog = dimensions ? log.child({ series: seriesId }) : log
-    seriesLog.info(
-      { files: bronze.found, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead, cutoff: manifest.window.end, ...write },
-      'features written',
-    )
-    written.push({ manifest, write })
+    written.push({ manifest, write: await writeSilver(context.lake, manifest, encodeFeatureTable(table, metricId, dimensions)) })
   }
   if (empty.length > 0 && written.length > 0) log.warn({ series: empty }, 'series without events inside the window: no features written for them')
   if (written.length === 0) throw new InputMissingError(`features: metric ${metricId}: no events inside the window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}`)
+  // One line per metric: with dimensions, its series by id and their totals.
+  const [first] = written
+  const sum = (field: 'rows' | 'filledSteps') => written.reduce((total, w) => total + w.manifest[field], 0)
+  const totals = settings.dimensions.length === 0 ? { rows: first.manifest.rows, filledSteps: first.manifest.filledSteps } : { series: written.map((w) => seriesIdOfManifest(w.manifest)), rows: sum('rows'), filledSteps: sum('filledSteps') }
+  const newest = written.every((w) => w.write.latest) ? first.write : written.find((w) => !w.write.latest)!.write
+  log.info({ files: bronze.found, quarantined: quarantined.length, ...totals, bytesRead, cutoff: first.manifest.window.end, ...newest }, 'features written')
   return { bronze, written }
 }
 

@@ -54,10 +54,10 @@ test('on a terminal: readable log lines, progress per job and for the neural epo
   const lines = text.split(/\r?\n/).map((l) => l.replace(/^.*\r/, ''))
   const header = lines.findIndex((l) => /^metric +status +time +rows +model +MASE +coverage +notes$/.test(l))
   assert.ok(header > 0, text)
-  const rows = lines.slice(header + 1, header + 5)
-  assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]).sort(), ['A', 'G', 'R', 'S'])
-  for (const row of rows) assert.match(row, /^[AGRS] +(OK|WARN) +\S+ +\d+ +\S+ +\d\.\d{3} +\d+%/)
-  assert.match(lines[header + 5], /^4 OK, 0 failed, \d with warnings$/)
+  const rows = lines.slice(header + 1, header + 9)
+  assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]).sort(), ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S'])
+  for (const row of rows) assert.match(row, /^[AGRS]\S* +(OK|WARN) +\S+ +\d+ +\S+ +\d\.\d{3} +\d+%/)
+  assert.match(lines[header + 9], /^8 OK, 0 failed, \d with warnings$/)
   assert.match(text, /pipeline run summary/)
 })
 
@@ -83,7 +83,7 @@ test('without a terminal: every line is JSON (or the one gras: line), and one ru
   assert.equal(summary.job, 'pipeline')
   assert.equal(summary.run_id, 'notty-1')
   assert.deepEqual(summary.jobs, ['features', 'train', 'infer'])
-  assert.deepEqual(summary.metrics.map((m) => m.metric).sort(), ['A', 'G', 'R', 'S'])
+  assert.deepEqual(summary.metrics.map((m) => m.metric).sort(), ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S'])
   for (const m of summary.metrics) {
     assert.equal(m.status, 'ok')
     assert.ok(m.rows > 0 && m.model && m.backtestMase > 0 && m.coverage > 0 && m.durationMs > 0, JSON.stringify(m))
