@@ -23,6 +23,8 @@ export interface DemoMetric {
   kind: 'count' | 'gauge'
   /** For a metric with dimensions: its series, each a tuple of dimension values and a share of `level`. */
   series?: { dimensions: Record<string, string>; share: number }[]
+  /** At most this many days are written: the metric's historyDays in config/metrics.yaml, so none of its history is cut. */
+  maxDays?: number
 }
 
 export const demoMetrics: DemoMetric[] = [
@@ -39,6 +41,7 @@ export const demoMetrics: DemoMetric[] = [
     noise: 0.1,
     eventsPerHour: 2,
     kind: 'count',
+    maxDays: 21,
     series: [
       { dimensions: { region: 'eu', channel: 'web' }, share: 0.4 },
       { dimensions: { region: 'eu', channel: 'app' }, share: 0.2 },
@@ -90,7 +93,8 @@ export function generateDemoFiles(options: DemoOptions, metrics: DemoMetric[] = 
   metrics.forEach((metric, metricIndex) => {
     const random = seededRandom(options.seed * 1000 + metricIndex)
     if (metric.series) {
-      for (let day = firstDay; day < endMs; day += dayMs) files.push(...seriesDay(metric, day, Math.min(day + dayMs, endMs), originMs, random))
+      const from = Math.max(firstDay, firstDay + (options.days - (metric.maxDays ?? options.days)) * dayMs)
+      for (let day = from; day < endMs; day += dayMs) files.push(...seriesDay(metric, day, Math.min(day + dayMs, endMs), originMs, random))
       return
     }
     for (let day = firstDay; day < endMs; day += dayMs) {
