@@ -83,7 +83,7 @@ export function buildProgram(): Command {
 
 function withRunOptions(command: Command): Command {
   return command
-    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids (default: every metric in the lake)').env('GRAS_METRICS'))
+    .addOption(new Option('--metrics <ids>', 'comma-separated metric ids, or series ids of metrics with dimensions (default: every metric in the lake)').env('GRAS_METRICS'))
     .addOption(new Option('--run-id <id>', 'run id recorded with every output (Argo passes the workflow name)').env('GRAS_RUN_ID'))
     .addOption(new Option('--as-of <time>', 'logical time of the run, ISO-8601 (default: now)').env('GRAS_AS_OF'))
 }

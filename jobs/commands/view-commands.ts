@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { hourMs, parseInstant, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
-import { assertLakeHasMetric, resolveMetrics } from '../runtime/resolve-metrics.js'
+import { assertLakeHasMetric, checkRequestedId, resolveMetrics } from '../runtime/resolve-metrics.js'
 import { settingsFor } from '../runtime/config-schema.js'
 import { readAccuracy, readApprovedBacktest } from '../report/read-parts.js'
 import { lastRunId } from '../report/last-run.js'
-import { frequencies, metricIdPattern } from '../core/ids.js'
+import { frequencies } from '../core/ids.js'
+import { metricOfSeries } from '../core/series-id.js'
 import { neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
 import type { OpenedContext } from '../runtime/job-context.js'
@@ -44,10 +45,19 @@ export function packageVersion(): string {
   return 'unknown'
 }
 
-/** A `--metric` value checked before anything is opened (exit 64 naming the flag). */
+/** A `--metric` value, a metric or series id, checked before anything is opened (exit 64 naming the flag). */
 export function checkMetricId(id: string): string {
-  if (!metricIdPattern.test(id)) throw new UsageError(`--metric: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
-  return id
+  return checkRequestedId(id, '--metric')
+}
+
+/**
+ * Refuses (64) a metric with dimensions where one series is meant: its forecasts, models and
+ * accuracy are its series', each under its own id, which the message lists.
+ */
+async function assertOneSeries(context: OpenedContext, command: string, id: string): Promise<void> {
+  if (metricOfSeries(id) !== id || settingsFor(context.config, id).dimensions.length === 0) return
+  const series = (await resolveMetrics(context.lake, silverFeaturesRoot, [id])).metrics
+  throw new UsageError(`${command}: --metric ${id}: the metric has dimensions; give one of its series (${series.length > 0 ? series.join(', ') : 'none with features yet'})`)
 }
 
 /** `YYYY-MM-DD` of a date or ISO-8601 time given to `flag`. */
@@ -83,7 +93,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     program
       .command('predictions')
       .description('show stored forecasts of a metric in a time range')
-      .requiredOption('--metric <id>', 'metric id')
+      .requiredOption('--metric <id>', 'metric id, or series id of a metric with dimensions (G~region=eu)')
       .addOption(new Option('--from <time>', "first timestamp, ISO-8601 (default: the start of the metric's step that holds now, e.g. today 00:00Z for a daily metric)"))
       .addOption(new Option('--to <time>', 'last timestamp, ISO-8601 (default: from + 7 days)')),
   ).action(async (options: { metric: string; from?: string; to?: string; json?: boolean; csv?: boolean }, command: Command) => {
@@ -99,6 +109,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
       command,
       2,
       async (context) => {
+        await assertOneSeries(context, 'predictions', options.metric)
         const fromMs = fromGiven ?? stepStartMs(context.now(), frequencies[settingsFor(context.config, options.metric).frequency])
         const toMs = toGiven ?? fromMs + 7 * 24 * hourMs
         checkRange(fromMs, toMs)
@@ -120,15 +131,17 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
   ).action(async (options: { metrics?: string; json?: boolean; csv?: boolean }, command: Command) => {
     const requested = splitIds(options.metrics)
     for (const id of requested ?? []) {
-      if (!metricIdPattern.test(id) && id !== neuralRegistryId) throw new UsageError(`--metrics: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
+      if (id !== neuralRegistryId) checkRequestedId(id, '--metrics')
     }
     await withContext(
       command,
       2,
       async (context) => {
         for (const id of requested ?? []) if (id !== neuralRegistryId) await assertLakeHasMetric(context.lake, 'models', id)
-        // Without --metrics: every metric with features, and the global neural model's versions.
-        const metricIds = requested ?? [...(await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics, neuralRegistryId]
+        // Without --metrics: every series with features, and the global neural model's versions. A
+        // metric with dimensions stands for its series.
+        const expand = async (id: string) => (id === neuralRegistryId || settingsFor(context.config, id).dimensions.length === 0 || metricOfSeries(id) !== id ? [id] : (await resolveMetrics(context.lake, silverFeaturesRoot, [id])).metrics)
+        const metricIds = requested ? (await Promise.all(requested.map(expand))).flat() : [...(await resolveMetrics(context.lake, silverFeaturesRoot, undefined)).metrics, neuralRegistryId]
         const listings = await listModels(new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), metricIds)
         process.stdout.write(printModelListings(listings, rowFormatOf(options)))
       },
@@ -184,13 +197,14 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     program
       .command('backtest')
       .description("the approved version's candidate table: backtest MASE, sMAPE and interval coverage of every candidate, and the one chosen")
-      .requiredOption('--metric <id>', 'metric id'),
+      .requiredOption('--metric <id>', 'metric id, or series id of a metric with dimensions (G~region=eu)'),
   ).action(async (options: { metric: string; json?: boolean; csv?: boolean }, command: Command) => {
     checkMetricId(options.metric)
     await withContext(
       command,
       2,
       async (context) => {
+        await assertOneSeries(context, 'backtest', options.metric)
         await assertLakeHasMetric(context.lake, 'backtest', options.metric)
         const { backtest, model } = await readApprovedBacktest(context.lake, new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable), options.metric)
         process.stdout.write(printBacktest(options.metric, backtest, model, rowFormatOf(options)))
@@ -203,7 +217,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
     program
       .command('accuracy')
       .description('realised accuracy of served forecasts per day (the accuracy table written by gras monitor) and the drift flag')
-      .requiredOption('--metric <id>', 'metric id')
+      .requiredOption('--metric <id>', 'metric id, or series id of a metric with dimensions (G~region=eu)')
       .addOption(new Option('--from <date>', 'first day, YYYY-MM-DD or ISO-8601 (default: the earliest)'))
       .addOption(new Option('--to <date>', 'last day, YYYY-MM-DD or ISO-8601 (default: the latest)')),
   ).action(async (options: { metric: string; from?: string; to?: string; json?: boolean; csv?: boolean }, command: Command) => {
@@ -215,6 +229,7 @@ export function addViewCommands(program: Command, withContext: WithContext): voi
       command,
       2,
       async (context) => {
+        await assertOneSeries(context, 'accuracy', options.metric)
         await assertLakeHasMetric(context.lake, 'accuracy', options.metric)
         const { days, drift } = await readAccuracy(context.dynamo, context.config.monitor.accuracyTable, options.metric, from, to)
         process.stdout.write(printAccuracy(options.metric, days, drift, rowFormatOf(options)))

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { metricIdPattern } from './ids.js'
+import { parseSeriesId } from './series-id.js'
 import { compactTimestamp } from './time.js'
 
 export const bronzeRoot = 'bronze/gras'
@@ -67,8 +68,19 @@ export function metricIdOfPrefix(prefix: string): string | undefined {
   return match && metricIdPattern.test(match[1]) ? match[1] : undefined
 }
 
+/**
+ * The series id of a `.../metric=<series id>/` prefix (every layer after bronze keys its units by
+ * series id: a dimensionless metric's is its metric id), or undefined when it is not one or the id
+ * is not canonical. Bronze partitions are metrics: they are parsed by metricIdOfPrefix.
+ */
+export function seriesIdOfPrefix(prefix: string): string | undefined {
+  const match = /metric=([^/]+)\/?$/.exec(prefix)
+  return match && parseSeriesId(match[1]) ? match[1] : undefined
+}
+
 export const silverFeaturesRoot = 'silver/gras/features'
-export const silverFeaturesPrefix = (metricId: string) => `${silverFeaturesRoot}/metric=${metricId}`
+/** `silver/gras/features/metric=<series id>`: the key builders below to `reportKey` take series ids. */
+export const silverFeaturesPrefix = (seriesId: string) => `${silverFeaturesRoot}/metric=${seriesId}`
 /**
  * The newest cutoff's manifest (a copy of `silverCutoffManifestKey` of that cutoff): what a reader
  * without a cutoff gets. features moves it forward only, so a backfill never replaces it.

@@ -4,6 +4,18 @@
 export interface EventBatch {
   tsMs: Float64Array
   values: Float64Array
+  /** Present when read with dimension columns: which series each row belongs to. */
+  series?: SeriesIndex
+}
+
+/**
+ * The series of a batch's rows, compact: a dictionary of the distinct dimension tuples and, per
+ * row, its tuple's index. Tuple values follow `names`; null is "no value" (a null or empty cell).
+ */
+export interface SeriesIndex {
+  names: readonly string[]
+  tuples: (string | null)[][]
+  index: Int32Array
 }
 
 /** A series on a regular grid: value i is the step starting at `startMs + i * stepMs`. */

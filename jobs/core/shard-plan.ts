@@ -4,6 +4,7 @@
  * plan has not seen still lands in exactly one shard, so a shard run never skips data silently.
  */
 import { UsageError } from './errors.js'
+import { metricOfSeries } from './series-id.js'
 
 export const shardPlanSchemaVersion = 1
 
@@ -92,7 +93,8 @@ function stableHash(text: string): number {
  * The metrics of shard `selection` among `present` (what the job's lake root holds): the plan's
  * metrics of that shard, plus every present metric in the plan's scope that it does not name,
  * placed by a stable hash; `absent`: the shard's planned metrics that are not present (reported,
- * as a requested metric would be).
+ * as a requested metric would be). A series id in `present` goes where its metric goes, so every
+ * job runs all series of a metric in one shard: the shard that read the metric's bronze once.
  */
 export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, present: readonly string[]): { metrics: string[]; unplanned: string[]; absent: string[] } {
   if (selection.count !== plan.shards.length) {
@@ -102,15 +104,17 @@ export function metricsOfShard(plan: ShardPlan, selection: ShardSelection, prese
   for (const shard of plan.shards) for (const id of shard.metrics) planned.set(id, shard.index)
   const metrics: string[] = []
   const unplanned: string[] = []
-  const inScope = plan.requested ? new Set(plan.requested) : undefined
+  // A requested series puts its metric in scope: its shard reads the metric's bronze.
+  const inScope = plan.requested ? new Set(plan.requested.map(metricOfSeries)) : undefined
   for (const id of present) {
-    if (inScope && !inScope.has(id)) continue
-    const index = planned.get(id) ?? stableHash(id) % selection.count
+    const metricId = metricOfSeries(id)
+    if (inScope && !inScope.has(metricId)) continue
+    const index = planned.get(metricId) ?? stableHash(metricId) % selection.count
     if (index !== selection.index) continue
     metrics.push(id)
-    if (!planned.has(id)) unplanned.push(id)
+    if (!planned.has(metricId)) unplanned.push(id)
   }
-  const here = new Set(present)
+  const here = new Set(present.map(metricOfSeries))
   const absent = (plan.shards[selection.index]?.metrics ?? []).filter((id) => !here.has(id))
   return { metrics, unplanned, absent }
 }

@@ -14,6 +14,7 @@ export async function writeDemoData(lake: ObjectStore, options: DemoOptions, log
       { name: 'ts', type: 'TIMESTAMP', data: file.tsMs },
       { name: 'value', type: 'DOUBLE', data: file.values },
       { name: 'source', type: 'STRING', data: file.tsMs.length ? Array.from(file.tsMs, () => 'demo') : [] },
+      ...Object.entries(file.dimensions ?? {}).map(([name, data]) => ({ name, type: 'STRING' as const, data })),
     ])
     await lake.put(key, body)
     rows += file.tsMs.length

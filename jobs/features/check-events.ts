@@ -1,6 +1,7 @@
 /**
  * The row-level half of the bronze contract, checked per file: every timestamp finite and inside
- * the partition's UTC day, every value finite, no timestamp twice (to the microsecond). Pure;
+ * the partition's UTC day, every value finite, no timestamp twice (to the microsecond) in one
+ * series (for a metric with dimensions, the same timestamp in two series is two events). Pure;
  * returns the problem.
  */
 import type { EventBatch } from '../core/series.js'
@@ -8,8 +9,11 @@ import { dayMs, toIsoMicros, toIsoSeconds } from '../core/time.js'
 
 export const maxAbsValue = 1e300
 
-/** Describes the first contract violation in `events` of a file partitioned on `dayStartMs`, or undefined. */
-export function findEventProblem(events: EventBatch, dayStartMs: number): string | undefined {
+/**
+ * Describes the first contract violation in `events` of a file partitioned on `dayStartMs`, or
+ * undefined. `seriesIds` names the series of each of `events.series`' tuples, for the message.
+ */
+export function findEventProblem(events: EventBatch, dayStartMs: number, seriesIds: readonly string[] = []): string | undefined {
   const { tsMs, values } = events
   const n = tsMs.length
   if (n === 0) return 'file has no rows'
@@ -37,8 +41,24 @@ export function findEventProblem(events: EventBatch, dayStartMs: number): string
     return `ts: ${outside} timestamp(s) outside the partition day ${toIsoSeconds(dayStartMs).slice(0, 10)} (first at row ${firstOutside}: ${toIsoSeconds(tsMs[firstOutside])})`
   }
   if (badValues > 0) return `value: ${badValues} null, non-finite or out-of-range value(s) (first at row ${firstBadValue}: ${values[firstBadValue]}; expected finite with |value| <= ${maxAbsValue})`
+  if (events.series) {
+    const duplicate = firstDuplicateInSeries(tsMs, events.series.index)
+    if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoMicros(duplicate.tsMs)} in series ${seriesIds[duplicate.series] ?? duplicate.series}`
+    return undefined
+  }
   const duplicate = firstDuplicate(tsMs)
   if (duplicate !== undefined) return `ts: duplicate timestamp ${toIsoMicros(duplicate)}`
+  return undefined
+}
+
+/** The smallest timestamp that occurs twice in one series (the lowest such series), or undefined. */
+function firstDuplicateInSeries(tsMs: Float64Array, series: Int32Array): { tsMs: number; series: number } | undefined {
+  const order = Uint32Array.from(tsMs, (_, i) => i).sort((a, b) => tsMs[a] - tsMs[b] || series[a] - series[b])
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]
+    const b = order[k]
+    if (tsMs[a] === tsMs[b] && series[a] === series[b]) return { tsMs: tsMs[a], series: series[a] }
+  }
   return undefined
 }
 

@@ -1,71 +1,111 @@
 /**
- * The re-delivery rule of the bronze contract (README "Bronze contract"), pure. Files are taken in
- * delivery order. An event, a (ts, value) pair, that an earlier file already delivered exactly is
- * the same event sent again: counted once. A timestamp that an earlier file delivered with a
+ * The re-delivery rule of the bronze contract (docs/contracts.md "Bronze contract"), pure, per
+ * series. Files are taken in delivery order. An event, a (series, ts, value), that an earlier
+ * file already delivered exactly is the same event sent again: counted once. A timestamp of a
+ * series that an earlier file delivered with a
  * different value is a conflict nobody can resolve here: the later file is refused whole, its
  * reason naming the earlier files it conflicts with, and the earlier delivery stands.
  */
 import type { EventBatch } from '../core/series.js'
+import { metricOfSeries } from '../core/series-id.js'
 import { toIsoMicros } from '../core/time.js'
 
 export interface Delivery {
   key: string
+  /** The file's events by series (one part, the metric id, for a metric without dimensions). */
+  parts: SeriesPart[]
+}
+
+export interface SeriesPart {
+  seriesId: string
   events: EventBatch
 }
 
 export interface MergedDeliveries {
-  /** Files in delivery order with the events they add (re-delivered ones removed). */
-  accepted: { key: string; events: EventBatch; redelivered: number }[]
+  /** Files in delivery order with the events they add per series (re-delivered ones removed). */
+  accepted: { key: string; parts: (SeriesPart & { redelivered: number })[]; redelivered: number }[]
   /** Files refused for conflicting values, with the reason. */
   conflicts: { key: string; reason: string }[]
 }
 
-/** The events delivered so far, ascending by timestamp, with the index of the file that delivered each. */
+/** The events of one series delivered so far, ascending by timestamp, with the index of the file that delivered each. */
 interface Seen {
   tsMs: Float64Array
   values: Float64Array
   owner: Int32Array
 }
 
-/** Merges `deliveries` (in delivery order; each file's timestamps already distinct). */
+const noneSeen: Seen = { tsMs: new Float64Array(0), values: new Float64Array(0), owner: new Int32Array(0) }
+
+/** What one part of a delivery adds to its series: its fresh events, or its conflicts with earlier files. */
+interface PartCheck {
+  fresh: Uint32Array
+  conflicts: number
+  /** Index in the part of its first (earliest) conflicting event, and that event's index in `seen`. */
+  first: number
+  firstSeen: number
+  owners: Set<number>
+}
+
+function checkPart(seen: Seen, events: EventBatch): PartCheck {
+  const { tsMs, values } = events
+  // Indexes of the events no earlier file delivered, in file order.
+  const fresh = new Uint32Array(tsMs.length)
+  let freshCount = 0
+  const out: PartCheck = { fresh, conflicts: 0, first: -1, firstSeen: -1, owners: new Set() }
+  const matches = matchesIn(seen.tsMs, tsMs)
+  for (let i = 0; i < tsMs.length; i++) {
+    const at = matches[i]
+    if (at < 0) fresh[freshCount++] = i
+    else if (!Object.is(seen.values[at], values[i])) {
+      if (out.conflicts++ === 0 || tsMs[i] < tsMs[out.first]) {
+        out.first = i
+        out.firstSeen = at
+      }
+      out.owners.add(seen.owner[at])
+    }
+  }
+  out.fresh = fresh.subarray(0, freshCount)
+  return out
+}
+
+/**
+ * Merges `deliveries` (in delivery order; each file's timestamps already distinct per series). The
+ * unit is (series, timestamp): a file conflicting in any of its series is refused whole.
+ */
 export function mergeDeliveries(deliveries: Delivery[]): MergedDeliveries {
   const out: MergedDeliveries = { accepted: [], conflicts: [] }
-  let seen: Seen = { tsMs: new Float64Array(0), values: new Float64Array(0), owner: new Int32Array(0) }
+  const seenBySeries = new Map<string, Seen>()
   for (const delivery of deliveries) {
-    const { tsMs, values } = delivery.events
-    // Indexes of the events no earlier file delivered, in file order.
-    const fresh = new Uint32Array(tsMs.length)
-    let freshCount = 0
-    const conflictOwners = new Set<number>()
-    let conflicts = 0
-    let first = -1
-    let firstOwnerIndex = -1
-    const matches = matchesIn(seen.tsMs, tsMs)
-    for (let i = 0; i < tsMs.length; i++) {
-      const at = matches[i]
-      if (at < 0) fresh[freshCount++] = i
-      else if (!Object.is(seen.values[at], values[i])) {
-        if (conflicts++ === 0 || tsMs[i] < tsMs[first]) {
-          first = i
-          firstOwnerIndex = at
-        }
-        conflictOwners.add(seen.owner[at])
-      }
-    }
-    if (conflicts > 0) {
-      const owners = [...conflictOwners].sort((a, b) => a - b).map((o) => out.accepted[o].key)
+    const checks = delivery.parts.map((part) => checkPart(seenBySeries.get(part.seriesId) ?? noneSeen, part.events))
+    const conflicting = checks.flatMap((check, p) => (check.conflicts > 0 ? [{ check, part: delivery.parts[p] }] : []))
+    if (conflicting.length > 0) {
+      const owners = new Set(conflicting.flatMap(({ check }) => [...check.owners]))
+      const conflicts = conflicting.reduce((sum, { check }) => sum + check.conflicts, 0)
+      // The earliest conflicting timestamp of the file, in the first series (by id) that has it.
+      const { check, part } = conflicting.reduce((a, b) => {
+        const ta = a.part.events.tsMs[a.check.first]
+        const tb = b.part.events.tsMs[b.check.first]
+        return tb < ta || (tb === ta && b.part.seriesId < a.part.seriesId) ? b : a
+      })
+      const there = seenBySeries.get(part.seriesId)!.values[check.firstSeen]
+      const series = metricOfSeries(part.seriesId) === part.seriesId ? '' : ` in series ${part.seriesId}`
       out.conflicts.push({
         key: delivery.key,
         reason:
-          `${delivery.key}: ts: ${conflicts} timestamp(s) already delivered with a different value by ${owners.join(', ')} ` +
-          `(first ${toIsoMicros(tsMs[first])}: ${values[first]} here, ${seen.values[firstOwnerIndex]} there)`,
+          `${delivery.key}: ts: ${conflicts} timestamp(s) already delivered with a different value by ${[...owners].sort((a, b) => a - b).map((o) => out.accepted[o].key).join(', ')} ` +
+          `(first ${toIsoMicros(part.events.tsMs[check.first])}${series}: ${part.events.values[check.first]} here, ${there} there)`,
       })
       continue
     }
     const owner = out.accepted.length
-    const added = freshCount === tsMs.length ? delivery.events : pick(delivery.events, fresh.subarray(0, freshCount))
-    out.accepted.push({ key: delivery.key, events: added, redelivered: tsMs.length - freshCount })
-    seen = mergeSorted(seen, added, owner)
+    const parts = delivery.parts.map((part, p) => {
+      const { fresh } = checks[p]
+      const added = fresh.length === part.events.tsMs.length ? part.events : pick(part.events, fresh)
+      seenBySeries.set(part.seriesId, mergeSorted(seenBySeries.get(part.seriesId) ?? noneSeen, added, owner))
+      return { seriesId: part.seriesId, events: added, redelivered: part.events.tsMs.length - fresh.length }
+    })
+    out.accepted.push({ key: delivery.key, parts, redelivered: parts.reduce((sum, p) => sum + p.redelivered, 0) })
   }
   return out
 }

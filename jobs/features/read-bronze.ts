@@ -9,13 +9,17 @@ import type { CountingBuffer, ObjectInfo, ObjectStore } from '../io/object-store
 import { DataError } from '../core/errors.js'
 import { findEventProblem } from './check-events.js'
 import { listBronze } from './list-bronze.js'
-import { mergeDeliveries } from './merge-deliveries.js'
+import { mergeDeliveries, type SeriesPart } from './merge-deliveries.js'
+import { dimensionsOf, seriesIdsOf, splitBySeries } from './split-series.js'
 import { quarantineFile, type QuarantineRecord } from '../io/quarantine.js'
 
 export interface BronzeRead {
   /** Every file found at the contract's depth in the window. */
   found: number
-  accepted: { info: ObjectInfo; events: EventBatch; rows: number; redelivered: number }[]
+  /** `parts`: the events each file adds, per series; `rows` counts all of the file's rows. */
+  accepted: { info: ObjectInfo; parts: (SeriesPart & { redelivered: number })[]; rows: number; redelivered: number }[]
+  /** The dimension values of every series the accepted files hold, by series id (empty without dimensions). */
+  dimensions: Map<string, Record<string, string | null>>
   quarantined: QuarantineRecord[]
   skipped: { path: string; objects: number }[]
   /** Objects in `skipped`, for `gras_files_skipped`. */
@@ -48,7 +52,8 @@ function byDelivery(a: ObjectInfo, b: ObjectInfo): number {
   return byTime !== 0 ? byTime : a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 }
 
-export async function readBronze(context: BronzeReadContext, metricId: string, windowStartMs: number, windowEndMs: number): Promise<BronzeRead> {
+/** Reads metric `metricId`'s window; `dimensions` are its dimension columns (config `dimensions`). */
+export async function readBronze(context: BronzeReadContext, metricId: string, windowStartMs: number, windowEndMs: number, dimensions: readonly string[] = []): Promise<BronzeRead> {
   const listing = await listBronze(context.lake, metricId, windowStartMs, windowEndMs)
   const quarantined: QuarantineRecord[] = []
   const quarantine = async (info: ObjectInfo, reason: string) => {
@@ -58,14 +63,14 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
   for (const info of listing.nested) {
     await quarantine(info, `path: ${info.key} is nested below its day partition (expected bronze/gras/metric=<id>/year=/month=/day=/<name>.parquet)`)
   }
-  const good: { info: ObjectInfo; events: EventBatch }[] = []
+  const good: { info: ObjectInfo; events: EventBatch; ids: string[] }[] = []
   let bytesRead = 0
   const files = listing.files.sort((a, b) => byDelivery(a.info, b.info))
   for (let from = 0; from < files.length; from += filesPerBatch) {
     const batch = files.slice(from, from + filesPerBatch)
     const buffers = await Promise.all(batch.map(({ info }) => settle(() => context.lake.openBuffer(info))))
     const opened = buffers.flatMap((b, i) => ('value' in b ? [{ file: b.value, source: batch[i].info.key }] : []))
-    const decoded = await context.reader.readBatch(opened)
+    const decoded = await context.reader.readBatch(opened, dimensions)
     let next = 0
     for (const [i, { info, dayStartMs }] of batch.entries()) {
       const buffer = buffers[i]
@@ -73,21 +78,25 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
       try {
         if ('error' in result) throw result.error
         bytesRead += (buffer as { value: CountingBuffer }).value.bytesFetched
-        const problem = findEventProblem(result.events, dayStartMs)
+        const ids = seriesIdsOf(metricId, result.events)
+        const problem = findEventProblem(result.events, dayStartMs, ids)
         if (problem) await quarantine(info, `${info.key}: ${problem}`)
-        else good.push({ info, events: result.events })
+        else good.push({ info, events: result.events, ids })
       } catch (error) {
         if (!(error instanceof DataError)) throw error
         await quarantine(info, error.message)
       }
     }
   }
-  const merged = mergeDeliveries(good.map((g) => ({ key: g.info.key, events: g.events })))
+  const merged = mergeDeliveries(good.map((g) => ({ key: g.info.key, parts: splitBySeries(metricId, g.events, g.ids) })))
   const infoOf = new Map(good.map((g) => [g.info.key, g]))
   for (const conflict of merged.conflicts) await quarantine(infoOf.get(conflict.key)!.info, conflict.reason)
+  const seriesDimensions = new Map<string, Record<string, string | null>>()
+  for (const a of merged.accepted) for (const [id, values] of dimensionsOf(infoOf.get(a.key)!.ids, infoOf.get(a.key)!.events)) seriesDimensions.set(id, values)
   return {
     found: listing.files.length + listing.nested.length,
-    accepted: merged.accepted.map((a) => ({ info: infoOf.get(a.key)!.info, events: a.events, rows: infoOf.get(a.key)!.events.tsMs.length, redelivered: a.redelivered })),
+    accepted: merged.accepted.map((a) => ({ info: infoOf.get(a.key)!.info, parts: a.parts, rows: infoOf.get(a.key)!.events.tsMs.length, redelivered: a.redelivered })),
+    dimensions: seriesDimensions,
     quarantined,
     skipped: listing.skipped,
     skippedObjects: listing.skipped.reduce((sum, s) => sum + s.objects, 0),

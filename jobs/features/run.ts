@@ -1,7 +1,9 @@
 /**
- * The `features` job: bronze Parquet -> silver features, per metric. Reads only the day partitions
- * in the window and only the ts/value column chunks; quarantines bad files and keeps going; writes
- * the feature file first and the manifest last, so a reader that finds a manifest finds its data.
+ * The `features` job: bronze Parquet -> silver features, per metric, one output per series (a
+ * metric with dimensions has one per distinct tuple of their values). Reads only the day
+ * partitions in the window and only the ts/value/dimension column chunks; quarantines bad files
+ * and keeps going; writes the feature file first and the manifest last, so a reader that finds a
+ * manifest finds its data.
  */
 import { bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
 import { concatEvents } from '../core/series.js'
@@ -16,8 +18,8 @@ import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
-import type { FeaturesManifest } from '../io/silver-manifest.js'
-import { readBronze } from './read-bronze.js'
+import { seriesIdOfManifest, type FeaturesManifest } from '../io/silver-manifest.js'
+import { readBronze, type BronzeRead } from './read-bronze.js'
 import { writeSilver, type SilverWrite } from './write-silver.js'
 
 export const featuresSchemaVersion = 1
@@ -41,21 +43,50 @@ export async function runFeatures(context: JobContext, requested?: readonly stri
 }
 
 async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
-  const { manifest, written } = await featuresForMetric(context, reader, metricId, log)
-  const rowsRead = manifest.inputFiles.reduce((sum, f) => sum + f.rows, 0)
+  const { bronze, written } = await featuresForMetric(context, reader, metricId, log)
+  const rowsRead = bronze.accepted.reduce((sum, f) => sum + f.rows, 0)
   metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
-  metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', manifest.bytesRead)
-  metrics.add('gras_files_read', 'Bronze files accepted in the last run', manifest.inputFiles.length)
-  metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', manifest.quarantined.length)
-  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', (manifest.skipped ?? []).reduce((sum, s) => sum + s.objects, 0))
-  metrics.add('gras_rows_written', 'Rows written in the last run', manifest.rows)
+  metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', bronze.bytesRead)
+  metrics.add('gras_files_read', 'Bronze files accepted in the last run', bronze.accepted.length)
+  metrics.add('gras_files_quarantined', 'Bronze files quarantined in the last run', bronze.quarantined.length)
+  metrics.add('gras_files_skipped', 'Objects under bronze metric partitions that are not bronze files of the window contract, skipped in the last run', bronze.skippedObjects)
+  metrics.add('gras_rows_written', 'Rows written in the last run', written.reduce((sum, w) => sum + w.manifest.rows, 0))
   // A backfill's older end would read as stale data on the dashboards.
-  if (written.latest) metrics.setForMetric(metricId, 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
-  // Data on the window's first step: older history, if any, was cut by historyDays.
-  return { rows: manifest.rows, quarantined: manifest.quarantined.length, filledSteps: manifest.filledSteps, historyCut: manifest.startTs === manifest.window.start, cutoff: manifest.window.end, latest: written.latest }
+  for (const { manifest, write } of written) {
+    if (write.latest) metrics.setForMetric(seriesIdOfManifest(manifest), 'gras_features_end_timestamp_seconds', 'End of the newest feature step', Date.parse(manifest.endTs) / 1000)
+  }
+  const first = written[0].manifest
+  const detail = {
+    rows: written.reduce((sum, w) => sum + w.manifest.rows, 0),
+    quarantined: bronze.quarantined.length,
+    filledSteps: written.reduce((sum, w) => sum + w.manifest.filledSteps, 0),
+    // Data on the window's first step: older history, if any, was cut by historyDays.
+    historyCut: written.some((w) => w.manifest.startTs === w.manifest.window.start),
+    cutoff: first.window.end,
+    latest: written.every((w) => w.write.latest),
+  }
+  if (settingsFor(context.config, metricId).dimensions.length === 0) return detail
+  // Per series as well: the run summary shows series, the units of train and infer.
+  const series = Object.fromEntries(
+    written.map(({ manifest, write }) => [
+      seriesIdOfManifest(manifest),
+      { rows: manifest.rows, quarantined: manifest.quarantined.length, filledSteps: manifest.filledSteps, historyCut: manifest.startTs === manifest.window.start, cutoff: manifest.window.end, latest: write.latest },
+    ]),
+  )
+  return { ...detail, series }
 }
 
-async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ manifest: FeaturesManifest; written: SilverWrite }> {
+interface SeriesWritten {
+  manifest: FeaturesManifest
+  write: SilverWrite
+}
+
+/**
+ * One bronze read of the metric, then one silver output per series: the metric's own for a metric
+ * without dimensions, one per distinct dimension tuple otherwise (a series without events in the
+ * window is left out with a warning).
+ */
+async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ bronze: BronzeRead; written: SeriesWritten[] }> {
   const settings = settingsFor(context.config, metricId)
   const stepMs = frequencies[settings.frequency]
   const { startMs: windowStartMs, endMs: windowEndMs } = historyWindow(settings, context.asOfMs)
@@ -64,6 +95,7 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     metricId,
     windowStartMs,
     windowEndMs,
+    settings.dimensions,
   )
   const { accepted, quarantined, bytesRead } = bronze
   if (bronze.skipped.length > 0) {
@@ -73,34 +105,52 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     const why = bronze.found === 0 ? 'no bronze files' : `all ${bronze.found} bronze file(s) quarantined`
     throw new InputMissingError(`features: metric ${metricId}: empty window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}: ${why}`)
   }
-  const table = buildFeatures(metricId, concatEvents(accepted.map((a) => a.events)), windowStartMs, windowEndMs, stepMs, settings)
-  if (!table) throw new InputMissingError(`features: metric ${metricId}: no events inside the window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}`)
-  const dataKey = silverFeaturesKey(metricId, windowEndMs)
-  const manifest: FeaturesManifest = {
-    schemaVersion: featuresSchemaVersion,
-    metricId,
-    runId: context.runId,
-    dataKey,
-    rows: table.series.values.length,
-    stepMs,
-    startTs: toIsoSeconds(table.series.startMs),
-    endTs: toIsoSeconds(table.series.startMs + table.series.values.length * stepMs),
-    filledSteps: table.filledSteps,
-    window: { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) },
-    inputFiles: accepted.map((a) => ({ key: a.info.key, size: a.info.size, etag: a.info.etag, rows: a.rows, ...(a.redelivered > 0 ? { redelivered: a.redelivered } : {}) })),
-    skipped: bronze.skipped,
-    quarantined,
-    bytesRead,
+  const seriesIds = [...new Set(accepted.flatMap((a) => a.parts.map((p) => p.seriesId)))].sort()
+  const written: SeriesWritten[] = []
+  const empty: string[] = []
+  for (const seriesId of seriesIds) {
+    const files = accepted.flatMap((a) => a.parts.filter((p) => p.seriesId === seriesId).map((part) => ({ file: a, part })))
+    const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings)
+    if (!table) {
+      empty.push(seriesId)
+      continue
+    }
+    const dimensions = bronze.dimensions.get(seriesId)
+    const manifest: FeaturesManifest = {
+      schemaVersion: featuresSchemaVersion,
+      metricId,
+      ...(dimensions ? { seriesId, dimensions } : {}),
+      runId: context.runId,
+      dataKey: silverFeaturesKey(seriesId, windowEndMs),
+      rows: table.series.values.length,
+      stepMs,
+      startTs: toIsoSeconds(table.series.startMs),
+      endTs: toIsoSeconds(table.series.startMs + table.series.values.length * stepMs),
+      filledSteps: table.filledSteps,
+      window: { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) },
+      inputFiles: files.map(({ file, part }) => {
+        const rows = dimensions ? part.events.tsMs.length + part.redelivered : file.rows
+        return { key: file.info.key, size: file.info.size, etag: file.info.etag, rows, ...(part.redelivered > 0 ? { redelivered: part.redelivered } : {}) }
+      }),
+      skipped: bronze.skipped,
+      quarantined,
+      bytesRead,
+    }
+    written.push({ manifest, write: await writeSilver(context.lake, manifest, encodeFeatureTable(table, metricId, dimensions)) })
   }
-  const written = await writeSilver(context.lake, manifest, encodeFeatureTable(table))
-  log.info(
-    { files: bronze.found, quarantined: quarantined.length, rows: manifest.rows, filledSteps: table.filledSteps, bytesRead, cutoff: manifest.window.end, ...written },
-    'features written',
-  )
-  return { manifest, written }
+  if (empty.length > 0 && written.length > 0) log.warn({ series: empty }, 'series without events inside the window: no features written for them')
+  if (written.length === 0) throw new InputMissingError(`features: metric ${metricId}: no events inside the window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}`)
+  // One line per metric: with dimensions, its series by id and their totals.
+  const [first] = written
+  const sum = (field: 'rows' | 'filledSteps') => written.reduce((total, w) => total + w.manifest[field], 0)
+  const totals = settings.dimensions.length === 0 ? { rows: first.manifest.rows, filledSteps: first.manifest.filledSteps } : { series: written.map((w) => seriesIdOfManifest(w.manifest)), rows: sum('rows'), filledSteps: sum('filledSteps') }
+  const newest = written.every((w) => w.write.latest) ? first.write : written.find((w) => !w.write.latest)!.write
+  log.info({ files: bronze.found, quarantined: quarantined.length, ...totals, bytesRead, cutoff: first.manifest.window.end, ...newest }, 'features written')
+  return { bronze, written }
 }
 
-function encodeFeatureTable(table: FeatureTable): Uint8Array {
+/** The feature file; a series of a metric with dimensions also names its metric, id and dimension values in the key-value metadata. */
+function encodeFeatureTable(table: FeatureTable, metricId: string, dimensions: Record<string, string | null> | undefined): Uint8Array {
   const { series, calendar } = table
   const n = series.values.length
   const ts = new Float64Array(n)
@@ -116,6 +166,8 @@ function encodeFeatureTable(table: FeatureTable): Uint8Array {
       { name: 'is_weekend', type: 'BOOLEAN', data: Array.from(calendar.isWeekend, (v) => v === 1) },
       { name: 'is_holiday', type: 'BOOLEAN', data: Array.from(calendar.isHoliday, (v) => v === 1) },
     ],
-    { 'gras.schema_version': String(featuresSchemaVersion), 'gras.metric_id': series.metricId },
+    dimensions
+      ? { 'gras.schema_version': String(featuresSchemaVersion), 'gras.metric_id': metricId, 'gras.series_id': series.metricId, 'gras.dimensions': JSON.stringify(dimensions) }
+      : { 'gras.schema_version': String(featuresSchemaVersion), 'gras.metric_id': series.metricId },
   )
 }

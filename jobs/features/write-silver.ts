@@ -1,6 +1,6 @@
 /**
  * Writes one cutoff's silver features: the feature file and its manifest under
- * `cutoff=<window end>/`, then the metric's newest-cutoff manifest, but only when no newer cutoff
+ * `cutoff=<window end>/`, then the series' newest-cutoff manifest, but only when no newer cutoff
  * is there already. A backfill (an older `--as-of`) so keeps its own outputs beside the present
  * ones and never replaces them; a rerun of the same cutoff rewrites the same keys.
  */
@@ -8,7 +8,7 @@ import { silverCutoffManifestKey, silverManifestKey } from '../core/lake-layout.
 import { toIsoSeconds } from '../core/time.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { parseLakeDocument } from '../io/lake-document.js'
-import { featuresManifestSchema, type FeaturesManifest } from '../io/silver-manifest.js'
+import { featuresManifestSchema, seriesIdOfManifest, type FeaturesManifest } from '../io/silver-manifest.js'
 
 export interface SilverWrite {
   /** True when this cutoff is now the metric's newest (the newest-cutoff manifest names it). */
@@ -33,10 +33,11 @@ export async function writeSilver(lake: ObjectStore, manifest: FeaturesManifest,
   const cutoffMs = manifestCutoffMs(manifest)
   const body = JSON.stringify(manifest, null, 2) + '\n'
   await lake.put(manifest.dataKey, data)
-  await lake.put(silverCutoffManifestKey(manifest.metricId, cutoffMs), body)
-  const newest = await readNewestCutoffMs(lake, manifest.metricId)
+  const seriesId = seriesIdOfManifest(manifest)
+  await lake.put(silverCutoffManifestKey(seriesId, cutoffMs), body)
+  const newest = await readNewestCutoffMs(lake, seriesId)
   if (newest !== undefined && newest > cutoffMs) return { latest: false, newestCutoff: toIsoSeconds(newest) }
-  await lake.put(silverManifestKey(manifest.metricId), body)
+  await lake.put(silverManifestKey(seriesId), body)
   return { latest: true, newestCutoff: manifest.window.end }
 }
 
@@ -45,10 +46,10 @@ export async function writeSilver(lake: ObjectStore, manifest: FeaturesManifest,
  * DataError, not replaced: puts are atomic, so it was not torn by us, and replacing it could move
  * the newest cutoff back.
  */
-async function readNewestCutoffMs(lake: ObjectStore, metricId: string): Promise<number | undefined> {
+async function readNewestCutoffMs(lake: ObjectStore, seriesId: string): Promise<number | undefined> {
   // Asked first by a listing: a metric's first run has no manifest, and a GET of a missing key is
   // retried by the S3 store and needs a bucket-wide ListBucket grant to read as 404.
-  const key = silverManifestKey(metricId)
+  const key = silverManifestKey(seriesId)
   if (!(await lake.exists(key))) return undefined
   const bytes = await lake.get(key)
   return bytes && manifestCutoffMs(parseLakeDocument(featuresManifestSchema, bytes, key))

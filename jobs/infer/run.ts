@@ -18,6 +18,7 @@ import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { modelCutoffMs, readArtifact } from '../io/model-artifacts.js'
 import { readSilverSeries } from '../io/silver-reader.js'
+import { seriesIdOfManifest } from '../io/silver-manifest.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
 import type { Logger } from '../runtime/logger.js'
@@ -46,10 +47,11 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const artifact = await modelAsOf(metricId, approved, Date.parse(manifest.window.end), log)
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)
+    // The unit of the loop is a series; its metric and dimension values are in its silver manifest.
     const forecast = toForecastItem(points, {
-      seriesId: metricId,
-      metricId,
-      dimensions: {},
+      seriesId: seriesIdOfManifest(manifest),
+      metricId: manifest.metricId,
+      dimensions: Object.fromEntries(Object.entries(manifest.dimensions ?? {}).map(([name, value]) => [name, value ?? ''])),
       modelVersion: artifact.version,
       runId: context.runId,
       generatedAtMs: points.startMs,

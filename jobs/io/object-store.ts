@@ -41,7 +41,8 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string): Promise<void>
 }
 
-const safeSegment = /^[A-Za-z0-9=._ -]+$/
+// `~` and `%XX` (upper-case hex) are the separators and escapes of series ids (core/series-id.ts).
+const safeSegment = /^(?:[A-Za-z0-9=._ ~-]|%[0-9A-F]{2})+$/
 
 /** S3's own bound on a key, in UTF-8 bytes. */
 export const maxKeyBytes = 1024

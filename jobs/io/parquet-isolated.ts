@@ -9,17 +9,17 @@
  * finish within it is refused, the worker restarted and the rest of its batch read by the new one.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
-import type { EventBatch } from '../core/series.js'
+import type { EventBatch, SeriesIndex } from '../core/series.js'
 import { DataError } from '../core/errors.js'
 import type { CountingBuffer } from './object-store.js'
 
 export type Reply =
   | { type: 'slice'; file: number; id: number; start: number; end?: number }
-  | { type: 'done'; file: number; tsMs: Float64Array; values: Float64Array }
+  | { type: 'done'; file: number; tsMs: Float64Array; values: Float64Array; series?: SeriesIndex }
   | { type: 'error'; file: number; name: string; message: string }
 
 export type Request =
-  | { type: 'read'; files: { byteLength: number; source: string; tailStart: number; tail: ArrayBuffer }[] }
+  | { type: 'read'; dimensions: readonly string[]; files: { byteLength: number; source: string; tailStart: number; tail: ArrayBuffer }[] }
   | { type: 'slice'; id: number; bytes?: ArrayBuffer; failed?: boolean }
 
 /**
@@ -54,15 +54,15 @@ export class IsolatedParquetReader {
     return this.worker
   }
 
-  /** Reads `ts` and `value`; throws DataError for bad data or a decode that outlives the limit. */
-  async read(file: CountingBuffer, source: string): Promise<EventBatch> {
-    const [result] = await this.readBatch([{ file, source }])
+  /** Reads `ts`, `value` and the `dimensions` columns; throws DataError for bad data or a decode that outlives the limit. */
+  async read(file: CountingBuffer, source: string, dimensions: readonly string[] = []): Promise<EventBatch> {
+    const [result] = await this.readBatch([{ file, source }], dimensions)
     if ('error' in result) throw result.error
     return result.events
   }
 
-  /** Reads every file of `files`, in order, in one worker round trip when they are small. */
-  async readBatch(files: readonly BatchFile[]): Promise<BatchResult[]> {
+  /** Reads every file of `files` (with the columns of `dimensions`), in order, in one worker round trip when they are small. */
+  async readBatch(files: readonly BatchFile[], dimensions: readonly string[] = []): Promise<BatchResult[]> {
     const results: BatchResult[] = []
     const tails = await Promise.all(
       files.map(async ({ file }) => {
@@ -86,24 +86,24 @@ export class IsolatedParquetReader {
       let end = next
       while (end < files.length && !('error' in tails[end])) end++
       const batch = files.slice(next, end).map((f, i) => ({ ...f, ...(tails[next + i] as { tailStart: number; tail: ArrayBuffer }) }))
-      results.push(...(await this.decode(batch)))
+      results.push(...(await this.decode(batch, dimensions)))
       next = end
     }
     return results
   }
 
   /** Decodes `batch` on the worker; a file that times out or kills the worker is refused and the rest go to a new worker. */
-  private async decode(batch: (BatchFile & { tailStart: number; tail: ArrayBuffer })[]): Promise<BatchResult[]> {
+  private async decode(batch: (BatchFile & { tailStart: number; tail: ArrayBuffer })[], dimensions: readonly string[]): Promise<BatchResult[]> {
     const results: BatchResult[] = []
     while (results.length < batch.length) {
       const rest = batch.slice(results.length)
-      results.push(...(await this.decodeUntilFailure(rest)))
+      results.push(...(await this.decodeUntilFailure(rest, dimensions)))
     }
     return results
   }
 
   /** Results of `batch` in order up to and including the first file that ends the worker. */
-  private decodeUntilFailure(batch: (BatchFile & { tailStart: number; tail: ArrayBuffer })[]): Promise<BatchResult[]> {
+  private decodeUntilFailure(batch: (BatchFile & { tailStart: number; tail: ArrayBuffer })[], dimensions: readonly string[]): Promise<BatchResult[]> {
     const worker = this.spawn()
     const results: BatchResult[] = []
     const ioErrors = new Map<number, unknown>()
@@ -137,7 +137,7 @@ export class IsolatedParquetReader {
         }
         clearTimeout(timer)
         const { source } = batch[reply.file]
-        if (reply.type === 'done') results.push({ events: { tsMs: reply.tsMs, values: reply.values } })
+        if (reply.type === 'done') results.push({ events: reply.series ? { tsMs: reply.tsMs, values: reply.values, series: reply.series } : { tsMs: reply.tsMs, values: reply.values } })
         // An I/O failure while the worker read is the real cause: kept as it was.
         else if (ioErrors.has(reply.file)) results.push({ error: ioErrors.get(reply.file) })
         else results.push({ error: reply.name === 'DataError' ? new DataError(reply.message) : new DataError(`parquet: ${source}: ${reply.message}`) })
@@ -148,7 +148,7 @@ export class IsolatedParquetReader {
       worker.on('error', onError)
       // The tails as copies in one message: cheaper than a transfer list of many small buffers.
       const files = batch.map(({ file, source, tailStart, tail }) => ({ byteLength: file.byteLength, source, tailStart, tail }))
-      worker.postMessage({ type: 'read', files } satisfies Request)
+      worker.postMessage({ type: 'read', dimensions, files } satisfies Request)
     })
   }
 

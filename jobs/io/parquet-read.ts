@@ -1,6 +1,7 @@
 /**
  * Bronze Parquet -> EventBatch. Reads the footer with a small first fetch and then only the `ts`
- * and `value` column chunks, from any AsyncBuffer: a local file or ranged S3 GETs. Before anything
+ * and `value` column chunks (and those of the metric's dimensions), from any AsyncBuffer: a local
+ * file or ranged S3 GETs. Before anything
  * is decoded, the footer's row counts, the row groups' and the pages' must agree and fit the
  * decoded-size budget; while decoding, every decompressed page is charged to it. Violations throw
  * DataError naming the file and the column, so a file is read exactly as it says or not at all.
@@ -8,7 +9,7 @@
 import { parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema, type AsyncBuffer, type ColumnChunk, type FileMetaData, type SchemaElement } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../core/errors.js'
-import type { EventBatch } from '../core/series.js'
+import type { EventBatch, SeriesIndex } from '../core/series.js'
 import { checkBronzeSchema } from './parquet-schema-check.js'
 import { scanChunkPages } from './parquet-pages.js'
 import { budgetedCompressors, DecodeBudget } from './decode-budget.js'
@@ -42,8 +43,12 @@ function timestampParsers(column: string) {
 }
 const readParsers = timestampParsers('ts')
 
-/** Reads `ts` (epoch ms, µs in the fraction) and `value` from a bronze file; `source` names it in errors. Nulls become NaN. */
-export async function readEvents(file: AsyncBuffer, source: string, limits: ReadLimits = readLimits): Promise<EventBatch> {
+/**
+ * Reads `ts` (epoch ms, µs in the fraction) and `value` from a bronze file, and with `dimensions`
+ * those columns too, as the series of each row; `source` names the file in errors. Null numbers
+ * become NaN; a null or empty dimension cell is null ("no value").
+ */
+export async function readEvents(file: AsyncBuffer, source: string, limits: ReadLimits = readLimits, dimensions: readonly string[] = []): Promise<EventBatch> {
   const fail = (problem: string, cause?: unknown) => new DataError(`parquet: ${source}: ${problem}`, { cause })
   // The footer read fetches the file's last bytes once and keeps them: a small file (the usual
   // bronze file of one hour or day) is then read whole in one request, its chunks included.
@@ -57,13 +62,16 @@ export async function readEvents(file: AsyncBuffer, source: string, limits: Read
   } catch (error) {
     throw new DataError(`parquet: ${source} is not a readable Parquet file: ${(error as Error).message}`, { cause: error })
   }
-  const schema = checkBronzeSchema(topLevel)
+  const schema = checkBronzeSchema(topLevel, dimensions)
   if ('problem' in schema) throw fail(schema.problem)
   const rows = checkRowCounts(metadata, limits, fail)
   const budget = new DecodeBudget(limits.maxDecodedBytes)
   checked(() => budget.charge(rows * 2 * bytesPerDecodedValue, `${rows} rows of ts and value`), fail)
-  const held = await holdColumnChunks(file, metadata, topLevel, budget, fail)
-  return decodeColumns(prefetchedBuffer(file, held), metadata, rows, budget, fail)
+  // Per dimension and row: the decoder's cell, our copy of it and the row's tuple index.
+  if (dimensions.length > 0) checked(() => budget.charge(rows * dimensions.length * bytesPerDecodedValue, `${rows} rows of ${dimensions.join(', ')}`), fail)
+  const columns = ['ts', 'value', ...dimensions]
+  const held = await holdColumnChunks(file, metadata, topLevel, columns, budget, fail)
+  return decodeColumns(prefetchedBuffer(file, held), metadata, rows, dimensions, budget, fail)
 }
 
 type Fail = (problem: string, cause?: unknown) => DataError
@@ -78,11 +86,11 @@ function checkRowCounts(metadata: FileMetaData, limits: ReadLimits, fail: Fail):
   return rows
 }
 
-/** Fetches the ts and value chunk of every row group and checks their pages against their metadata. */
-async function holdColumnChunks(file: AsyncBuffer, metadata: FileMetaData, topLevel: SchemaElement[], budget: DecodeBudget, fail: Fail): Promise<HeldRange[]> {
+/** Fetches the chunk of each of `columns` in every row group and checks their pages against their metadata. */
+async function holdColumnChunks(file: AsyncBuffer, metadata: FileMetaData, topLevel: SchemaElement[], columns: readonly string[], budget: DecodeBudget, fail: Fail): Promise<HeldRange[]> {
   const held: HeldRange[] = []
   for (const [groupIndex, group] of metadata.row_groups.entries()) {
-    for (const column of ['ts', 'value']) {
+    for (const column of columns) {
       const chunks = group.columns.filter((c) => c.meta_data?.path_in_schema?.length === 1 && c.meta_data.path_in_schema[0] === column)
       if (chunks.length !== 1) throw fail(`column ${column}: row group ${groupIndex} has ${chunks.length} column chunks for it (expected one)`)
       const meta = chunks[0].meta_data!
@@ -119,16 +127,18 @@ function chunkRange(chunk: ColumnChunk, fileBytes: number): { start: number; end
   return Number.isSafeInteger(start) && start >= 4 && end >= start && end <= fileBytes - 8 ? { start, end } : undefined
 }
 
-async function decodeColumns(file: AsyncBuffer, metadata: FileMetaData, rows: number, budget: DecodeBudget, fail: Fail): Promise<EventBatch> {
+async function decodeColumns(file: AsyncBuffer, metadata: FileMetaData, rows: number, dimensions: readonly string[], budget: DecodeBudget, fail: Fail): Promise<EventBatch> {
   const tsMs = new Float64Array(rows).fill(Number.NaN)
   const values = new Float64Array(rows).fill(Number.NaN)
   const spans: Record<string, [number, number][]> = { ts: [], value: [] }
+  const cells = new Map(dimensions.map((name) => [name, new Array<string | null>(rows).fill(null)]))
+  for (const name of dimensions) spans[name] = []
   let problem: string | undefined
   try {
     await parquetRead({
       file,
       metadata,
-      columns: ['ts', 'value'],
+      columns: ['ts', 'value', ...dimensions],
       compressors: budgetedCompressors(budget),
       parsers: readParsers,
       onChunk(chunk) {
@@ -139,6 +149,14 @@ async function decodeColumns(file: AsyncBuffer, metadata: FileMetaData, rows: nu
           return
         }
         spans[name]?.push([chunk.rowStart, chunk.rowStart + data.length])
+        const column = cells.get(name)
+        if (column) {
+          for (let i = 0; i < data.length; i++) {
+            const v = data[i]
+            column[chunk.rowStart + i] = v === null || v === undefined || v === '' ? null : String(v)
+          }
+          return
+        }
         const target = name === 'ts' ? tsMs : values
         for (let i = 0; i < data.length; i++) {
           const v = data[i]
@@ -157,7 +175,36 @@ async function decodeColumns(file: AsyncBuffer, metadata: FileMetaData, rows: nu
     const covered = coveredRows(list)
     if (covered !== rows) throw fail(`column ${name}: decoded ${covered} distinct rows of the ${rows} the footer declares (corrupt pages)`)
   }
-  return { tsMs, values }
+  return dimensions.length === 0 ? { tsMs, values } : { tsMs, values, series: indexSeries(dimensions, dimensions.map((name) => cells.get(name)!), rows) }
+}
+
+/** The distinct tuples of the dimension cells and each row's tuple index. */
+function indexSeries(names: readonly string[], columns: (string | null)[][], rows: number): SeriesIndex {
+  // Each column's values numbered first, so a row's tuple key is a few small integers, not its strings.
+  const codes = columns.map((column) => {
+    const numbers = new Map<string | null, number>()
+    const out = new Int32Array(rows)
+    for (let i = 0; i < rows; i++) {
+      let code = numbers.get(column[i])
+      if (code === undefined) numbers.set(column[i], (code = numbers.size))
+      out[i] = code
+    }
+    return out
+  })
+  const tupleOfKey = new Map<string, number>()
+  const tuples: (string | null)[][] = []
+  const index = new Int32Array(rows)
+  for (let i = 0; i < rows; i++) {
+    let key = String(codes[0][i])
+    for (let d = 1; d < codes.length; d++) key += `,${codes[d][i]}`
+    let tuple = tupleOfKey.get(key)
+    if (tuple === undefined) {
+      tupleOfKey.set(key, (tuple = tuples.length))
+      tuples.push(columns.map((column) => column[i]))
+    }
+    index[i] = tuple
+  }
+  return { names, tuples, index }
 }
 
 /** Rows covered exactly once by `spans`, or -1 when two spans overlap. */

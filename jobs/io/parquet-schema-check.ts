@@ -3,6 +3,7 @@
  * and every annotation either form of the metadata carries (converted and logical type) must say
  * the same. Anything else (lists, maps, groups, DATE, TIME, DECIMAL, INTERVAL, JSON, ENUM, a
  * `value` annotated as a timestamp, two columns of one name) is refused with its column named.
+ * A metric's dimension columns must be strings or integers, by the same rule.
  */
 import type { SchemaElement } from 'hyparquet'
 
@@ -69,9 +70,28 @@ export function isPlainNumber(element: SchemaElement): boolean {
   return physicalBits === 64 ? declared.bitWidth === 64 : declared.bitWidth <= 32
 }
 
-/** Checks the schema of a bronze file; returns the unit of `ts`, or the problem naming the column. */
-export function checkBronzeSchema(topLevel: SchemaElement[]): { unit: TimestampUnit } | { problem: string } {
-  for (const name of ['ts', 'value']) {
+/**
+ * True when `element` can hold a dimension: a UTF-8 string (BYTE_ARRAY annotated UTF8 or STRING, in
+ * either form or both agreeing) or an integer as `value` takes them (its decimal digits are the
+ * value). Unannotated BYTE_ARRAY is refused: nothing says its bytes are text.
+ */
+export function isDimensionType(element: SchemaElement): boolean {
+  if (!isLeaf(element)) return false
+  if (element.type === 'INT32' || element.type === 'INT64') return isPlainNumber(element)
+  if (element.type !== 'BYTE_ARRAY') return false
+  const converted = element.converted_type
+  const logical = element.logical_type
+  if (converted !== undefined && converted !== 'UTF8') return false
+  if (logical !== undefined && logical.type !== 'STRING') return false
+  return converted !== undefined || logical !== undefined
+}
+
+/**
+ * Checks the schema of a bronze file, with the columns of the metric's `dimensions`; returns the
+ * unit of `ts`, or the problem naming the column and its type.
+ */
+export function checkBronzeSchema(topLevel: SchemaElement[], dimensions: readonly string[] = []): { unit: TimestampUnit } | { problem: string } {
+  for (const name of ['ts', 'value', ...dimensions]) {
     const count = topLevel.filter((c) => c.name === name).length
     if (count > 1) return { problem: `${count} columns named ${name} (expected one)` }
   }
@@ -82,5 +102,10 @@ export function checkBronzeSchema(topLevel: SchemaElement[]): { unit: TimestampU
   const unit = timestampUnit(ts!)
   if (!unit) return { problem: `column ts has type ${describeType(ts!)} (expected TIMESTAMP millis, micros or nanos, or INT96)` }
   if (!isPlainNumber(value!)) return { problem: `column value has type ${describeType(value!)} (expected DOUBLE, FLOAT, INT32 or INT64)` }
+  for (const name of dimensions) {
+    const column = topLevel.find((c) => c.name === name)
+    if (!column) return { problem: `missing dimension column ${name} (found ${topLevel.map((c) => c.name).join(', ')})` }
+    if (!isDimensionType(column)) return { problem: `dimension column ${name} has type ${describeType(column)} (expected BYTE_ARRAY annotated UTF8/STRING, INT32 or INT64)` }
+  }
   return { unit }
 }

@@ -2,7 +2,7 @@
  * Worker thread that decodes bronze Parquet (parquet-isolated.ts runs it), a batch of files at a
  * time, one after another, answering each as it finishes. Each file comes with its last bytes;
  * any other range is asked of the main thread slice by slice, so the worker reads exactly what the
- * in-process reader would (footer, then the ts and value column chunks) and the main thread keeps
+ * in-process reader would (footer, then the ts, value and dimension column chunks) and the main thread keeps
  * doing the I/O.
  */
 import { parentPort } from 'node:worker_threads'
@@ -24,10 +24,10 @@ parentPort!.on('message', (message: Request) => {
     else waiter?.resolve(message.bytes)
     return
   }
-  void readAll(message.files)
+  void readAll(message.files, message.dimensions)
 })
 
-async function readAll(files: Extract<Request, { type: 'read' }>['files']): Promise<void> {
+async function readAll(files: Extract<Request, { type: 'read' }>['files'], dimensions: readonly string[]): Promise<void> {
   for (const [index, { byteLength, source, tailStart, tail }] of files.entries()) {
     const remote: AsyncBuffer = {
       byteLength,
@@ -40,10 +40,10 @@ async function readAll(files: Extract<Request, { type: 'read' }>['files']): Prom
       },
     }
     try {
-      const events = await readEvents(prefetchedBuffer(remote, [{ start: tailStart, bytes: new Uint8Array(tail) }]), source)
+      const events = await readEvents(prefetchedBuffer(remote, [{ start: tailStart, bytes: new Uint8Array(tail) }]), source, undefined, dimensions)
       // Small results are copied: transferring a buffer costs more than copying a few KB.
-      const transfer = events.tsMs.byteLength >= transferBytes ? [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer] : []
-      post({ type: 'done', file: index, tsMs: events.tsMs, values: events.values }, transfer)
+      const transfer = events.tsMs.byteLength >= transferBytes ? [events.tsMs.buffer as ArrayBuffer, events.values.buffer as ArrayBuffer, ...(events.series ? [events.series.index.buffer as ArrayBuffer] : [])] : []
+      post({ type: 'done', file: index, tsMs: events.tsMs, values: events.values, ...(events.series ? { series: events.series } : {}) }, transfer)
     } catch (error) {
       post({ type: 'error', file: index, name: (error as Error).name, message: (error as Error).message })
     }

@@ -1,4 +1,4 @@
-/** Reads a metric's silver features back as a regular series, through the manifest of a data cutoff. */
+/** Reads a series' silver features back as a regular series, through the manifest of a data cutoff. */
 import { silverCutoffManifestKey, silverCutoffPrefix, silverManifestKey } from '../core/lake-layout.js'
 import { toIsoSeconds } from '../core/time.js'
 import type { RegularSeries } from '../core/series.js'
@@ -7,7 +7,7 @@ import { readEvents, readRows } from './parquet-read.js'
 import type { ObjectStore } from './object-store.js'
 import { DataError, InputMissingError } from '../core/errors.js'
 import { parseLakeDocument } from './lake-document.js'
-import { featuresManifestSchema, type FeaturesManifest } from './silver-manifest.js'
+import { featuresManifestSchema, seriesIdOfManifest, type FeaturesManifest } from './silver-manifest.js'
 
 export interface SilverSeries {
   manifest: FeaturesManifest
@@ -17,7 +17,7 @@ export interface SilverSeries {
 }
 
 /**
- * A metric's silver features. Without `cutoffMs`, the newest cutoff's. With it (the run's as-of
+ * A series' silver features (`metricId`: its series id; a dimensionless metric's is the metric id). Without `cutoffMs`, the newest cutoff's. With it (the run's as-of
  * floored to the metric's step), the features of exactly that cutoff when they exist, else the
  * newest ones if they are not newer than it (the data stops earlier, or a lake from before
  * cutoff folders); never features newer than the cutoff. Throws InputMissingError (66) when
@@ -43,6 +43,7 @@ export async function readSilverSeries(lake: ObjectStore, metricId: string, cuto
       `silver: no features for metric ${metricId} as of ${wanted} (${silverCutoffManifestKey(metricId, cutoffMs)} missing; the newest, ${manifest.window.end}, is later): run gras features --as-of ${wanted} first`,
     )
   }
+  if (seriesIdOfManifest(manifest) !== metricId) throw new DataError(`silver: ${manifestKey} describes series ${seriesIdOfManifest(manifest)} (expected ${metricId})`)
   const dataFiles = await lake.list(manifest.dataKey.slice(0, manifest.dataKey.lastIndexOf('/')))
   const info = dataFiles.find((f) => f.key === manifest.dataKey)
   if (!info) throw new InputMissingError(`silver: ${manifest.dataKey} named by ${manifestKey} is missing`)

@@ -10,10 +10,13 @@ import type { JobContext } from '../runtime/job-context.js'
 import { succeededMetrics, type JobReport } from '../runtime/metric-outcome.js'
 import { runTrain } from '../train/run.js'
 import { TransientError } from '../core/errors.js'
+import { metricOfSeries } from '../core/series-id.js'
 
 export async function runPipeline(context: JobContext, requested?: readonly string[]): Promise<JobReport[]> {
   const features = await runFeatures(context, requested)
-  const featured = succeededMetrics(features)
+  // features reports metrics; the later jobs take the requested series of the metrics it built.
+  const built = succeededMetrics(features)
+  const featured = requested && requested.length > 0 ? requested.filter((id) => built.includes(metricOfSeries(id))) : built
   if (featured.length === 0) return [features]
   if (context.config.train.candidates.includes('neural')) await trainNeuralOrWarn(context, featured)
   const train = await runTrain(context, featured)

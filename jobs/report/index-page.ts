@@ -26,7 +26,8 @@ export function renderIndexPage(report: ReportInput): string {
     const flags = flagsOf(m)
     const chosen = chosenCandidate(m)
     const search = [m.metricId, m.backtest?.chosen ?? '', ...flags.map((f) => f.text)].join(' ').toLowerCase()
-    return `<tr data-search="${escapeHtml(search)}"><td class="n">${i + 1}</td><td><a href="${escapeHtml(metricPageFile(m.metricId))}">${escapeHtml(m.metricId)}</a></td><td>${escapeHtml(m.backtest?.chosen ?? '–')}</td><td class="n">${num(realisedMase(m), 3)}</td><td class="n">${num(chosen?.mase, 3)}</td><td class="n">${percent(chosen?.coverage)}</td><td class="n">${m.accuracy.length}</td><td>${renderFlags(flags)}</td></tr>`
+    // A series id's `%XX` escapes are part of the file name: a link must not let the browser decode them.
+    return `<tr data-search="${escapeHtml(search)}"><td class="n">${i + 1}</td><td><a href="${escapeHtml(metricPageFile(m.metricId).replaceAll('%', '%25'))}">${escapeHtml(m.metricId)}</a></td><td>${escapeHtml(m.backtest?.chosen ?? '–')}</td><td class="n">${num(realisedMase(m), 3)}</td><td class="n">${num(chosen?.mase, 3)}</td><td class="n">${percent(chosen?.coverage)}</td><td class="n">${m.accuracy.length}</td><td>${renderFlags(flags)}</td></tr>`
   })
   const body = `
 <h1>gras forecast report</h1>

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { frequencies, metricIdPattern, modelNames } from '../core/ids.js'
+import { dimensionNamePattern, metricOfSeries, reservedDimensionNames } from '../core/series-id.js'
 import { dayMs, floorToStep } from '../core/time.js'
 
 
@@ -20,6 +21,18 @@ export const metricSettingsSchema = z
     historyDays: z.number().int().min(2).max(3660),
     holidays: z.array(isoDate),
     nonNegative: z.boolean(),
+    /**
+     * Bronze columns whose distinct value combinations split the metric into series (core/series-id.ts);
+     * empty: the metric is one series.
+     */
+    dimensions: z
+      .array(
+        z
+          .string()
+          .regex(dimensionNamePattern, `dimension name must match ${dimensionNamePattern.source}`)
+          .refine((name) => !reservedDimensionNames.includes(name), { error: (issue) => `dimension name ${JSON.stringify(issue.input)} is reserved (the bronze columns ${reservedDimensionNames.join(', ')})` }),
+      )
+      .refine((names) => new Set(names).size === names.length, { error: (issue) => `dimension names must be unique (got ${(issue.input as string[]).join(', ')})` }),
   })
   .strict()
 
@@ -147,6 +160,7 @@ export const defaultConfig: GrasConfig = {
     gapPolicy: 'interpolate',
     holidays: [],
     nonNegative: true,
+    dimensions: [],
   },
   // Hourly: six weeks give the weekly cycle six times. Daily: two years give the yearly one twice.
   historyDaysByFrequency: { hourly: 42, daily: 730 },
@@ -172,8 +186,11 @@ export function historyWindow(settings: MetricSettings, asOfMs: number): { start
   return { startMs: endMs - settings.historyDays * dayMs, endMs }
 }
 
-/** The effective settings of one metric: defaults with its overrides applied, historyDays by frequency unless set. */
-export function settingsFor(config: GrasConfig, metricId: string): MetricSettings {
-  const merged = { ...config.defaults, ...config.metrics[metricId] }
+/**
+ * The effective settings of one metric, or of one series of it (a series id takes its metric's):
+ * defaults with the metric's overrides applied, historyDays by frequency unless set.
+ */
+export function settingsFor(config: GrasConfig, metricOrSeriesId: string): MetricSettings {
+  const merged = { ...config.defaults, ...config.metrics[metricOfSeries(metricOrSeriesId)] }
   return { ...merged, historyDays: merged.historyDays ?? config.historyDaysByFrequency[merged.frequency] }
 }

@@ -2,8 +2,14 @@
  * Which metrics a job runs on: the ones found as `metric=<id>/` partitions under a lake prefix, or
  * the requested ones, each of which must be found there (otherwise it is reported, not skipped
  * silently). A job with nothing to work on is an error that says what the lake does hold.
+ *
+ * Bronze partitions are metrics; every later layer's are series ids (core/series-id.ts), a
+ * dimensionless metric's being its metric id. Under those, a requested metric id selects every
+ * series of the metric and a requested series id that one series; under bronze, a requested
+ * series id selects its metric (features reads a metric's files once for all its series).
  */
-import { bronzeRoot, metricIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
+import { bronzeRoot, metricIdOfPrefix, seriesIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
+import { metricOfSeries, parseSeriesId } from '../core/series-id.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../core/ids.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
@@ -44,9 +50,8 @@ export async function loadShardScope(lake: ObjectStore, selection: ShardSelectio
  * `shard` (if any) keeps the ones of that shard.
  */
 export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined, shard?: ShardScope): Promise<ResolvedMetrics> {
-  for (const id of requested ?? []) {
-    if (!metricIdPattern.test(id)) throw new UsageError(`--metrics: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source})`)
-  }
+  for (const id of requested ?? []) checkRequestedId(id, '--metrics')
+  if (root === bronzeRoot && requested) requested = [...new Set(requested.map(metricOfSeries))]
   const partitions = await metricPartitions(lake, root)
   const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found) : { metrics: partitions.found, unplanned: [], absent: [] }
   const found = inShard.metrics
@@ -58,23 +63,40 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
     return { metrics: found, missing, invalidPartitions, unplanned }
   }
   // A requested metric of another shard is that shard's work, not missing from this one.
-  const metrics = requested.filter((id) => found.includes(id))
-  const missing = await missingErrors(lake, root, requested.filter((id) => !partitions.found.includes(id)))
+  const metrics = [...new Set(requested.flatMap((id) => found.filter((f) => selects(id, f))))]
+  const missing = await missingErrors(lake, root, requested.filter((id) => !partitions.found.some((f) => selects(id, f))))
   return { metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }
+}
+
+/** Refuses (64, naming `flag`) what is neither a metric id nor a canonical series id. */
+export function checkRequestedId(id: string, flag: string): string {
+  if (!metricIdPattern.test(id) && !parseSeriesId(id)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(id)} is not a valid metric id (expected ${metricIdPattern.source}) or series id (<metric>~<name>=<value>..., names sorted, values percent-encoded)`)
+  }
+  return id
+}
+
+/** True when requested id `id` names unit `found`: the series itself, or a series of metric `id`. */
+function selects(id: string, found: string): boolean {
+  return id === found || (metricOfSeries(id) === id && metricOfSeries(found) === id)
 }
 
 async function missingErrors(lake: ObjectStore, root: string, unknown: readonly string[]): Promise<ResolvedMetrics['missing']> {
   if (unknown.length === 0) return []
   const inventory = await describeLakeMetrics(lake)
-  return unknown.map((metricId) => ({ metricId, error: new InputMissingError(`metrics: unknown metric ${metricId}: no ${root}/metric=${metricId}/ in ${lake.uri} (${inventory})`) }))
+  return unknown.map((metricId) => {
+    const what = metricOfSeries(metricId) === metricId ? `metric ${metricId}: no ${root}/metric=${metricId}/${root === bronzeRoot ? '' : ` nor a series metric=${metricId}~.../`}` : `series ${metricId}: no ${root}/metric=${metricId}/`
+    return { metricId, error: new InputMissingError(`metrics: unknown ${what} in ${lake.uri} (${inventory})`) }
+  })
 }
 
 async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[] }> {
   const prefixes = (await lake.listPrefixes(root)).filter((p) => /metric=[^/]*\/$/.test(p))
   const found: string[] = []
   const invalidPartitions: string[] = []
+  const idOf = root === bronzeRoot ? metricIdOfPrefix : seriesIdOfPrefix
   for (const prefix of prefixes) {
-    const id = metricIdOfPrefix(prefix)
+    const id = idOf(prefix)
     if (id) found.push(id)
     else invalidPartitions.push(prefix)
   }
@@ -93,7 +115,7 @@ export async function describeLakeMetrics(lake: ObjectStore): Promise<string> {
   return `the lake has bronze metrics: ${list(bronze)}; with features: ${list(silver)}`
 }
 
-/** True when `metricId` has bronze data or features in the lake. */
+/** True when `metricId` (a metric or series id) has bronze data or features in the lake. */
 export async function lakeHasMetric(lake: ObjectStore, metricId: string): Promise<boolean> {
   for (const root of [bronzeRoot, silverFeaturesRoot]) if ((await metricPartitions(lake, root)).found.includes(metricId)) return true
   return false

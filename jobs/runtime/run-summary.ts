@@ -44,7 +44,7 @@ export interface RunSummary {
 export function summariseRun(reports: readonly JobReport[], thresholds: SummaryThresholds = defaultThresholds): RunSummary {
   const byMetric = new Map<string, MetricSummary>()
   for (const report of reports) {
-    for (const outcome of report.outcomes) {
+    for (const outcome of report.outcomes.flatMap(seriesOutcomes)) {
       let row = byMetric.get(outcome.metricId)
       if (!row) byMetric.set(outcome.metricId, (row = { metric: outcome.metricId, status: 'ok', durationMs: 0, warnings: [] }))
       row.durationMs += outcome.durationMs ?? 0
@@ -60,6 +60,16 @@ export function summariseRun(reports: readonly JobReport[], thresholds: SummaryT
   const metrics = [...byMetric.values()]
   const failed = metrics.filter((m) => m.status === 'failed').length
   return { jobs: reports.map((r) => r.job), metrics, ok: metrics.length - failed, failed, warned: metrics.filter((m) => m.warnings.length > 0).length }
+}
+
+/**
+ * A metric with dimensions is one features outcome whose detail holds its series' own (`series`:
+ * details by series id): summarised as those series, the units of every later job.
+ */
+function seriesOutcomes(outcome: JobReport['outcomes'][number]): JobReport['outcomes'][number][] {
+  const series = outcome.ok ? outcome.detail.series : undefined
+  if (!series || typeof series !== 'object' || Array.isArray(series)) return [outcome]
+  return Object.entries(series as Record<string, Record<string, unknown>>).map(([metricId, detail]) => ({ ...outcome, metricId, detail }))
 }
 
 function applyDetail(row: MetricSummary, job: JobReport['job'], detail: Record<string, unknown>, t: SummaryThresholds): void {

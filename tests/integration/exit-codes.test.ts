@@ -42,21 +42,21 @@ test('no work is no success: a missing or empty lake, an unknown --metrics id, a
 
   const noFeatures = await runCli(['train', '--lake', lake], { cwd, env })
   assert.equal(noFeatures.code, 66, noFeatures.stderr)
-  assertOneErrorLine(noFeatures, /bronze metrics: A, G, R, S; with features: none \(run gras features first\)/)
+  assertOneErrorLine(noFeatures, /bronze metrics: A, G, O, R, S; with features: none \(run gras features first\)/)
 
   const unknown = await runCli(['features', '--lake', lake, '--metrics', 'XYZ'], { cwd, env })
   assert.equal(unknown.code, 66, unknown.stderr)
-  assertOneErrorLine(unknown, /^gras: features: 1 of 1 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*bronze metrics: A, G, R, S/)
+  assertOneErrorLine(unknown, /^gras: features: 1 of 1 metric\(s\) failed: XYZ: metrics: unknown metric XYZ: .*bronze metrics: A, G, O, R, S/)
 
   const predictions = await runCli(['predictions', '--metric', 'XYZ', '--lake', lake], { cwd, env })
   assert.equal(predictions.code, 66, predictions.stderr)
-  assert.match(predictions.stderr, /predictions: unknown metric XYZ: .*bronze metrics: A, G, R, S/)
+  assert.match(predictions.stderr, /predictions: unknown metric XYZ: .*bronze metrics: A, G, O, R, S/)
 
   // The commands that show results for a person refuse a metric or a lake that is not there too.
   for (const [command, args] of [['backtest', ['--metric', 'XYZ', '--lake', lake]], ['accuracy', ['--metric', 'XYZ', '--lake', lake]], ['report', ['--lake', join(cwd, 'no-such-lake')]]] as const) {
     const shown = await runCli([command, ...args], { cwd, env })
     assert.equal(shown.code, 66, `${command}: ${shown.stderr}`)
-    assert.match(shown.stderr, command === 'report' ? /lake: no lake at .*no-such-lake: the folder does not exist/ : new RegExp(`${command}: unknown metric XYZ: .*bronze metrics: A, G, R, S`))
+    assert.match(shown.stderr, command === 'report' ? /lake: no lake at .*no-such-lake: the folder does not exist/ : new RegExp(`${command}: unknown metric XYZ: .*bronze metrics: A, G, O, R, S`))
   }
 
   // A known metric with nothing stored in the range is an answer, not an error.

@@ -53,7 +53,7 @@ test('neural joins the candidates of train, is versioned in the registry, and in
 
   // Every metric's backtest report scores neural like the others, and combinations over it.
   const trained = run.logs.filter((l) => l.msg === 'model trained')
-  assert.equal(trained.length, 4)
+  assert.equal(trained.length, 8, 'A, G, R, S and the four series of O')
   for (const log of trained) {
     const report = JSON.parse(readFileSync(join(lakeDir, `models/metric=${log.metric}/${log.version}/backtest.json`), 'utf8'))
     const neural = report.candidates.find((c: { model: string }) => c.model === 'neural')

@@ -36,7 +36,7 @@ test('demo data, then a pipeline run: forecasts for every metric and step with l
     if (log.job) assert.equal(log.run_id, 'e2e-1')
   }
   const trained = run.logs.filter((l) => l.msg === 'model trained')
-  assert.deepEqual(trained.map((l) => l.metric).sort(), ['A', 'G', 'R', 'S'])
+  assert.deepEqual(trained.map((l) => l.metric).sort(), ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S'])
   assert.ok(trained.every((l) => l.promoted === true))
   assert.ok(run.logs.some((l) => l.metric === 'R' && l.msg === 'features written' && (l.filledSteps as number) > 0), 'the gap in R is filled')
 

@@ -19,7 +19,8 @@ const screenshotDir = join(repoRoot, 'dist/tests/report-screenshots')
 const day = 86_400_000
 const asOfMs = Math.floor(Date.now() / day) * day - day
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
-const horizons: Record<string, number> = { A: 48, G: 48, R: 48, S: 24 }
+// The demo's O has dimensions: a page per series.
+const horizons: Record<string, number> = { A: 48, G: 48, 'O~channel=app~region=eu': 48, 'O~channel=app~region=us': 48, 'O~channel=web~region=eu': 48, 'O~channel=web~region=us': 48, R: 48, S: 24 }
 const skip = existsSync(chromiumPath) ? false : `${chromiumPath} is missing: apt-get install -y --no-install-recommends chromium`
 
 interface Watched {

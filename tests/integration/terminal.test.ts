@@ -46,18 +46,19 @@ test('on a terminal: readable log lines, progress per job and for the neural epo
   assert.doesNotMatch(text, /\{"level":/)
   assert.match(text, /INFO.*features G features written/)
   // The status lines, redrawn in place: per job metrics done / total, and the neural epochs.
-  for (const job of ['features', 'train', 'infer']) assert.match(text, new RegExp(`${job}  4/4 metrics  █+  elapsed \\d`))
-  assert.match(text, /train  [123]\/4 metrics  [█░]+  elapsed \S+  ETA \S+/)
+  // features counts metrics (the demo's five), train and infer series (O is four).
+  for (const [job, units] of [['features', 5], ['train', 8], ['infer', 8]]) assert.match(text, new RegExp(`${job}  ${units}/${units} metrics  █+  elapsed \\d`))
+  assert.match(text, /train  [1-7]\/8 metrics  [█░]+  elapsed \S+  ETA \S+/)
   assert.match(text, /train-neural  2\/4 epochs  [█░]+  elapsed \S+  ETA \S+  backtest net 1\/1 epoch 2\/2 loss \d/)
   assert.doesNotMatch(text, /epoch done/)
   // The table: a header and one row per metric, with the chosen model and its backtest figures.
   const lines = text.split(/\r?\n/).map((l) => l.replace(/^.*\r/, ''))
   const header = lines.findIndex((l) => /^metric +status +time +rows +model +MASE +coverage +notes$/.test(l))
   assert.ok(header > 0, text)
-  const rows = lines.slice(header + 1, header + 5)
-  assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]).sort(), ['A', 'G', 'R', 'S'])
-  for (const row of rows) assert.match(row, /^[AGRS] +(OK|WARN) +\S+ +\d+ +\S+ +\d\.\d{3} +\d+%/)
-  assert.match(lines[header + 5], /^4 OK, 0 failed, \d with warnings$/)
+  const rows = lines.slice(header + 1, header + 9)
+  assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]).sort(), ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S'])
+  for (const row of rows) assert.match(row, /^[AGORS]\S* +(OK|WARN) +\S+ +\d+ +\S+ +\d\.\d{3} +\d+%/)
+  assert.match(lines[header + 9], /^8 OK, 0 failed, \d with warnings$/)
   assert.match(text, /pipeline run summary/)
 })
 
@@ -83,7 +84,7 @@ test('without a terminal: every line is JSON (or the one gras: line), and one ru
   assert.equal(summary.job, 'pipeline')
   assert.equal(summary.run_id, 'notty-1')
   assert.deepEqual(summary.jobs, ['features', 'train', 'infer'])
-  assert.deepEqual(summary.metrics.map((m) => m.metric).sort(), ['A', 'G', 'R', 'S'])
+  assert.deepEqual(summary.metrics.map((m) => m.metric).sort(), ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S'])
   for (const m of summary.metrics) {
     assert.equal(m.status, 'ok')
     assert.ok(m.rows > 0 && m.model && m.backtestMase > 0 && m.coverage > 0 && m.durationMs > 0, JSON.stringify(m))

@@ -126,7 +126,7 @@ test('models list --metrics of a metric the lake lacks exits 66 naming what the 
   assert.equal(demo.code, 0, demo.stderr)
   const result = await show(['models', 'list', '--metrics', 'XYZ'])
   assert.equal(result.code, ExitCode.noInput, result.stderr)
-  assert.match(result.stderr, /^gras: models: unknown metric XYZ: .*bronze metrics: A, G, R, S/m)
+  assert.match(result.stderr, /^gras: models: unknown metric XYZ: .*bronze metrics: A, G, O, R, S/m)
   const known = await show(['models', 'list', '--metrics', 'G', '--json'])
   assert.equal(known.code, 0, known.stderr)
   assert.deepEqual(JSON.parse(known.stdout), [])

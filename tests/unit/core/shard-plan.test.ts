@@ -85,3 +85,16 @@ test('a plan made for some metrics never hands a shard one outside them; an empt
   const split = [0, 1].map((index) => metricsOfShard(empty, { index, count: 2 }, present).metrics)
   assert.deepEqual(split.flat().sort(), present)
 })
+
+test('a series goes to the shard of its metric, planned or placed by the metric id, so all series of a metric run in one shard', () => {
+  const plan: ShardPlan = { schemaVersion: shardPlanSchemaVersion, planId: 'p', createdAt: '', asOf: '', shards: [{ index: 0, metrics: ['G'], bytes: 1 }, { index: 1, metrics: ['O'], bytes: 1 }] }
+  const present = ['G', 'O~channel=app~region=eu', 'O~channel=web~region=eu', 'N~k=a', 'N~k=b']
+  const picks = [0, 1].map((index) => metricsOfShard(plan, { index, count: 2 }, present))
+  assert.deepEqual(picks[1].metrics.filter((id) => id.startsWith('O')), ['O~channel=app~region=eu', 'O~channel=web~region=eu'])
+  assert.deepEqual(picks.map((p) => p.absent), [[], []], 'O is present through its series')
+  const nShards = picks.map((p) => p.metrics.filter((id) => id.startsWith('N~')).length)
+  assert.deepEqual(nShards.sort(), [0, 2], 'the unplanned N: both series in the shard its metric id hashes to')
+  assert.deepEqual(picks.flatMap((p) => p.unplanned).sort(), ['N~k=a', 'N~k=b'])
+  const scoped = { ...plan, requested: ['O~channel=web~region=eu'] }
+  assert.deepEqual(metricsOfShard(scoped, { index: 1, count: 2 }, ['O']).metrics, ['O'], 'a requested series puts its metric (bronze) in scope')
+})

@@ -34,3 +34,10 @@ test('buildFeatures trims empty edges and fills inner gaps', () => {
   assert.equal(table.filledSteps, 2)
   assert.equal(buildFeatures('G', batch([], []), day, day + hour, hour, { aggregation: 'sum', gapPolicy: 'zero', holidays: [] }), undefined)
 })
+
+test('with dimensions a timestamp is once per series: the same ts in two series is fine, twice in one is named with its series', () => {
+  const series = (index: number[]) => ({ names: ['region'], tuples: [['eu'], ['us']], index: Int32Array.from(index) })
+  const ids = ['G~region=eu', 'G~region=us']
+  assert.equal(findEventProblem({ ...batch([day, day, day + hour], [1, 2, 3]), series: series([0, 1, 0]) }, day, ids), undefined)
+  assert.equal(findEventProblem({ ...batch([day, day + hour, day], [1, 2, 3]), series: series([1, 0, 1]) }, day, ids), 'ts: duplicate timestamp 2024-01-29T00:00:00.000000Z in series G~region=us')
+})

@@ -4,17 +4,15 @@ import { mergeDeliveries } from '../../../jobs/features/merge-deliveries.js'
 
 const day = Date.UTC(2024, 0, 29)
 const hour = 3_600_000
-const file = (key: string, hours: number[], value: (h: number) => number) => ({
-  key,
-  events: { tsMs: Float64Array.from(hours, (h) => day + h * hour), values: Float64Array.from(hours, value) },
-})
+const batch = (hours: number[], value: (h: number) => number) => ({ tsMs: Float64Array.from(hours, (h) => day + h * hour), values: Float64Array.from(hours, value) })
+const file = (key: string, hours: number[], value: (h: number) => number) => ({ key, parts: [{ seriesId: 'G', events: batch(hours, value) }] })
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
 
 test('a re-delivery overlapping part of an earlier file adds only its new events: none lost, none counted twice', () => {
   const merged = mergeDeliveries([file('a', range(0, 12), (h) => h), file('b', range(9, 20), (h) => h)])
   assert.deepEqual(merged.conflicts, [])
-  assert.deepEqual(merged.accepted.map((a) => [a.key, a.events.tsMs.length, a.redelivered]), [['a', 12, 0], ['b', 8, 3]])
-  const all = merged.accepted.flatMap((a) => Array.from(a.events.values))
+  assert.deepEqual(merged.accepted.map((a) => [a.key, a.parts[0].events.tsMs.length, a.redelivered]), [['a', 12, 0], ['b', 8, 3]])
+  const all = merged.accepted.flatMap((a) => Array.from(a.parts[0].events.values))
   assert.deepEqual(all.sort((x, y) => x - y), range(0, 20))
 })
 
@@ -26,8 +24,31 @@ test('a conflicting value for a delivered timestamp refuses only the later file,
 })
 
 test('events a microsecond apart in different files are distinct', () => {
-  const a = { key: 'a', events: { tsMs: Float64Array.from([day + 1.001]), values: Float64Array.from([1]) } }
-  const b = { key: 'b', events: { tsMs: Float64Array.from([day + 1.002]), values: Float64Array.from([1]) } }
+  const a = { key: 'a', parts: [{ seriesId: 'G', events: { tsMs: Float64Array.from([day + 1.001]), values: Float64Array.from([1]) } }] }
+  const b = { key: 'b', parts: [{ seriesId: 'G', events: { tsMs: Float64Array.from([day + 1.002]), values: Float64Array.from([1]) } }] }
   const merged = mergeDeliveries([a, b])
   assert.deepEqual(merged.accepted.map((x) => x.redelivered), [0, 0])
+})
+
+const eu = 'G~region=eu'
+const us = 'G~region=us'
+
+test('with dimensions the unit is (series, ts): the same timestamp in two series is no conflict, a re-delivery counts per series', () => {
+  const a = { key: 'a', parts: [{ seriesId: eu, events: batch(range(0, 6), (h) => h) }, { seriesId: us, events: batch(range(0, 6), (h) => 100 + h) }] }
+  const b = { key: 'b', parts: [{ seriesId: eu, events: batch(range(4, 8), (h) => h) }, { seriesId: us, events: batch(range(6, 8), (h) => 100 + h) }] }
+  const merged = mergeDeliveries([a, b])
+  assert.deepEqual(merged.conflicts, [])
+  assert.deepEqual(merged.accepted.map((x) => [x.key, x.redelivered, x.parts.map((p) => [p.seriesId, p.events.tsMs.length, p.redelivered])]), [
+    ['a', 0, [[eu, 6, 0], [us, 6, 0]]],
+    ['b', 2, [[eu, 2, 2], [us, 2, 0]]],
+  ])
+})
+
+test('a conflict in one series refuses the file whole, in every series, naming the series', () => {
+  const a = { key: 'a', parts: [{ seriesId: eu, events: batch(range(0, 6), (h) => h) }, { seriesId: us, events: batch(range(0, 6), (h) => h) }] }
+  const b = { key: 'b', parts: [{ seriesId: eu, events: batch(range(6, 8), (h) => h) }, { seriesId: us, events: batch(range(3, 4), () => 99) }] }
+  const c = { key: 'c', parts: [{ seriesId: eu, events: batch(range(6, 8), (h) => h + 1) }] }
+  const merged = mergeDeliveries([a, b, c])
+  assert.deepEqual(merged.accepted.map((x) => x.key), ['a', 'c'], 'b refused whole: its eu events are not delivered, so c does not conflict with them')
+  assert.deepEqual(merged.conflicts.map((x) => x.reason), ['b: ts: 1 timestamp(s) already delivered with a different value by a (first 2024-01-29T03:00:00.000000Z in series G~region=us: 99 here, 3 there)'])
 })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPrefix, quarantineKeys } from '../../../jobs/core/lake-layout.js'
+import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPrefix, quarantineKeys, seriesIdOfPrefix } from '../../../jobs/core/lake-layout.js'
 import { assertReadableKey, assertSafeKey } from '../../../jobs/io/object-store.js'
 import { parseLakeUri } from '../../../jobs/io/lake.js'
 import { toForecastItem, toPredictionItems } from '../../../jobs/infer/prediction-items.js'
@@ -21,9 +21,19 @@ test('metric ids from partitions must match the allowed pattern', () => {
   assert.equal(metricIdOfPrefix('bronze/gras/metric=a b/'), undefined)
 })
 
+test('silver and later prefixes name series ids; bronze prefixes only metric ids', () => {
+  assert.equal(seriesIdOfPrefix('silver/gras/features/metric=G/'), 'G')
+  assert.equal(seriesIdOfPrefix('silver/gras/features/metric=G~channel=web~region=eu%2Fwest/'), 'G~channel=web~region=eu%2Fwest')
+  assert.equal(metricIdOfPrefix('bronze/gras/metric=G~region=eu/'), undefined, 'a bronze partition is a metric')
+  // Not canonical: unsorted names, an escaped letter, lower-case hex.
+  for (const id of ['G~region=eu~channel=web', 'G~region=%65u', 'G~region=eu%2fwest']) assert.equal(seriesIdOfPrefix(`silver/gras/features/metric=${id}/`), undefined, id)
+})
+
 test('unsafe keys are refused', () => {
-  for (const key of ['../x', 'a/../../b', 'a//b', '/abs', 'a/\u0000/b', 'a/%2F/b']) assert.throws(() => assertSafeKey(key), /unsafe object key/, key)
+  for (const key of ['../x', 'a/../../b', 'a//b', '/abs', 'a/\u0000/b', 'a/%2f/b', 'a/%/b', 'a/%zz/b', 'a/b%2']) assert.throws(() => assertSafeKey(key), /unsafe object key/, key)
   assert.equal(assertSafeKey('models/metric=G/v1/model.json'), 'models/metric=G/v1/model.json')
+  // A series id's escapes as seriesIdOf writes them: a `/` in a value is `%2F`, never a folder.
+  assert.equal(assertSafeKey('silver/gras/features/metric=G~channel=~region=eu%2Fwest%20%C3%A9/_manifest.json'), 'silver/gras/features/metric=G~channel=~region=eu%2Fwest%20%C3%A9/_manifest.json')
 })
 
 test('lake URIs', () => {

@@ -53,3 +53,26 @@ test('historyDays follows the frequency unless a metric or the defaults set it: 
   assert.equal(settingsFor(explicit, 'DAILY').historyDays, 100)
   assert.equal(settingsFor(explicit, 'SHORT').historyDays, 90)
 })
+
+test('dimensions: names of the pattern, not ts or value, unique; each bad one named with its field and file; a series id takes its metric\'s settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gras-config-dims-'))
+  writeFileSync(join(dir, 'a.yaml'), 'metrics:\n  D:\n    horizon: 12\n    dimensions: [region, channel]\n  E:\n    dimensions: [Region, ts, "a-b"]\n  F:\n    dimensions: [region, region]\n')
+  assert.throws(
+    () => loadConfig(dir),
+    (error: unknown) => {
+      const message = (error as Error).message
+      assert.ok(error instanceof ConfigError)
+      assert.match(message, /a\.yaml: metrics\.E\.dimensions\.0: dimension name must match/)
+      assert.match(message, /a\.yaml: metrics\.E\.dimensions\.1: dimension name "ts" is reserved/)
+      assert.match(message, /a\.yaml: metrics\.E\.dimensions\.2: dimension name must match/)
+      assert.match(message, /a\.yaml: metrics\.F\.dimensions: dimension names must be unique \(got region, region\)/)
+      assert.doesNotMatch(message, /metrics\.D/)
+      return true
+    },
+  )
+  writeFileSync(join(dir, 'a.yaml'), 'metrics:\n  D:\n    horizon: 12\n    dimensions: [region, channel]\n')
+  const config = loadConfig(dir)
+  assert.deepEqual(settingsFor(config, 'D').dimensions, ['region', 'channel'])
+  assert.equal(settingsFor(config, 'D~channel=web~region=eu').horizon, 12)
+  assert.deepEqual(settingsFor(config, 'G').dimensions, [], 'default: no dimensions')
+})
