@@ -16,6 +16,7 @@ import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
 import { modelNames, type ModelName } from '../jobs/core/ids.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
+import type { LearningRateSchedule } from '../jobs/neural/global-mlp.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
@@ -46,12 +47,14 @@ const program = new Command('bench:m4')
   .option('--neural-members <n>', 'networks per phase averaged (seeds 7, 8, ...; default: config neural.members)', (v) => Number(v), defaultConfig.neural.members)
   .option('--neural-batch <n>', 'windows per gradient step (default: config neural.batchSize)', (v) => Number(v), defaultConfig.neural.batchSize)
   .addOption(new Option('--neural-normalisation <n>', 'how windows are scaled').choices(['seasonal-difference', 'level']).default(trainedNormalisation))
+  .option('--neural-lr <x>', 'Adam learning rate of the neural model (default: the model default)', (v) => Number(v))
+  .addOption(new Option('--neural-schedule <s>', 'learning-rate schedule of the neural model (default: the model default)').choices(['constant', 'cosine']))
   .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number; neuralLr?: number; neuralSchedule?: LearningRateSchedule }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(
         series.map((s) => s.insample),
-        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, batchSize: options.neuralBatch, normalisation: options.neuralNormalisation, stride: options.neuralStride, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
+        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, batchSize: options.neuralBatch, normalisation: options.neuralNormalisation, stride: options.neuralStride, learningRate: options.neuralLr, schedule: options.neuralSchedule, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
       ))
     : undefined
   if (neural) console.log(neural.summary)

@@ -1,13 +1,15 @@
 /**
  * The global model for the M4 bench, trained as `gras train-neural` trains it: a backtest network on
  * the windows that end before each series' first backtest origin (M4 series share no calendar, so
- * the cutoff is per series), and a final network on all the training part. Returns, per series, the
+ * the cutoff is per series), and a final network on all the training part, with the settings and
+ * windows `neuralTrainingSetup` gives both. Returns, per series, the
  * backtest network's forecasts at every origin and the final network's from the end, for the workers.
  */
 import { selectionOrigins } from '../../jobs/core/select.js'
 import { selectBackend } from '../../jobs/neural/backend.js'
-import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type GlobalMlpOptions } from '../../jobs/neural/global-mlp.js'
-import { buildWindows, defaultMaxWindowsPerSeries, type WindowNormalisation, type WindowShape } from '../../jobs/neural/windows.js'
+import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type LearningRateSchedule } from '../../jobs/neural/global-mlp.js'
+import { neuralTrainingSetup } from '../../jobs/neural/training-setup.js'
+import type { WindowNormalisation } from '../../jobs/neural/windows.js'
 import type { NeuralForecasts } from './neural-forecasts.js'
 
 export interface BenchNeuralSettings {
@@ -25,6 +27,8 @@ export interface BenchNeuralSettings {
   members: number
   /** Steps between window ends (default half the horizon). */
   stride?: number
+  learningRate?: number
+  schedule?: LearningRateSchedule
 }
 
 export interface BenchNeural {
@@ -35,19 +39,14 @@ export interface BenchNeural {
 
 export async function trainBenchNeural(series: readonly Float64Array[], settings: BenchNeuralSettings): Promise<BenchNeural> {
   const backend = await selectBackend()
-  const options: GlobalMlpOptions = {
-    ...defaultMlpOptions,
-    horizon: settings.horizon,
-    inputSteps: Math.min(settings.inputSteps, ...series.map((y) => y.length - settings.horizon)),
-    epochs: settings.epochs,
-    batchSize: settings.batchSize,
-  }
-  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod: settings.baselinePeriod, normalisation: settings.normalisation }
   const selection = { horizon: settings.horizon, originCount: settings.origins, level: settings.level, maseLag: settings.maseLag }
   const origins = series.map((y) => selectionOrigins(y.length, selection, { periods: settings.periods, phase0: 0 }))
-  const stride = settings.stride ?? Math.ceil(settings.horizon / 2)
-  const backtestWindows = buildWindows(series, shape, stride, defaultMaxWindowsPerSeries, origins.map((o, s) => o[0] ?? series[s].length))
-  const finalWindows = buildWindows(series, shape, stride, defaultMaxWindowsPerSeries)
+  const { options, shape, windows } = neuralTrainingSetup(
+    series,
+    origins.map((o, s) => o[0] ?? series[s].length),
+    { ...settings, seed: defaultMlpOptions.seed },
+  )
+  const [backtestWindows, finalWindows] = [windows.backtest, windows.final]
   // Origins too early for one input window get no forecast: selection then records a fallback.
   const usable = origins.map((o) => o.filter((origin) => origin >= options.inputSteps))
   const prefixes = usable.flatMap((o, s) => o.map((origin) => series[s].subarray(0, origin)))
@@ -73,7 +72,7 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
     forecasts: [...usable[s].map(() => backtestForecasts[next++]), finalForecasts[s]],
   }))
   const summary =
-    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network, batches of ${options.batchSize}, ${settings.normalisation} scaling; ` +
+    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network, batches of ${options.batchSize}, learning rate ${options.learningRate} ${options.schedule ?? 'constant'}, ${settings.normalisation} scaling; ` +
     `backtest network ${backtestWindows.count} windows, final network ${finalWindows.count} windows; ${trainSeconds.toFixed(1)} s training both`
   return { perSeries, summary, trainSeconds }
 }

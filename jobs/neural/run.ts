@@ -25,10 +25,11 @@ import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runti
 import { showEpochProgress } from '../runtime/terminal.js'
 import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
-import { buildGlobalMlp, defaultMlpOptions, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
+import { buildGlobalMlp, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
-import { buildWindows, defaultMaxWindowsPerSeries, trainedNormalisation, type WindowSet, type WindowShape } from './windows.js'
+import { neuralTrainingSetup } from './training-setup.js'
+import type { WindowSet } from './windows.js'
 import { pushRunMetrics } from '../runtime/metric-loop.js'
 import { RunMetrics } from '../runtime/run-metrics.js'
 import { beginRun, endRun } from '../runtime/active-runs.js'
@@ -98,20 +99,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   // Residuals on the daily seasonal naive forecast: corrections to "same hour the day before" are an
   // easier target than the level itself (windows.ts).
   const baselinePeriod = seasonalPeriods(plan.stepMs)[0]
-  const options: GlobalMlpOptions = {
-    ...defaultMlpOptions,
-    horizon: plan.horizon,
-    inputSteps: Math.max(baselinePeriod, Math.min(defaultMlpOptions.inputSteps, ...series.map((y) => y.length - plan.horizon))),
-    epochs: run.epochs,
-    batchSize: run.batchSize,
-    seed: run.seed,
-  }
-  const shape: WindowShape = { inputSteps: options.inputSteps, horizon: options.horizon, baselinePeriod, normalisation: trainedNormalisation }
-  const stride = Math.ceil(options.horizon / 2)
-  const windows: Record<NeuralPhase, WindowSet> = {
-    backtest: buildWindows(series, shape, stride, defaultMaxWindowsPerSeries, plan.backtestEnds),
-    final: buildWindows(series, shape, stride, defaultMaxWindowsPerSeries),
-  }
+  const { options, shape, windows } = neuralTrainingSetup(series, plan.backtestEnds, { horizon: plan.horizon, baselinePeriod, epochs: run.epochs, batchSize: run.batchSize, seed: run.seed })
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 

@@ -2,8 +2,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import * as tf from '@tensorflow/tfjs'
 import { selectBackend, type BackendName } from '../../../jobs/neural/backend.js'
-import { buildGlobalMlp, flatWeights, forecastGlobalMlp, trainGlobalMlp } from '../../../jobs/neural/global-mlp.js'
+import { buildGlobalMlp, flatWeights, forecastGlobalMlp, learningRateAt, trainGlobalMlp, type GlobalMlpOptions } from '../../../jobs/neural/global-mlp.js'
 import { buildWindows, unscaleForecast, windowScaling } from '../../../jobs/neural/windows.js'
 import { windowShapeOf, type NeuralMeta } from '../../../jobs/neural/predictor.js'
 import { normal, seededRandom } from '../../../jobs/core/random.js'
@@ -132,4 +133,67 @@ test('residual targets subtract the seasonal naive baseline, and forecasts add i
     const [forecast] = forecastGlobalMlp(trained.model, [y], shape)
     assert.deepEqual(Array.from(forecast), [10, 15, 12, 17], normalisation)
   }
+})
+
+test('a training step is the tfjs-layers step it replaces: the same loss and, to rounding, the same weights', async () => {
+  await selectBackend('wasm')
+  const options = { inputSteps: 16, horizon: 4, hidden: [8, 8], epochs: 1, batchSize: 32, learningRate: 1e-2, seed: 3 }
+  const count = 32
+  const windows = { inputs: Float32Array.from({ length: count * 16 }, (_, i) => Math.sin(i * 0.37)), targets: Float32Array.from({ length: count * 4 }, (_, i) => Math.cos(i * 0.11)), count, inputSteps: 16, horizon: 4 }
+  const reference = buildGlobalMlp(options)
+  const [xs, ys] = [tf.tensor2d(windows.inputs, [count, 16]), tf.tensor2d(windows.targets, [count, 4])]
+  const referenceLoss = (await reference.model.trainOnBatch(xs, ys)) as number
+  tf.dispose([xs, ys])
+  const trained = buildGlobalMlp(options)
+  let loss = Number.NaN
+  // One batch of all windows: the shuffle changes only the order they are summed in.
+  await trainGlobalMlp(trained, windows, options, { onEpochEnd: (_e, l) => void (loss = l) })
+  assert.ok(Math.abs(loss - referenceLoss) < 1e-6, `${loss} vs ${referenceLoss}`)
+  const [a, b] = [flatWeights(reference.model), flatWeights(trained.model)]
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6), 'same update')
+  assert.ok(a.some((v, i) => v !== flatWeights(buildGlobalMlp(options).model)[i]), 'the step changed the weights')
+})
+
+test('a training step multiplies no matrix with a transpose flag (the slow path of the wasm backend)', async () => {
+  await selectBackend('wasm')
+  const flags: [boolean, boolean][] = []
+  const originals = ['BatchMatMul', '_FusedMatMul'].map((name) => tf.getKernel(name, 'wasm')!)
+  for (const kernel of originals) {
+    tf.unregisterKernel(kernel.kernelName, 'wasm')
+    tf.registerKernel({ ...kernel, kernelFunc: (args) => (flags.push([Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB)]), kernel.kernelFunc(args)) })
+  }
+  try {
+    const options = { inputSteps: 24, horizon: 6, hidden: [16, 16], epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 2 }
+    const windows = buildWindows(syntheticSeries(4, 120), { inputSteps: 24, horizon: 6, baselinePeriod: 24, normalisation: 'seasonal-difference' }, 6, 4)
+    await trainGlobalMlp(buildGlobalMlp(options), windows, options)
+  } finally {
+    for (const kernel of originals) {
+      tf.unregisterKernel(kernel.kernelName, 'wasm')
+      tf.registerKernel(kernel)
+    }
+  }
+  // Forward and backward of three layers over two batches.
+  assert.ok(flags.length >= 2 * 8, `${flags.length} matrix products`)
+  assert.deepEqual(flags.filter(([a, b]) => a || b), [])
+})
+
+test('the cosine schedule falls from the learning rate to 0, and a run stopped mid-epoch and continued follows it exactly', async () => {
+  assert.equal(learningRateAt({ learningRate: 0.01, schedule: 'cosine' }, 0), 0.01)
+  assert.ok(Math.abs(learningRateAt({ learningRate: 0.01, schedule: 'cosine' }, 0.5) - 0.005) < 1e-12)
+  assert.ok(learningRateAt({ learningRate: 0.01, schedule: 'cosine' }, 0.999) < 1e-6)
+  assert.equal(learningRateAt({ learningRate: 0.01, schedule: 'constant' }, 0.7), 0.01)
+  await selectBackend('wasm')
+  const options: GlobalMlpOptions = { inputSteps: 24, horizon: 6, hidden: [16], epochs: 3, batchSize: 8, learningRate: 1e-2, schedule: 'cosine', seed: 4 }
+  const windows = buildWindows(syntheticSeries(6, 150), { inputSteps: 24, horizon: 6, baselinePeriod: 24, normalisation: 'seasonal-difference' }, 6, 6)
+  const calm = buildGlobalMlp(options)
+  await trainGlobalMlp(calm, windows, options)
+  const interrupted = buildGlobalMlp(options)
+  let batches = 0
+  const stop = await trainGlobalMlp(interrupted, windows, options, { shouldStop: () => ++batches === 7 })
+  assert.deepEqual(stop, { epoch: 1, batch: 2, stopped: true }, `${windows.count} windows`)
+  await trainGlobalMlp(interrupted, windows, options, { startEpoch: stop.epoch, startBatch: stop.batch })
+  assert.deepEqual(flatWeights(interrupted.model), flatWeights(calm.model))
+  const constant = buildGlobalMlp(options)
+  await trainGlobalMlp(constant, windows, { ...options, schedule: 'constant' })
+  assert.notDeepEqual(flatWeights(constant.model), flatWeights(calm.model), 'the schedule changes the training')
 })
