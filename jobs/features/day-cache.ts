@@ -146,15 +146,15 @@ export async function readDayCaches(
   const out = new Map<number, DayCacheManifest>()
   if (dayStarts.length === 0) return out
   const present = new Set((await lake.list(silverDaysPrefix(metricId))).map((o) => o.key))
-  for (const dayStartMs of dayStarts) {
+  await mapConcurrent(dayStarts, requestsInFlight, async (dayStartMs) => {
     const key = silverDayManifestKey(metricId, dayStartMs)
-    if (!present.has(key)) continue
+    if (!present.has(key)) return
     const eventsKey = silverDayEventsKey(metricId, dayStartMs)
     try {
       const bytes = await lake.get(key)
-      if (!bytes) continue
+      if (!bytes) return
       const manifest = parseLakeDocument(dayCacheManifestSchema, bytes, key)
-      if (manifest.schemaVersion !== dayCacheSchemaVersion || manifest.metricId !== metricId || manifest.dimensions.join('\n') !== dimensions.join('\n')) continue
+      if (manifest.schemaVersion !== dayCacheSchemaVersion || manifest.metricId !== metricId || manifest.dimensions.join('\n') !== dimensions.join('\n')) return
       if (manifest.eventsKey !== eventsKey) throw new DataError(`${key}: eventsKey: ${manifest.eventsKey} (expected ${eventsKey})`)
       if (!present.has(eventsKey)) throw new DataError(`${key}: its events file ${eventsKey} is missing`)
       out.set(dayStartMs, manifest)
@@ -162,7 +162,24 @@ export async function readDayCaches(
       if (!(error instanceof DataError)) throw error
       onUnreadable(key, error.message)
     }
+  })
+  return out
+}
+
+/** Day cache requests of one metric in flight at once: a window of many days is many small objects. */
+export const requestsInFlight = 16
+
+/** `fn` over `items`, at most `limit` at a time; the results in the order of `items`. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
   }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   return out
 }
 
@@ -186,5 +203,5 @@ export async function loadDayState(lake: ObjectStore, manifest: DayCacheManifest
 export async function writeDayCache(lake: ObjectStore, metricId: string, dayStartMs: number, dimensions: readonly string[], state: DayState): Promise<void> {
   const { manifest, events } = encodeDayCache(metricId, dayStartMs, dimensions, state)
   await lake.put(manifest.eventsKey, events)
-  await lake.put(silverDayManifestKey(metricId, dayStartMs), JSON.stringify(manifest) + '\n')
+  await lake.put(silverDayManifestKey(metricId, dayStartMs), JSON.stringify(manifest, null, 2) + '\n')
 }

@@ -10,7 +10,7 @@ import { DataError } from '../core/errors.js'
 import { findEventProblem } from './check-events.js'
 import { listBronze } from './list-bronze.js'
 import { mergeDeliveries } from './merge-deliveries.js'
-import { byDelivery, loadDayState, planDay, readDayCaches, writeDayCache, type AcceptedFile, type DayState } from './day-cache.js'
+import { byDelivery, loadDayState, mapConcurrent, planDay, readDayCaches, requestsInFlight, writeDayCache, type AcceptedFile, type DayState } from './day-cache.js'
 import type { DayCacheManifest } from '../io/day-cache.js'
 import { dimensionsOf, seriesIdsOf, splitBySeries } from './split-series.js'
 import { quarantineFile, type QuarantineRecord } from '../io/quarantine.js'
@@ -77,34 +77,33 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
     await quarantine(info, `path: ${info.key} is nested below its day partition (expected bronze/gras/metric=<id>/year=/month=/day=/<name>.parquet)`)
   }
   const days = new Map<number, ObjectInfo[]>()
-  for (const { info, dayStartMs } of listing.files) days.set(dayStartMs, [...(days.get(dayStartMs) ?? []), info])
+  for (const { info, dayStartMs } of listing.files) pushTo(days, dayStartMs, info)
   const caches = full ? new Map<number, DayCacheManifest>() : await readDayCaches(context.lake, metricId, [...days.keys()], dimensions, context.onCacheUnreadable)
   // Per day: its cached state (reused or appended to) and the files to read.
   const cached = new Map<number, DayState>()
   const toRead: { info: ObjectInfo; dayStartMs: number }[] = []
   const use: DayCacheUse = { reused: 0, appended: 0, rebuilt: 0 }
-  for (const [dayStartMs, infos] of days) {
+  const plans = await mapConcurrent([...days], requestsInFlight, async ([dayStartMs, infos]) => {
     const manifest = caches.get(dayStartMs)
     const plan = manifest ? planDay(infos, manifest) : undefined
     const state = plan && plan.kind !== 'rebuild' ? await loadDayState(context.lake, manifest!, context.onCacheUnreadable) : undefined
+    return { dayStartMs, state, read: state ? (plan!.kind === 'append' ? plan!.added : []) : infos }
+  })
+  for (const { dayStartMs, state, read } of plans) {
     if (state) cached.set(dayStartMs, state)
-    const read = state ? (plan!.kind === 'append' ? plan!.added : []) : infos
     toRead.push(...read.map((info) => ({ info, dayStartMs })))
     use[!state ? 'rebuilt' : read.length === 0 ? 'reused' : 'appended']++
   }
   const { good, problems, bytesRead } = await readFiles(context, metricId, toRead, dimensions)
-  const states = new Map<number, DayState>()
-  for (const dayStartMs of days.keys()) {
-    const state = mergeDay(metricId, cached.get(dayStartMs), good.get(dayStartMs) ?? [], problems.get(dayStartMs) ?? [])
-    states.set(dayStartMs, state)
-    if (state !== cached.get(dayStartMs)) await writeDayCache(context.lake, metricId, dayStartMs, dimensions, state)
-  }
-  const all = [...states.values()]
-  for (const { info, reason } of all.flatMap((s) => s.checked).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
-  for (const { info, reason } of all.flatMap((s) => s.conflicts).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
-  const accepted = all.flatMap((s) => s.accepted).sort((a, b) => byDelivery(a.info, b.info))
+  const all = [...days.keys()].map((dayStartMs) => ({ dayStartMs, state: mergeDay(metricId, cached.get(dayStartMs), good.get(dayStartMs) ?? [], problems.get(dayStartMs) ?? []) }))
+  const changed = all.filter(({ dayStartMs, state }) => state !== cached.get(dayStartMs))
+  await mapConcurrent(changed, requestsInFlight, ({ dayStartMs, state }) => writeDayCache(context.lake, metricId, dayStartMs, dimensions, state))
+  const states = all.map((d) => d.state)
+  for (const { info, reason } of states.flatMap((s) => s.checked).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
+  for (const { info, reason } of states.flatMap((s) => s.conflicts).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
+  const accepted = states.flatMap((s) => s.accepted).sort((a, b) => byDelivery(a.info, b.info))
   const seriesDimensions = new Map<string, Record<string, string | null>>()
-  for (const state of all) for (const [id, values] of state.dimensions) seriesDimensions.set(id, values)
+  for (const state of states) for (const [id, values] of state.dimensions) seriesDimensions.set(id, values)
   return {
     found: listing.files.length + listing.nested.length,
     accepted,
@@ -115,6 +114,12 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
     bytesRead,
     days: use,
   }
+}
+
+function pushTo<T>(map: Map<number, T[]>, day: number, item: T): void {
+  const list = map.get(day)
+  if (list) list.push(item)
+  else map.set(day, [item])
 }
 
 interface GoodFile {
@@ -132,7 +137,6 @@ async function readFiles(
 ): Promise<{ good: Map<number, GoodFile[]>; problems: Map<number, { info: ObjectInfo; reason: string }[]>; bytesRead: number }> {
   const good = new Map<number, GoodFile[]>()
   const problems = new Map<number, { info: ObjectInfo; reason: string }[]>()
-  const add = <T>(map: Map<number, T[]>, day: number, item: T) => map.set(day, [...(map.get(day) ?? []), item])
   let bytesRead = 0
   const files = toRead.sort((a, b) => byDelivery(a.info, b.info))
   for (let from = 0; from < files.length; from += filesPerBatch) {
@@ -149,11 +153,11 @@ async function readFiles(
         bytesRead += (buffer as { value: CountingBuffer }).value.bytesFetched
         const ids = seriesIdsOf(metricId, result.events)
         const problem = findEventProblem(result.events, dayStartMs, ids)
-        if (problem) add(problems, dayStartMs, { info, reason: `${info.key}: ${problem}` })
-        else add(good, dayStartMs, { info, events: result.events, ids })
+        if (problem) pushTo(problems, dayStartMs, { info, reason: `${info.key}: ${problem}` })
+        else pushTo(good, dayStartMs, { info, events: result.events, ids })
       } catch (error) {
         if (!(error instanceof DataError)) throw error
-        add(problems, dayStartMs, { info, reason: error.message })
+        pushTo(problems, dayStartMs, { info, reason: error.message })
       }
     }
   }
