@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { parquetRead } from 'hyparquet'
-import { compressors } from 'hyparquet-compressors'
 import { DataError } from '../core/errors.js'
 import { encodeParquet } from './parquet-write.js'
 
@@ -82,7 +81,6 @@ export async function decodeDayEvents(bytes: Uint8Array, key: string, manifest: 
     await parquetRead({
       file: buffer,
       columns: ['ts', 'value'],
-      compressors,
       onChunk(chunk) {
         const target = chunk.columnName === 'ts' ? tsMs : values
         const data = chunk.columnData
