@@ -52,7 +52,13 @@ async function settle<T>(open: () => Promise<T>): Promise<{ value: T } | { error
   }
 }
 
-/** Per day of the window: how its cache was used. */
+/**
+ * A day of one file is read, not cached: its cache would cost the requests and decoding of the
+ * file itself, twice over (a manifest and an events file). Days of hourly files are cached.
+ */
+const minFilesToCache = 2
+
+/** Per day of the window: how its cache was used (`rebuilt`: read from all its files). */
 export interface DayCacheUse {
   reused: number
   appended: number
@@ -78,7 +84,8 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
   }
   const days = new Map<number, ObjectInfo[]>()
   for (const { info, dayStartMs } of listing.files) pushTo(days, dayStartMs, info)
-  const caches = full ? new Map<number, DayCacheManifest>() : await readDayCaches(context.lake, metricId, [...days.keys()], dimensions, context.onCacheUnreadable)
+  const cacheable = [...days].filter(([, infos]) => infos.length >= minFilesToCache).map(([dayStartMs]) => dayStartMs)
+  const caches = full ? new Map<number, DayCacheManifest>() : await readDayCaches(context.lake, metricId, cacheable, dimensions, context.onCacheUnreadable)
   // Per day: its cached state (reused or appended to) and the files to read.
   const cached = new Map<number, DayState>()
   const toRead: { info: ObjectInfo; dayStartMs: number }[] = []
@@ -96,7 +103,7 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
   }
   const { good, problems, bytesRead } = await readFiles(context, metricId, toRead, dimensions)
   const all = [...days.keys()].map((dayStartMs) => ({ dayStartMs, state: mergeDay(metricId, cached.get(dayStartMs), good.get(dayStartMs) ?? [], problems.get(dayStartMs) ?? []) }))
-  const changed = all.filter(({ dayStartMs, state }) => state !== cached.get(dayStartMs))
+  const changed = all.filter(({ dayStartMs, state }) => state !== cached.get(dayStartMs) && days.get(dayStartMs)!.length >= minFilesToCache)
   await mapConcurrent(changed, requestsInFlight, ({ dayStartMs, state }) => writeDayCache(context.lake, metricId, dayStartMs, dimensions, state))
   const states = all.map((d) => d.state)
   for (const { info, reason } of states.flatMap((s) => s.checked).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
