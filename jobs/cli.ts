@@ -102,8 +102,12 @@ function withShardOptions(command: Command): Command {
 
 /** features, infer, monitor and train: one job each over the requested metrics. */
 function addJobCommands(program: Command): void {
+  withWorkers(withShardOptions(withRunOptions(program.command('features').description('bronze Parquet -> silver features (aggregate, grid, gaps, calendar)'))))
+    .addOption(new Option('--full', 'ignore the day caches in silver: read every bronze file of the window').env('GRAS_FEATURES_FULL'))
+    .action(async (options: RunOptions & { full?: boolean }, command: Command) => {
+      await withJob(command, options, logFd(false), async (context, metrics) => [await runFeatures(context, metrics, { full: options.full === true })])
+    })
   const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
-    ['features', 'bronze Parquet -> silver features (aggregate, grid, gaps, calendar)', runFeatures],
     ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
     ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
   ]

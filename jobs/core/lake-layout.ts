@@ -158,3 +158,13 @@ export const reportKey = (runId: string, file: string) => `reports/${runId}/${fi
 /** `plans/<plan id>/plan.json`: the shard split of `gras plan`; `plans/latest.json` is the newest. */
 export const shardPlanKey = (planId: string) => `plans/${planId}/plan.json`
 export const latestShardPlanKey = 'plans/latest.json'
+
+export const silverDaysRoot = 'silver/gras/days'
+/** `silver/gras/days/metric=<metric id>`: the day caches of a metric's bronze (per metric, not per series: one bronze file holds all its series). */
+export const silverDaysPrefix = (metricId: string) => `${silverDaysRoot}/metric=${metricId}`
+/** `silver/gras/days/metric=<id>/day=YYYYMMDD`: what one UTC day of the metric's bronze delivered. */
+export const silverDayPrefix = (metricId: string, dayStartMs: number) => `${silverDaysPrefix(metricId)}/day=${new Date(dayStartMs).toISOString().slice(0, 10).replaceAll('-', '')}`
+/** The day's accepted events (ts, value), written before its manifest. */
+export const silverDayEventsKey = (metricId: string, dayStartMs: number) => `${silverDayPrefix(metricId, dayStartMs)}/events.parquet`
+/** Written last: the files the day was built from, the quarantined ones with their reasons, and the events file's hash. */
+export const silverDayManifestKey = (metricId: string, dayStartMs: number) => `${silverDayPrefix(metricId, dayStartMs)}/_manifest.json`

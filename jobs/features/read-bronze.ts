@@ -9,7 +9,9 @@ import type { CountingBuffer, ObjectInfo, ObjectStore } from '../io/object-store
 import { DataError } from '../core/errors.js'
 import { findEventProblem } from './check-events.js'
 import { listBronze } from './list-bronze.js'
-import { mergeDeliveries, type SeriesPart } from './merge-deliveries.js'
+import { mergeDeliveries } from './merge-deliveries.js'
+import { byDelivery, loadDayState, mapConcurrent, planDay, readDayCaches, requestsInFlight, writeDayCache, type AcceptedFile, type DayState } from './day-cache.js'
+import type { DayCacheManifest } from '../io/day-cache.js'
 import { dimensionsOf, seriesIdsOf, splitBySeries } from './split-series.js'
 import { quarantineFile, type QuarantineRecord } from '../io/quarantine.js'
 
@@ -17,14 +19,16 @@ export interface BronzeRead {
   /** Every file found at the contract's depth in the window. */
   found: number
   /** `parts`: the events each file adds, per series; `rows` counts all of the file's rows. */
-  accepted: { info: ObjectInfo; parts: (SeriesPart & { redelivered: number })[]; rows: number; redelivered: number }[]
+  accepted: AcceptedFile[]
   /** The dimension values of every series the accepted files hold, by series id (empty without dimensions). */
   dimensions: Map<string, Record<string, string | null>>
   quarantined: QuarantineRecord[]
   skipped: { path: string; objects: number }[]
   /** Objects in `skipped`, for `gras_files_skipped`. */
   skippedObjects: number
+  /** Bronze bytes fetched by this run: those of the files read, none of those taken from day caches. */
   bytesRead: number
+  days: DayCacheUse
 }
 
 export interface BronzeReadContext {
@@ -33,6 +37,8 @@ export interface BronzeReadContext {
   runId: string
   nowIso: string
   onQuarantine: (file: string, reason: string) => void
+  /** A day cache that cannot be read: the day is rebuilt from its bronze files. */
+  onCacheUnreadable: (key: string, problem: string) => void
 }
 
 /** Files opened and sent to the decode worker together: one round trip for many small files. */
@@ -46,14 +52,27 @@ async function settle<T>(open: () => Promise<T>): Promise<{ value: T } | { error
   }
 }
 
-/** Delivery order: when the store saw each file written, then its key (stable across reruns). */
-function byDelivery(a: ObjectInfo, b: ObjectInfo): number {
-  const byTime = (a.lastModifiedMs ?? 0) - (b.lastModifiedMs ?? 0)
-  return byTime !== 0 ? byTime : a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+/**
+ * A day of one file is read, not cached: its cache would cost the requests and decoding of the
+ * file itself, twice over (a manifest and an events file). Days of hourly files are cached.
+ */
+const minFilesToCache = 2
+
+/** Per day of the window: how its cache was used (`rebuilt`: read from all its files). */
+export interface DayCacheUse {
+  reused: number
+  appended: number
+  rebuilt: number
 }
 
-/** Reads metric `metricId`'s window; `dimensions` are its dimension columns (config `dimensions`). */
-export async function readBronze(context: BronzeReadContext, metricId: string, windowStartMs: number, windowEndMs: number, dimensions: readonly string[] = []): Promise<BronzeRead> {
+/**
+ * Reads metric `metricId`'s window; `dimensions` are its dimension columns (config `dimensions`).
+ * Each day's files are taken from its day cache where the listing allows (day-cache.ts), read
+ * otherwise, and the day's cache is written again when it changed; `full` ignores the caches.
+ * The result is the same as reading every file: only `bytesRead` (bytes fetched from bronze by
+ * this run) and `days` tell the difference.
+ */
+export async function readBronze(context: BronzeReadContext, metricId: string, windowStartMs: number, windowEndMs: number, dimensions: readonly string[] = [], full = false): Promise<BronzeRead> {
   const listing = await listBronze(context.lake, metricId, windowStartMs, windowEndMs)
   const quarantined: QuarantineRecord[] = []
   const quarantine = async (info: ObjectInfo, reason: string) => {
@@ -63,9 +82,70 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
   for (const info of listing.nested) {
     await quarantine(info, `path: ${info.key} is nested below its day partition (expected bronze/gras/metric=<id>/year=/month=/day=/<name>.parquet)`)
   }
-  const good: { info: ObjectInfo; events: EventBatch; ids: string[] }[] = []
+  const days = new Map<number, ObjectInfo[]>()
+  for (const { info, dayStartMs } of listing.files) pushTo(days, dayStartMs, info)
+  const cacheable = [...days].filter(([, infos]) => infos.length >= minFilesToCache).map(([dayStartMs]) => dayStartMs)
+  const caches = full ? new Map<number, DayCacheManifest>() : await readDayCaches(context.lake, metricId, cacheable, dimensions, context.onCacheUnreadable)
+  // Per day: its cached state (reused or appended to) and the files to read.
+  const cached = new Map<number, DayState>()
+  const toRead: { info: ObjectInfo; dayStartMs: number }[] = []
+  const use: DayCacheUse = { reused: 0, appended: 0, rebuilt: 0 }
+  const plans = await mapConcurrent([...days], requestsInFlight, async ([dayStartMs, infos]) => {
+    const manifest = caches.get(dayStartMs)
+    const plan = manifest ? planDay(infos, manifest) : undefined
+    const state = plan && plan.kind !== 'rebuild' ? await loadDayState(context.lake, manifest!, context.onCacheUnreadable) : undefined
+    return { dayStartMs, state, read: state ? (plan!.kind === 'append' ? plan!.added : []) : infos }
+  })
+  for (const { dayStartMs, state, read } of plans) {
+    if (state) cached.set(dayStartMs, state)
+    toRead.push(...read.map((info) => ({ info, dayStartMs })))
+    use[!state ? 'rebuilt' : read.length === 0 ? 'reused' : 'appended']++
+  }
+  const { good, problems, bytesRead } = await readFiles(context, metricId, toRead, dimensions)
+  const all = [...days.keys()].map((dayStartMs) => ({ dayStartMs, state: mergeDay(metricId, cached.get(dayStartMs), good.get(dayStartMs) ?? [], problems.get(dayStartMs) ?? []) }))
+  const changed = all.filter(({ dayStartMs, state }) => state !== cached.get(dayStartMs) && days.get(dayStartMs)!.length >= minFilesToCache)
+  await mapConcurrent(changed, requestsInFlight, ({ dayStartMs, state }) => writeDayCache(context.lake, metricId, dayStartMs, dimensions, state))
+  const states = all.map((d) => d.state)
+  for (const { info, reason } of states.flatMap((s) => s.checked).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
+  for (const { info, reason } of states.flatMap((s) => s.conflicts).sort((a, b) => byDelivery(a.info, b.info))) await quarantine(info, reason)
+  const accepted = states.flatMap((s) => s.accepted).sort((a, b) => byDelivery(a.info, b.info))
+  const seriesDimensions = new Map<string, Record<string, string | null>>()
+  for (const state of states) for (const [id, values] of state.dimensions) seriesDimensions.set(id, values)
+  return {
+    found: listing.files.length + listing.nested.length,
+    accepted,
+    dimensions: seriesDimensions,
+    quarantined,
+    skipped: listing.skipped,
+    skippedObjects: listing.skipped.reduce((sum, s) => sum + s.objects, 0),
+    bytesRead,
+    days: use,
+  }
+}
+
+function pushTo<T>(map: Map<number, T[]>, day: number, item: T): void {
+  const list = map.get(day)
+  if (list) list.push(item)
+  else map.set(day, [item])
+}
+
+interface GoodFile {
+  info: ObjectInfo
+  events: EventBatch
+  ids: string[]
+}
+
+/** Opens and decodes `files` in delivery order, in batches; each file either passes the per-file checks or has its problem. */
+async function readFiles(
+  context: BronzeReadContext,
+  metricId: string,
+  toRead: { info: ObjectInfo; dayStartMs: number }[],
+  dimensions: readonly string[],
+): Promise<{ good: Map<number, GoodFile[]>; problems: Map<number, { info: ObjectInfo; reason: string }[]>; bytesRead: number }> {
+  const good = new Map<number, GoodFile[]>()
+  const problems = new Map<number, { info: ObjectInfo; reason: string }[]>()
   let bytesRead = 0
-  const files = listing.files.sort((a, b) => byDelivery(a.info, b.info))
+  const files = toRead.sort((a, b) => byDelivery(a.info, b.info))
   for (let from = 0; from < files.length; from += filesPerBatch) {
     const batch = files.slice(from, from + filesPerBatch)
     const buffers = await Promise.all(batch.map(({ info }) => settle(() => context.lake.openBuffer(info))))
@@ -80,26 +160,42 @@ export async function readBronze(context: BronzeReadContext, metricId: string, w
         bytesRead += (buffer as { value: CountingBuffer }).value.bytesFetched
         const ids = seriesIdsOf(metricId, result.events)
         const problem = findEventProblem(result.events, dayStartMs, ids)
-        if (problem) await quarantine(info, `${info.key}: ${problem}`)
-        else good.push({ info, events: result.events, ids })
+        if (problem) pushTo(problems, dayStartMs, { info, reason: `${info.key}: ${problem}` })
+        else pushTo(good, dayStartMs, { info, events: result.events, ids })
       } catch (error) {
         if (!(error instanceof DataError)) throw error
-        await quarantine(info, error.message)
+        pushTo(problems, dayStartMs, { info, reason: error.message })
       }
     }
   }
-  const merged = mergeDeliveries(good.map((g) => ({ key: g.info.key, parts: splitBySeries(metricId, g.events, g.ids) })))
+  return { good, problems, bytesRead }
+}
+
+/**
+ * One day's state: the cached one (`cached`, whose files all come before `good` in delivery order)
+ * with the files read this run merged after it by the re-delivery rule, or, without a cache, the
+ * merge of the files read. Returns `cached` itself when nothing was read for the day.
+ */
+function mergeDay(metricId: string, cached: DayState | undefined, good: GoodFile[], problems: { info: ObjectInfo; reason: string }[]): DayState {
+  if (cached && good.length === 0 && problems.length === 0) return cached
+  const before = cached?.accepted ?? []
+  // The cached files again, with only the events they added: none conflicts or re-delivers, and the
+  // merge then holds exactly the events the new files are checked against.
+  const merged = mergeDeliveries([
+    ...before.map((a) => ({ key: a.info.key, parts: a.parts.map((p) => ({ seriesId: p.seriesId, events: p.events })) })),
+    ...good.map((g) => ({ key: g.info.key, parts: splitBySeries(metricId, g.events, g.ids) })),
+  ])
   const infoOf = new Map(good.map((g) => [g.info.key, g]))
-  for (const conflict of merged.conflicts) await quarantine(infoOf.get(conflict.key)!.info, conflict.reason)
-  const seriesDimensions = new Map<string, Record<string, string | null>>()
-  for (const a of merged.accepted) for (const [id, values] of dimensionsOf(infoOf.get(a.key)!.ids, infoOf.get(a.key)!.events)) seriesDimensions.set(id, values)
+  const added = merged.accepted.slice(before.length).map((a) => {
+    const file = infoOf.get(a.key)!
+    return { info: file.info, parts: a.parts, rows: file.events.tsMs.length, redelivered: a.redelivered }
+  })
+  const dimensions = new Map(cached?.dimensions ?? [])
+  for (const a of added) for (const [id, values] of dimensionsOf(infoOf.get(a.info.key)!.ids, infoOf.get(a.info.key)!.events)) dimensions.set(id, values)
   return {
-    found: listing.files.length + listing.nested.length,
-    accepted: merged.accepted.map((a) => ({ info: infoOf.get(a.key)!.info, parts: a.parts, rows: infoOf.get(a.key)!.events.tsMs.length, redelivered: a.redelivered })),
-    dimensions: seriesDimensions,
-    quarantined,
-    skipped: listing.skipped,
-    skippedObjects: listing.skipped.reduce((sum, s) => sum + s.objects, 0),
-    bytesRead,
+    accepted: [...before, ...added],
+    checked: [...(cached?.checked ?? []), ...problems],
+    conflicts: [...(cached?.conflicts ?? []), ...merged.conflicts.map((c) => ({ info: infoOf.get(c.key)!.info, reason: c.reason }))],
+    dimensions,
   }
 }

@@ -30,20 +30,26 @@ const maxPathsLogged = 20
 /** Time a single bronze file may take to decode before it is quarantined as hostile. */
 const decodeTimeoutMs = 30_000
 
-export async function runFeatures(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
+export interface FeaturesOptions {
+  /** Ignore the day caches: read every bronze file of the window (and write the caches anew). */
+  full?: boolean
+}
+
+export async function runFeatures(context: JobContext, requested?: readonly string[], options: FeaturesOptions = {}): Promise<JobReport> {
   const reader = new IsolatedParquetReader(decodeTimeoutMs)
   try {
-    return await forEachMetric(context, 'features', bronzeRoot, requested, (metricId, log, metrics) => featuresWithMetrics(context, reader, metricId, log, metrics), {
+    return await forEachMetric(context, 'features', bronzeRoot, requested, (metricId, log, metrics) => featuresWithMetrics(context, reader, metricId, log, metrics, options), {
       module: import.meta.url,
       name: 'runFeatures',
+      args: [options],
     })
   } finally {
     await reader.close()
   }
 }
 
-async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
-  const { bronze, written } = await featuresForMetric(context, reader, metricId, log)
+async function featuresWithMetrics(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], metrics: RunMetrics, options: FeaturesOptions): Promise<Record<string, unknown>> {
+  const { bronze, written } = await featuresForMetric(context, reader, metricId, log, options)
   const rowsRead = bronze.accepted.reduce((sum, f) => sum + f.rows, 0)
   metrics.add('gras_rows_read', 'Bronze rows read in the last run', rowsRead)
   metrics.add('gras_bytes_read', 'Bronze bytes fetched in the last run', bronze.bytesRead)
@@ -86,16 +92,24 @@ interface SeriesWritten {
  * without dimensions, one per distinct dimension tuple otherwise (a series without events in the
  * window is left out with a warning).
  */
-async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger']): Promise<{ bronze: BronzeRead; written: SeriesWritten[] }> {
+async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], options: FeaturesOptions): Promise<{ bronze: BronzeRead; written: SeriesWritten[] }> {
   const settings = settingsFor(context.config, metricId)
   const stepMs = frequencies[settings.frequency]
   const { startMs: windowStartMs, endMs: windowEndMs } = historyWindow(settings, context.asOfMs)
   const bronze = await readBronze(
-    { lake: context.lake, reader, runId: context.runId, nowIso: new Date(context.now()).toISOString(), onQuarantine: (file, reason) => log.warn({ file, reason }, 'file quarantined') },
+    {
+      lake: context.lake,
+      reader,
+      runId: context.runId,
+      nowIso: new Date(context.now()).toISOString(),
+      onQuarantine: (file, reason) => log.warn({ file, reason }, 'file quarantined'),
+      onCacheUnreadable: (key, problem) => log.warn({ key, problem }, 'day cache unreadable: day rebuilt from bronze'),
+    },
     metricId,
     windowStartMs,
     windowEndMs,
     settings.dimensions,
+    options.full ?? false,
   )
   const { accepted, quarantined, bytesRead } = bronze
   if (bronze.skipped.length > 0) {
@@ -145,7 +159,7 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   const sum = (field: 'rows' | 'filledSteps') => written.reduce((total, w) => total + w.manifest[field], 0)
   const totals = settings.dimensions.length === 0 ? { rows: first.manifest.rows, filledSteps: first.manifest.filledSteps } : { series: written.map((w) => seriesIdOfManifest(w.manifest)), rows: sum('rows'), filledSteps: sum('filledSteps') }
   const newest = written.every((w) => w.write.latest) ? first.write : written.find((w) => !w.write.latest)!.write
-  log.info({ files: bronze.found, quarantined: quarantined.length, ...totals, bytesRead, cutoff: first.manifest.window.end, ...newest }, 'features written')
+  log.info({ files: bronze.found, quarantined: quarantined.length, ...totals, bytesRead, days: bronze.days, cutoff: first.manifest.window.end, ...newest }, 'features written')
   return { bronze, written }
 }
 
