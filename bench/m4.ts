@@ -15,7 +15,6 @@ import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accurac
 import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
 import type { ModelName } from '../jobs/core/ids.js'
-import { defaultArimaSearch } from '../jobs/core/models/auto-arima.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
@@ -40,7 +39,7 @@ const program = new Command('bench:m4')
   .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
   .option('--candidates <names>', 'comma-separated statistical models (default: config train.candidates)', defaultConfig.train.candidates.filter((m) => m !== 'neural').join(','))
   .option('--trial <names>', 'comma-separated candidates on trial: backtested with the others, scored alone and in `selected+trial` (and the `t:` variants), left out of `selected`', '')
-  .option('--arima-max-order <n>', 'largest p and q of the AutoARIMA search', (v) => Number(v), defaultArimaSearch.maxOrder)
+  .option('--arima-max-order <n>', 'largest p and q of the AutoARIMA search', (v) => Number(v), defaultConfig.train.arimaMaxOrder)
   .option('--arima-search-twice', 'search the AutoARIMA order again on all the data for the final model, instead of keeping the backtest order')
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
