@@ -40,7 +40,7 @@ const program = new Command('bench:m4')
   .option('--candidates <names>', 'comma-separated statistical models (default: config train.candidates)', defaultConfig.train.candidates.filter((m) => m !== 'neural').join(','))
   .option('--trial <names>', 'comma-separated candidates on trial: backtested with the others, scored alone and in `selected+trial` (and the `t:` variants), left out of `selected`', '')
   .option('--arima-max-order <n>', 'largest p and q of the AutoARIMA search', (v) => Number(v), defaultConfig.train.arimaMaxOrder)
-  .option('--arima-search-twice', 'search the AutoARIMA order again on all the data for the final model, instead of keeping the backtest order')
+  .addOption(new Option('--arima-search <when>', 'once: the final model keeps the AutoARIMA order the backtest searched; twice: searched again on all the data (default: config train.arimaSearchOnce)').choices(['once', 'twice']).default(defaultConfig.train.arimaSearchOnce ? 'once' : 'twice'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
@@ -55,7 +55,7 @@ const program = new Command('bench:m4')
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; trial: string; arimaMaxOrder: number; arimaSearchTwice?: boolean; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; trial: string; arimaMaxOrder: number; arimaSearch: 'once' | 'twice'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
@@ -90,7 +90,7 @@ async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<Serie
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, trial, arimaSearch: { maxOrder: options.arimaMaxOrder, searchOnce: !options.arimaSearchTwice }, neural: neural?.perSeries[index] }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, trial, arimaSearch: { maxOrder: options.arimaMaxOrder, searchOnce: options.arimaSearch === 'once' }, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   if (test && options.holdoutBack > 0) program.error('--holdout-back: only without --test (the test CSV is the hold-out)')
   const series = split(train, test)
   const heldOut = test ? 'test CSV' : options.holdoutBack > 0 ? `h held out ending ${options.holdoutBack} points before the end` : 'last h held out'
-  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${heldOut}; models ${candidates.join(', ')}${trial.length ? ` (on trial: ${trial.join(', ')})` : ''}; ${options.origins} backtest origins; AutoARIMA orders up to ${options.arimaMaxOrder}, ${options.arimaSearchTwice ? 'searched again for the final model' : 'searched once'}; ${options.workers} worker threads`)
+  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${heldOut}; models ${candidates.join(', ')}${trial.length ? ` (on trial: ${trial.join(', ')})` : ''}; ${options.origins} backtest origins; AutoARIMA orders up to ${options.arimaMaxOrder}, ${options.arimaSearch === 'once' ? 'searched once' : 'searched again for the final model'}; ${options.workers} worker threads`)
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(

@@ -68,6 +68,8 @@ export const configSchema = z
         arimaMaxLength: z.number().int().min(50),
         /** Largest p and q of AutoARIMA's order search (R's max.p, max.q). */
         arimaMaxOrder: z.number().int().min(0).max(5),
+        /** AutoARIMA's final model keeps the order its backtest searched instead of searching again on all the data. */
+        arimaSearchOnce: z.boolean(),
       })
       .strict(),
     neural: z
@@ -152,7 +154,8 @@ export const defaultConfig: GrasConfig = {
     promotionMargin: 0.02,
     combinationMargin: 0.05,
     arimaMaxLength: 336,
-    arimaMaxOrder: 3,
+    arimaMaxOrder: 5,
+    arimaSearchOnce: false,
   },
   neural: { epochs: 20, members: 3, batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.

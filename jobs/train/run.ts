@@ -8,7 +8,6 @@ import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
 import { backtestReportKey, modelArtifactKey, neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
-import { defaultArimaSearch } from '../core/models/auto-arima.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel, type CandidateReport, type Selection } from '../core/select.js'
 import { compactTimestamp, floorToStep, toIsoSeconds } from '../core/time.js'
@@ -121,7 +120,7 @@ async function selectForMetric(context: JobContext, neural: NeuralCandidate, met
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined
-  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, arimaSearch: { ...defaultArimaSearch, maxOrder: context.config.train.arimaMaxOrder }, neural: neuralFamily })
+  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, arimaSearch: { maxOrder: context.config.train.arimaMaxOrder, searchOnce: context.config.train.arimaSearchOnce }, neural: neuralFamily })
   const names = new Set(['snaive' as const, ...context.config.train.candidates])
   const families = [...names].map((name) => catalog[name])
   const train = context.config.train

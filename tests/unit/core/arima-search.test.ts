@@ -46,7 +46,7 @@ test('a family that keeps its backtest parameters is fitted once per selection, 
   assert.equal(refit.params, 200)
 })
 
-test('AutoARIMA keeps its backtest order by default', () => {
-  assert.equal(createAutoArima(336).finalFromBacktest, true)
-  assert.equal(createAutoArima(336, { maxOrder: 5, searchOnce: false }).finalFromBacktest, false)
+test('AutoARIMA keeps its backtest order only when asked to', () => {
+  assert.equal(createAutoArima(336).finalFromBacktest, false)
+  assert.equal(createAutoArima(336, { maxOrder: 3, searchOnce: true }).finalFromBacktest, true)
 })
