@@ -14,13 +14,14 @@ import { Worker } from 'node:worker_threads'
 import { coverage, mase, msis, seasonalScale, smape } from '../jobs/core/accuracy.js'
 import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
-import { modelNames, type ModelName } from '../jobs/core/ids.js'
+import type { ModelName } from '../jobs/core/ids.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
 import type { LearningRateSchedule } from '../jobs/neural/global-mlp.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
 import { trainBenchNeural, type BenchNeural } from './m4/train-neural.js'
+import { selectionVariants } from './m4/selection-variants.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const settings = {
@@ -37,7 +38,10 @@ const program = new Command('bench:m4')
   .option('--holdout-back <n>', 'drop the last n points of every series first: an earlier hold-out, to check that a change does not only suit the last one (not with --test)', (v) => Number(v), 0)
   .option('--origins <n>', 'rolling backtest origins per series (default: config train.backtestOrigins)', (v) => Number(v), defaultConfig.train.backtestOrigins)
   .option('--combination-margin <x>', 'how much better a single model must backtest to be chosen over a combination (default: config)', (v) => Number(v), defaultConfig.train.combinationMargin)
-  .option('--candidates <names>', 'comma-separated statistical models', modelNames.filter((m) => m !== 'neural').join(','))
+  .option('--candidates <names>', 'comma-separated statistical models (default: config train.candidates)', defaultConfig.train.candidates.filter((m) => m !== 'neural').join(','))
+  .option('--trial <names>', 'comma-separated candidates on trial: backtested with the others, scored alone and in `selected+trial` (and the `t:` variants), left out of `selected`', '')
+  .option('--arima-max-order <n>', 'largest p and q of the AutoARIMA search', (v) => Number(v), defaultConfig.train.arimaMaxOrder)
+  .addOption(new Option('--arima-search <when>', 'once: the final model keeps the AutoARIMA order the backtest searched; twice: searched again on all the data (default: config train.arimaSearchOnce)').choices(['once', 'twice']).default(defaultConfig.train.arimaSearchOnce ? 'once' : 'twice'))
   .option('--r-baseline <n>', "also run R's forecast::auto.arima on the first n series (needs Rscript)", (v) => Number(v), 0)
   .option('--r-mstl <n>', "also run R's forecast::mstl (forecast.mstl: ETS on the adjusted part) on the first n series", (v) => Number(v), 0)
   .option('--out <dir>', 'where forecast CSVs go', 'bench/results')
@@ -54,11 +58,12 @@ const program = new Command('bench:m4')
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number; neuralLr?: number; neuralSchedule?: LearningRateSchedule }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; trial: string; arimaMaxOrder: number; arimaSearch: 'once' | 'twice'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number; neuralLr?: number; neuralSchedule?: LearningRateSchedule }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
-const candidates = [...(options.candidates.split(',') as ModelName[]), ...(options.neural ? (['neural'] as const) : [])]
+const trial = options.trial ? (options.trial.split(',') as ModelName[]) : []
+const candidates = [...(options.candidates.split(',') as ModelName[]), ...trial, ...(options.neural ? (['neural'] as const) : [])]
 
 interface Split {
   id: string
@@ -88,7 +93,7 @@ async function evaluateAll(series: Split[], neural?: BenchNeural): Promise<Serie
               return
             }
             const index = next++
-            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, neural: neural?.perSeries[index] }
+            const task: SeriesTask = { index, values: series[index].insample, horizon: freq.horizon, maseLag: freq.maseLag, periods: [...freq.periods], origins: options.origins, combinationMargin: options.combinationMargin, level, candidates, trial, arimaSearch: { maxOrder: options.arimaMaxOrder, searchOnce: options.arimaSearch === 'once' }, neural: neural?.perSeries[index] }
             worker.postMessage(task)
           }
           worker.on('message', (message: { ok: boolean; result?: SeriesResult; error?: string; index?: number }) => {
@@ -175,6 +180,25 @@ function addNeuralAverage(results: SeriesResult[]): void {
   }
 }
 
+/**
+ * Adds the selection variants (bench/m4/selection-variants.ts) over the statistical candidates and,
+ * with the neural model, over all of them (`n:` prefix); a series without a backtest keeps its selection.
+ */
+function addSelectionVariants(results: SeriesResult[]): string[] {
+  const base = candidates.filter((c) => !trial.includes(c))
+  const sets: [string[], string, string][] = [[base.filter((c) => c !== 'neural'), '', 'selected']]
+  if (options.neural) sets.push([base, 'n:', 'selected-with-neural'])
+  if (trial.length > 0) sets.push([candidates.filter((c) => c !== 'neural'), 't:', 'selected+trial'])
+  if (trial.length > 0 && options.neural) sets.push([candidates, 'nt:', 'selected-with-neural+trial'])
+  const notes: string[] = []
+  for (const [names, prefix, fallback] of sets) {
+    const report = selectionVariants(results.map((r) => r.backtest), names, freq.horizon, level, prefix)
+    notes.push(...report.notes)
+    for (const [method, perSeries] of Object.entries(report.methods)) perSeries.forEach((f, i) => (results[i].methods[method] = f ?? results[i].methods[fallback]))
+  }
+  return notes
+}
+
 async function main(): Promise<void> {
   const train = readM4Csv(trainPath, options.limit)
   const test = options.test ? readM4Csv(options.test, options.limit) : undefined
@@ -182,7 +206,7 @@ async function main(): Promise<void> {
   if (test && options.holdoutBack > 0) program.error('--holdout-back: only without --test (the test CSV is the hold-out)')
   const series = split(train, test)
   const heldOut = test ? 'test CSV' : options.holdoutBack > 0 ? `h held out ending ${options.holdoutBack} points before the end` : 'last h held out'
-  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${heldOut}; models ${candidates.join(', ')}; ${options.origins} backtest origins; ${options.workers} worker threads`)
+  console.log(`M4 ${freq.file}: ${series.length} series, h=${freq.horizon}, m=${freq.maseLag}, ${heldOut}; models ${candidates.join(', ')}${trial.length ? ` (on trial: ${trial.join(', ')})` : ''}; ${options.origins} backtest origins; AutoARIMA orders up to ${options.arimaMaxOrder}, ${options.arimaSearch === 'once' ? 'searched once' : 'searched again for the final model'}; ${options.workers} worker threads`)
   console.log(`machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(
@@ -195,6 +219,7 @@ async function main(): Promise<void> {
   const results = await evaluateAll(series, neural)
   const wallSeconds = (performance.now() - started) / 1000
   if (neural) addNeuralAverage(results)
+  const variantNotes = addSelectionVariants(results)
   const methods = Object.keys(results[0].methods)
   for (const m of methods) {
     const bad = series.filter((_, i) => ['mean', 'lower', 'upper'].some((part) => results[i].methods[m][part as 'mean'].length !== freq.horizon || results[i].methods[m][part as 'mean'].some((v) => !Number.isFinite(v))))
@@ -211,8 +236,13 @@ async function main(): Promise<void> {
   const seconds = results.map((r) => r.seconds)
   console.log(`\nselected per series: ${tally(results.map((r) => r.selected))}`)
   if (neural) console.log(`selected per series with neural a candidate: ${tally(results.map((r) => r.selectedWithNeural))}`)
+  for (const note of variantNotes) console.log(note)
   console.log(`fallbacks recorded: ${results.reduce((s, r) => s + r.fallbacks, 0)}`)
   console.log(`time: ${wallSeconds.toFixed(1)} s wall for all models + selection; per series median ${median(seconds).toFixed(3)} s, max ${Math.max(...seconds).toFixed(3)} s (one thread)`)
+  const perModel = new Map<string, number>()
+  for (const r of results) for (const [name, s] of Object.entries(r.modelSeconds)) perModel.set(name, (perModel.get(name) ?? 0) + s)
+  const threadSeconds = seconds.reduce((sum, s) => sum + s, 0)
+  console.log(`thread time ${threadSeconds.toFixed(1)} s, by model (fits and forecasts; the rest is selection and scoring): ${[...perModel].sort((a, b) => b[1] - a[1]).map(([name, s]) => `${name} ${s.toFixed(1)} s (${((100 * s) / threadSeconds).toFixed(0)}%)`).join(', ')}`)
   console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
   const outDir = resolve(options.out)
   mkdirSync(outDir, { recursive: true })
@@ -233,7 +263,7 @@ async function main(): Promise<void> {
 /** Runs an R baseline on `subset` (the first series) and prints it beside our `methods` on the same series. */
 function compareWithR(method: RMethod, subset: Split[], results: SeriesResult[], methods: string[]): void {
   const r = runRBaseline(method, subset, freq.horizon, freq.maseLag === 1 ? [52] : freq.periods)
-  writeCsv(resolve(options.out), `r-${method}`, subset, r.map((f, index) => ({ index, methods: { [`r-${method}`]: f }, selected: '', fallbacks: 0, seconds: f.seconds })))
+  writeCsv(resolve(options.out), `r-${method}`, subset, r.map((f, index) => ({ index, methods: { [`r-${method}`]: f }, selected: '', fallbacks: 0, seconds: f.seconds, modelSeconds: {} })))
   const naive2Subset = score(subset, (i) => results[i].methods.naive2)
   const rows: [string, Scores][] = [['naive2', naive2Subset], [`R ${method}`, score(subset, (i) => r[i])], ...methods.map((m) => [`gras ${m}`, score(subset, (i) => results[i].methods[m])] as [string, Scores])]
   printTable(`R forecast::${method} vs gras, first ${subset.length} series`, rows, naive2Subset)

@@ -6,15 +6,17 @@
  */
 import { conformalHalfWidths } from '../../jobs/core/conformal.js'
 import { modelCatalog } from '../../jobs/core/models/catalog.js'
+import type { ArimaSearch } from '../../jobs/core/models/auto-arima.js'
 import type { EtsParams } from '../../jobs/core/models/ets.js'
 import { etsModelInterval } from '../../jobs/core/models/ets-intervals.js'
 import { combineForecasts, inverseErrorWeights } from '../../jobs/core/models/combination.js'
 import { forecastNaive2 } from '../../jobs/core/models/naive2.js'
 import type { ModelContext, ModelFamily, ModelKind } from '../../jobs/core/models/model.js'
 import { createNeuralFamily } from '../../jobs/core/models/neural.js'
-import { backtestCandidates, chooseModel } from '../../jobs/core/select.js'
+import { backtestCandidates, chooseModel, finalParams } from '../../jobs/core/select.js'
 import { precomputedNeural, type NeuralForecasts } from './neural-forecasts.js'
 import type { ModelName } from '../../jobs/core/ids.js'
+import type { SeriesBacktest } from './selection-variants.js'
 
 export interface SeriesTask {
   index: number
@@ -27,6 +29,10 @@ export interface SeriesTask {
   combinationMargin: number
   level: number
   candidates: ModelName[]
+  /** Candidates on trial: backtested with the others, left out of `selected` and in `selected+trial`. */
+  trial: ModelName[]
+  /** AutoARIMA's search bounds (CatalogOptions.arimaSearch). */
+  arimaSearch?: ArimaSearch
   /** The global model's forecasts for this series (bench/m4/neural-forecasts.ts), when the bench trained one. */
   neural?: NeuralForecasts
 }
@@ -49,6 +55,10 @@ export interface SeriesResult {
   selectedWithNeural?: string
   fallbacks: number
   seconds: number
+  /** The candidates' backtests and final forecasts, for the selection variants (selection-variants.ts). */
+  backtest?: SeriesBacktest
+  /** Seconds spent in each family's fit and forecast (backtest and final fit), by name: where the time goes. */
+  modelSeconds: Record<string, number>
 }
 
 export function evaluateSeries(task: SeriesTask): SeriesResult {
@@ -57,13 +67,19 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const h = task.horizon
   const context: ModelContext = { periods: task.periods, phase0: 0 }
   const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
-  const catalog = fittingOnce(modelCatalog({ arimaMaxLength: 336, neural: neural as ModelFamily | undefined }), y)
+  const modelSeconds: Record<string, number> = {}
+  const catalog = timed(fittingOnce(modelCatalog({ arimaMaxLength: 336, arimaSearch: task.arimaSearch, neural: neural as ModelFamily | undefined }), y), modelSeconds)
   const families = task.candidates.map((name) => catalog[name])
   const selectionOptions = { horizon: h, originCount: task.origins, level: task.level, maseLag: task.maseLag, combinationMargin: task.combinationMargin }
   // One backtest of every candidate; two choices from it: without and with the neural model.
   const backtested = backtestCandidates(y, families, context, selectionOptions)
-  const selection = chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')
-  const withNeural = neural ? chooseModel(y, backtested, context, selectionOptions) : undefined
+  const onTrial = (name: string) => task.trial.includes(name as ModelName)
+  const selection = chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural' && !onTrial(name))
+  const withNeural = neural ? chooseModel(y, backtested, context, selectionOptions, (name) => !onTrial(name)) : undefined
+  const trials = task.trial.length === 0 ? [] : [
+    ['selected+trial', chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')] as const,
+    ...(neural ? [['selected-with-neural+trial', chooseModel(y, backtested, context, selectionOptions)] as const] : []),
+  ]
   const methods: Record<string, MethodForecast> = {}
   const withWidths = (mean: Float64Array, errors: Float64Array | undefined): MethodForecast => {
     const widths = errors && errors.length > 0 ? conformalHalfWidths({ errors, origins: errors.length / h, horizon: h }, task.level) : selection.halfWidths
@@ -73,7 +89,7 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   for (const name of task.candidates) {
     const family: ModelFamily = catalog[name]
     try {
-      const params = family.fit(y, context)
+      const params = finalParams({ family, sharedParams: backtested.singles.find((s) => s.family.name === name)?.sharedParams }, y, context)
       const mean = family.forecast(params, y, h, context)
       methods[name] = withWidths(mean, selection.candidateErrors[name])
       // The same ETS with its own analytic intervals instead of conformal ones: which are better calibrated.
@@ -101,9 +117,20 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
     const mean = catalog[withNeural.model].forecast(withNeural.params, y, h, context)
     methods['selected-with-neural'] = { mean, lower: mean.map((v, i) => v - withNeural.halfWidths[i]), upper: mean.map((v, i) => v + withNeural.halfWidths[i]) }
   }
+  for (const [label, chosen] of trials) {
+    const mean = catalog[chosen.model].forecast(chosen.params, y, h, context)
+    methods[label] = { mean, lower: mean.map((v, i) => v - chosen.halfWidths[i]), upper: mean.map((v, i) => v + chosen.halfWidths[i]) }
+  }
+  const backtest: SeriesBacktest = {
+    origins: backtested.origins.length,
+    actual: backtested.truth.actual,
+    scales: backtested.truth.scales,
+    forecasts: Object.fromEntries(backtested.singles.map((s) => [s.family.name, s.forecasts])),
+    finals: Object.fromEntries(task.candidates.map((name) => [name, methods[name].mean])),
+  }
   const naive2 = forecastNaive2(y, h, task.maseLag)
   methods.naive2 = { mean: naive2, lower: naive2, upper: naive2 }
-  return { index: task.index, methods, selected: selection.label, selectedWithNeural: withNeural?.label, fallbacks: backtested.fallbacks.length, seconds: (performance.now() - started) / 1000 }
+  return { index: task.index, methods, selected: selection.label, selectedWithNeural: withNeural?.label, fallbacks: backtested.fallbacks.length, seconds: (performance.now() - started) / 1000, modelSeconds, backtest }
 }
 
 /**
@@ -115,6 +142,23 @@ function fittingOnce(catalog: Record<ModelKind, ModelFamily>, y: Float64Array): 
   for (const [name, family] of Object.entries(catalog) as [ModelKind, ModelFamily][]) {
     let fitted: { params: unknown } | undefined
     out[name] = { ...family, fit: (data, context) => (data === y ? (fitted ??= { params: family.fit(data, context) }).params : family.fit(data, context)) }
+  }
+  return out
+}
+
+/** The catalog with the time of every fit and forecast added to `seconds[name]`. */
+function timed(catalog: Record<ModelKind, ModelFamily>, seconds: Record<string, number>): Record<ModelKind, ModelFamily> {
+  const out = { ...catalog }
+  const clock = <T>(name: string, body: () => T): T => {
+    const started = performance.now()
+    try {
+      return body()
+    } finally {
+      seconds[name] = (seconds[name] ?? 0) + (performance.now() - started) / 1000
+    }
+  }
+  for (const [name, family] of Object.entries(catalog) as [ModelKind, ModelFamily][]) {
+    out[name] = { ...family, fit: (data, context) => clock(name, () => family.fit(data, context)), forecast: (params, data, horizon, context) => clock(name, () => family.forecast(params, data, horizon, context)) }
   }
   return out
 }

@@ -62,6 +62,11 @@ export function backtestTruth(y: Float64Array, plan: BacktestPlan): BacktestTrut
  * family's ModelFitError if an origin fails.
  */
 export function backtestForecasts(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): Float64Array {
+  return backtestRun(family, y, plan, context, fixedParams).forecasts
+}
+
+/** backtestForecasts, plus the parameters every origin shared when the family fits once (`backtestFitOnce`). */
+export function backtestRun(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext, fixedParams?: unknown): { forecasts: Float64Array; sharedParams?: unknown } {
   const { horizon, origins } = plan
   const out = new Float64Array(origins.length * horizon)
   const shared = fixedParams ?? (family.backtestFitOnce && origins.length > 0 ? family.fit(y.subarray(0, origins[0]), context) : undefined)
@@ -70,7 +75,7 @@ export function backtestForecasts(family: ModelFamily, y: Float64Array, plan: Ba
     const params = shared ?? family.fit(train, context)
     out.set(family.forecast(params, train, horizon, context), o * horizon)
   })
-  return out
+  return { forecasts: out, sharedParams: shared }
 }
 
 /** Scores backtest forecasts against the truth. */

@@ -17,6 +17,8 @@ export interface SeasonalDecomposition {
   profiles: Float64Array[]
   /** The series with all seasonal components removed (NaN where y is NaN). */
   adjusted: Float64Array
+  /** Each used period's seasonal component over the whole series. */
+  components: Float64Array[]
 }
 
 const iterations = 2
@@ -27,7 +29,7 @@ export function decomposeSeasonal(y: Float64Array, periods: readonly number[], p
   const used = periods.filter((p) => p > 1 && n >= 2 * p).sort((a, b) => a - b)
   // STL needs every point: gaps (and any non-finite value) are interpolated for it, not in `adjusted`.
   const gaps = fillGaps(y.map((v) => (Number.isFinite(v) ? v : Number.NaN)), 'interpolate', 1)
-  if (used.length === 0 || gaps.filledCount === n) return { periods: [], profiles: [], adjusted: Float64Array.from(y) }
+  if (used.length === 0 || gaps.filledCount === n) return { periods: [], profiles: [], adjusted: Float64Array.from(y), components: [] }
   const components: Float64Array[] = used.map(() => new Float64Array(n))
   const deseasonalised = gaps.values
   for (let pass = 0; pass < iterations; pass++) {
@@ -48,7 +50,7 @@ export function decomposeSeasonal(y: Float64Array, periods: readonly number[], p
     for (const component of components) seasonal += component[i]
     adjusted[i] = y[i] - seasonal
   }
-  return { periods: used, profiles, adjusted }
+  return { periods: used, profiles, adjusted, components }
 }
 
 /** Sum of the seasonal components at absolute step `phase`. */

@@ -11,7 +11,7 @@
  * seasonal naive cannot fail and is always among the candidates.
  */
 import type { ModelName } from './ids.js'
-import { backtestForecasts, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan, type BacktestTruth } from './backtest.js'
+import { backtestRun, backtestTruth, planOrigins, scoreBacktest, type BacktestPlan, type BacktestTruth } from './backtest.js'
 import { calibratedLevel, conformalHalfWidths, type ErrorMatrix } from './conformal.js'
 import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'
 import { ModelFitError, type ModelContext, type ModelFamily, type ModelKind } from './models/model.js'
@@ -62,6 +62,8 @@ export interface SelectionOptions {
 interface BacktestedSingle {
   family: ModelFamily
   forecasts: Float64Array
+  /** The parameters every origin shared, when the family fits once. */
+  sharedParams?: unknown
   report: CandidateReport
   errors: Float64Array
 }
@@ -78,7 +80,7 @@ export interface Backtested {
 
 interface Evaluated {
   label: string
-  members: { family: ModelFamily; mase: number }[]
+  members: { family: ModelFamily; mase: number; sharedParams?: unknown }[]
   method?: CombinationMethod
   errors: Float64Array
   mase: number
@@ -103,9 +105,9 @@ export function backtestCandidates(y: Float64Array, families: readonly ModelFami
   if (origins.length === 0) return result
   for (const family of families) {
     try {
-      const forecasts = backtestForecasts(family, y, plan, context)
+      const { forecasts, sharedParams } = backtestRun(family, y, plan, context)
       const scores = scoreBacktest(truth, forecasts)
-      result.singles.push({ family, forecasts, errors: scores.errors, report: { model: family.name, mase: scores.mase, smape: scores.smape, coverage: scores.coverage } })
+      result.singles.push({ family, forecasts, sharedParams, errors: scores.errors, report: { model: family.name, mase: scores.mase, smape: scores.smape, coverage: scores.coverage } })
     } catch (error) {
       result.fallbacks.push(describeFailure(family.name, error))
     }
@@ -119,7 +121,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
   const singles = backtested.singles.filter((s) => include(s.family.name))
   const fallbacks = backtested.fallbacks.filter((f) => include(f.model))
   const candidates: CandidateReport[] = singles.map((s) => s.report)
-  const evaluated: Evaluated[] = singles.map((s) => ({ label: s.family.name, members: [{ family: s.family, mase: s.report.mase }], errors: s.errors, mase: s.report.mase }))
+  const evaluated: Evaluated[] = singles.map((s) => ({ label: s.family.name, members: [{ family: s.family, mase: s.report.mase, sharedParams: s.sharedParams }], errors: s.errors, mase: s.report.mase }))
   if (origins.length === 0 && backtested.benchmark) {
     // Too short to backtest: only the benchmark is trusted.
     evaluated.push({ label: 'snaive', members: [{ family: backtested.benchmark, mase: NaN }], errors: new Float64Array(0), mase: NaN })
@@ -134,7 +136,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
       const scores = scoreBacktest(truth, forecasts)
       const label = `combination:${method}`
       candidates.push({ model: label, mase: scores.mase, smape: scores.smape, coverage: scores.coverage })
-      evaluated.push({ label, method, members: members.map((m) => ({ family: m.family, mase: m.report.mase })), errors: scores.errors, mase: scores.mase })
+      evaluated.push({ label, method, members: members.map((m) => ({ family: m.family, mase: m.report.mase, sharedParams: m.sharedParams })), errors: scores.errors, mase: scores.mase })
     }
   }
   // Best first; a NaN score sorts last. The refit on all data can still fail: then the next one.
@@ -143,7 +145,7 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
   const procedureErrors = selectionProcedureErrors(evaluated, truth, options.horizon, rank)
   for (const choice of evaluated) {
     try {
-      const fitted = choice.members.map((m) => ({ model: m.family.name as ModelName, params: m.family.fit(y, context), mase: m.mase }))
+      const fitted = choice.members.map((m) => ({ model: m.family.name as ModelName, params: finalParams(m, y, context), mase: m.mase }))
       choice.members.forEach((m, k) => m.family.forecast(fitted[k].params, y, options.horizon, context))
       const halfWidths =
         choice.errors.length > 0 ? selectionHalfWidths(choice.errors, procedureErrors, origins.length, options) : naiveHalfWidths(y, options.horizon, options.level)
@@ -163,6 +165,11 @@ export function chooseModel(y: Float64Array, backtested: Backtested, context: Mo
 /** Selects and fits a model for `y`; `families` must contain `snaive`. */
 export function selectModel(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Selection {
   return chooseModel(y, backtestCandidates(y, families, context, options), context, options)
+}
+
+/** The final model's parameters: the backtest's own for a family that keeps them (finalFromBacktest), else a fit on all of `y`. */
+export function finalParams(member: { family: ModelFamily; sharedParams?: unknown }, y: Float64Array, context: ModelContext): unknown {
+  return member.family.finalFromBacktest && member.sharedParams !== undefined ? member.sharedParams : member.family.fit(y, context)
 }
 
 /** Per-origin MASE of a backtest's errors (`origins x horizon`). */

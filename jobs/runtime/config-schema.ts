@@ -84,6 +84,10 @@ export const configSchema = z
         /** A single model is selected over a combination only if its backtest MASE is lower by this fraction. */
         combinationMargin: z.number().min(0).max(0.5),
         arimaMaxLength: z.number().int().min(50),
+        /** Largest p and q of AutoARIMA's order search (R's max.p, max.q). */
+        arimaMaxOrder: z.number().int().min(0).max(5),
+        /** AutoARIMA's final model keeps the order its backtest searched instead of searching again on all the data. */
+        arimaSearchOnce: z.boolean(),
       })
       .strict(),
     neural: z
@@ -171,6 +175,8 @@ export const defaultConfig: GrasConfig = {
     promotionMargin: 0.02,
     combinationMargin: 0.05,
     arimaMaxLength: 336,
+    arimaMaxOrder: 5,
+    arimaSearchOnce: false,
   },
   neural: { epochs: 20, members: 3, batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.

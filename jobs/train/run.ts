@@ -120,7 +120,7 @@ async function selectForMetric(context: JobContext, neural: NeuralCandidate, met
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined
-  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, neural: neuralFamily })
+  const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength, arimaSearch: { maxOrder: context.config.train.arimaMaxOrder, searchOnce: context.config.train.arimaSearchOnce }, neural: neuralFamily })
   const names = new Set(['snaive' as const, ...context.config.train.candidates])
   const families = [...names].map((name) => catalog[name])
   const train = context.config.train

@@ -1,7 +1,8 @@
 /** The model families by name, as `train.candidates` in config refers to them. */
 import type { ModelName } from '../ids.js'
-import { createAutoArima } from './auto-arima.js'
+import { createAutoArima, type ArimaSearch } from './auto-arima.js'
 import { ets } from './ets.js'
+import { seasonalEts } from './ets-seasonal.js'
 import type { ModelFamily, ModelKind } from './model.js'
 import { createCombination } from './combination.js'
 import { dotm } from './dotm.js'
@@ -11,6 +12,8 @@ import { theta } from './theta.js'
 
 export interface CatalogOptions {
   arimaMaxLength: number
+  /** How far AutoARIMA's order search goes (default: defaultArimaSearch). */
+  arimaSearch?: ArimaSearch
   /** The global model's family, when one is loaded (train, infer); without it `neural` always falls back. */
   neural?: ModelFamily
 }
@@ -20,9 +23,10 @@ export function modelCatalog(options: CatalogOptions): Record<ModelKind, ModelFa
   const singles: Record<ModelName, ModelFamily> = {
     snaive: seasonalNaive as ModelFamily,
     ets: ets as ModelFamily,
+    'ets-seasonal': seasonalEts as ModelFamily,
     theta: theta as ModelFamily,
     dotm: dotm as ModelFamily,
-    arima: createAutoArima(options.arimaMaxLength) as ModelFamily,
+    arima: createAutoArima(options.arimaMaxLength, options.arimaSearch) as ModelFamily,
     neural: options.neural ?? (createNeuralFamily(new Map()) as ModelFamily),
   }
   // The combination looks its members up in the catalog it belongs to, so replacing a family here

@@ -30,6 +30,13 @@ export interface ModelFamily<P = unknown> {
    * parameters between daily trains. On the M4 Hourly bench: same accuracy, 20% less time.
    */
   backtestFitOnce?: boolean
+  /**
+   * The final model keeps the parameters fitted once for the backtest instead of fitting again on
+   * all the data (with `backtestFitOnce`). For AutoARIMA the parameter is the order, whose
+   * coefficients `forecast` re-estimates on the newest data anyway: one order search per series
+   * instead of two, and the model approved is the one the backtest scored.
+   */
+  finalFromBacktest?: boolean
 }
 
 /** A fit that cannot be used (diverged, too short, foreign code failed); selection records it as a fallback. */
