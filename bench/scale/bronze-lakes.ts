@@ -3,7 +3,8 @@
  * `gras` reads files it did not write itself:
  * - many small files: the M4 Hourly series, one metric each, one Parquet file per UTC day
  *   (`COPY ... PARTITION_BY (metric, year, month, day)`), every series ending at `endMs`;
- * - few large files: a handful of metrics with one event a second, one file per day.
+ * - few large files: a handful of metrics with one event a second, one file per day;
+ * - series with dimensions: one metric whose daily file holds many series (`region`, `store`).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -76,12 +77,7 @@ export async function writeM4Lake(trainCsv: string, lake: string, endMs: number,
 
 /** `metrics` metrics with an event every `everySeconds` for `days` days before `endMs`: few files, many rows each. */
 export async function writeLargeFilesLake(lake: string, endMs: number, options: { metrics: number; days: number; everySeconds: number }): Promise<BronzeLake> {
-  rmSync(lake, { recursive: true, force: true })
-  mkdirSync(join(lake, 'bronze/gras'), { recursive: true })
-  const instance = await DuckDBInstance.create(':memory:')
-  const db = await instance.connect()
-  try {
-    await db.run(`set timezone = 'UTC'`)
+  return inFreshLake(lake, async (db) => {
     const perMetric = Math.floor((options.days * 86_400) / options.everySeconds)
     const startUs = (endMs - options.days * dayMs) * 1000
     await db.run(
@@ -94,14 +90,53 @@ export async function writeLargeFilesLake(lake: string, endMs: number, options: 
     const counts = await db.runAndReadAll(`select count(*)::bigint, count(distinct (metric, year(ts), month(ts), day(ts)))::bigint from events`)
     const [events, files] = counts.getRows()[0].map(Number)
     return { lake, files, events, metrics: options.metrics, endMs }
+  })
+}
+
+/** Runs `body` on a DuckDB connection (UTC) after emptying `lake` and creating its bronze folder. */
+async function inFreshLake<T>(lake: string, body: (db: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>): Promise<T> {
+  rmSync(lake, { recursive: true, force: true })
+  mkdirSync(join(lake, 'bronze/gras'), { recursive: true })
+  const instance = await DuckDBInstance.create(':memory:')
+  const db = await instance.connect()
+  try {
+    await db.run(`set timezone = 'UTC'`)
+    return await body(db)
   } finally {
     db.closeSync()
     instance.closeSync()
   }
 }
 
-/** DuckDB, one thread, the hourly sum per metric over the lake's bronze files; returns seconds and rows read. */
-export async function duckdbHourly(lake: string, threads = 1): Promise<{ seconds: number; events: number; hours: number }> {
+/** The dimensions of `writeDimensionsLake`'s metric, as its config declares them. */
+export const benchDimensions = ['region', 'store'] as const
+export const benchDimensionsMetric = 'dims'
+
+/**
+ * One metric with `series` series (`region` x `store`) and an event every `everyMinutes` for
+ * `days` days before `endMs`, all series of a day in one file: the layout of a lake whose writer
+ * puts many series in one file with key columns.
+ */
+export async function writeDimensionsLake(lake: string, endMs: number, options: { series: number; days: number; everyMinutes: number }): Promise<BronzeLake> {
+  return inFreshLake(lake, async (db) => {
+    const perSeries = Math.floor((options.days * 1440) / options.everyMinutes)
+    const startUs = (endMs - options.days * dayMs) * 1000
+    await db.run(
+      `create table events as select '${benchDimensionsMetric}' as metric, 'r' || (s % 20)::varchar as region, 's' || (s // 20)::varchar as store, ` +
+        `make_timestamp(${startUs} + i * ${options.everyMinutes * 60_000_000}) as ts, (50 + 10 * sin(i / 24.0 + s) + (s % 13) + (i % 5))::double as value ` +
+        `from range(0, ${options.series}) a(s), range(0, ${perSeries}) b(i)`,
+    )
+    await db.run(
+      `copy (select ts, value, region, store, metric, year(ts) as year, month(ts) as month, day(ts) as day from events order by ts) to '${join(lake, 'bronze/gras')}' (format parquet, partition_by (metric, year, month, day), overwrite_or_ignore)`,
+    )
+    const counts = await db.runAndReadAll(`select count(*)::bigint, count(distinct (year(ts), month(ts), day(ts)))::bigint from events`)
+    const [events, files] = counts.getRows()[0].map(Number)
+    return { lake, files, events, metrics: options.series, endMs }
+  })
+}
+
+/** DuckDB, one thread, the hourly sum per metric (and per `keys` column) over the lake's bronze files; returns seconds and rows read. */
+export async function duckdbHourly(lake: string, threads = 1, keys: readonly string[] = []): Promise<{ seconds: number; events: number; hours: number }> {
   const instance = await DuckDBInstance.create(':memory:')
   const db = await instance.connect()
   try {
@@ -109,7 +144,7 @@ export async function duckdbHourly(lake: string, threads = 1): Promise<{ seconds
     await db.run(`set timezone = 'UTC'`)
     const started = performance.now()
     const reader = await db.runAndReadAll(
-      `select count(*)::bigint as hours, sum(n)::bigint as events from (select metric, time_bucket(interval 1 hour, ts) as hour, sum(value) as value, count(*) as n ` +
+      `select count(*)::bigint as hours, sum(n)::bigint as events from (select metric, ${keys.map((k) => `${k}, `).join('')}time_bucket(interval 1 hour, ts) as hour, sum(value) as value, count(*) as n ` +
         `from read_parquet('${join(lake, 'bronze/gras')}/*/*/*/*/*.parquet', hive_partitioning = true) group by all)`,
     )
     const seconds = (performance.now() - started) / 1000
