@@ -1,6 +1,6 @@
 /** `gras report`: builds the report, stores it in the lake and writes its pages to a local folder. */
-import { renameSync, writeFileSync } from 'node:fs'
-import { makeFolderSync } from '../io/make-folder.js'
+import { rename, writeFile } from 'node:fs/promises'
+import { makeFolder } from '../io/make-folder.js'
 import { join, resolve } from 'node:path'
 import { buildReport, storeReport } from '../report/run.js'
 import type { JobContext } from '../runtime/job-context.js'
@@ -9,13 +9,13 @@ import type { JobContext } from '../runtime/job-context.js'
 export const defaultReportDir = (runId: string) => join('.gras', 'reports', runId)
 
 /** Writes each page atomically (temp file, then rename); returns the absolute path of index.html. */
-export function writeReportFolder(files: ReadonlyMap<string, string>, dir: string): string {
+export async function writeReportFolder(files: ReadonlyMap<string, string>, dir: string): Promise<string> {
   const root = resolve(dir)
-  makeFolderSync(root, { subject: 'report', hint: 'check --out: a folder this user can write' })
+  await makeFolder(root, { subject: 'report', hint: 'check --out: a folder this user can write' })
   for (const [file, html] of files) {
     const path = join(root, file)
-    writeFileSync(`${path}.tmp`, html)
-    renameSync(`${path}.tmp`, path)
+    await writeFile(`${path}.tmp`, html)
+    await rename(`${path}.tmp`, path)
   }
   return join(root, 'index.html')
 }
@@ -28,7 +28,7 @@ export function writeReportFolder(files: ReadonlyMap<string, string>, dir: strin
 export async function publishReport(context: JobContext, metrics?: readonly string[], outDir?: string | null, runId = context.runId): Promise<{ path?: string; lakeKey: string; incomplete: string[] }> {
   const report = await buildReport(context, metrics, runId)
   const lakeKey = await storeReport(context, report)
-  const path = outDir === null ? undefined : writeReportFolder(report.files, outDir ?? defaultReportDir(runId))
+  const path = outDir === null ? undefined : await writeReportFolder(report.files, outDir ?? defaultReportDir(runId))
   const incomplete = report.input.metrics.filter((m) => m.problems.length > 0).map((m) => m.metricId)
   context.logger.info({ path, lakeKey, runId, metrics: report.input.metrics.length, incomplete }, 'report written')
   return { path, lakeKey, incomplete }

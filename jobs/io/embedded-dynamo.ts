@@ -16,7 +16,7 @@ import type { AddressInfo, Server } from 'node:net'
 import { parseLakeUri } from './lake.js'
 import { sleep } from './backoff.js'
 import { TransientError } from '../core/errors.js'
-import { makeFolderSync } from './make-folder.js'
+import { makeFolder } from './make-folder.js'
 
 export interface EmbeddedDynamo {
   endpoint: string
@@ -61,7 +61,7 @@ export async function startEmbeddedDynamo(dir: string | undefined, options: Embe
   const dynalite = require('dynalite') as (options: object) => Server
   let lock: LevelDb | undefined
   if (dir) {
-    makeFolderSync(dir, { subject: 'dynamodb: the embedded DynamoDB\'s folder', hint: 'it lives beside a local lake unless dynamodb.embeddedDir names another: check --lake / GRAS_LAKE or dynamodb.embeddedDir' })
+    await makeFolder(dir, { subject: 'dynamodb: the embedded DynamoDB\'s folder', hint: 'it lives beside a local lake unless dynamodb.embeddedDir names another: check --lake / GRAS_LAKE or dynamodb.embeddedDir' })
     lock = await acquireLock(dir, options)
   }
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })

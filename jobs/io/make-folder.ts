@@ -5,7 +5,7 @@
  * A folder gras cannot create is the operator's setting to fix (exit 78), named with its path.
  */
 import { mkdir, stat } from 'node:fs/promises'
-import { mkdirSync, statSync, type Stats } from 'node:fs'
+import type { Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import { ConfigError } from '../core/errors.js'
 
@@ -25,8 +25,7 @@ export function folderError(error: unknown, setting: FolderSetting): unknown {
 }
 
 /** True when `p` is a folder, false when nothing is there; an error when something else is, or the lookup fails. */
-function isFolder(p: string, lookup: () => Stats | Error): boolean {
-  const found = lookup()
+function isFolder(p: string, found: Stats | Error): boolean {
   if (!(found instanceof Error)) {
     if (found.isDirectory()) return true
     throw Object.assign(new Error(`ENOTDIR: not a directory: ${p}`), { code: 'ENOTDIR' })
@@ -40,29 +39,10 @@ export async function makeFolder(path: string, setting: FolderSetting): Promise<
     const missing: string[] = []
     for (let p = path; ; p = dirname(p)) {
       const found = await stat(p).catch((error: Error) => error)
-      if (isFolder(p, () => found) || dirname(p) === p) break
+      if (isFolder(p, found) || dirname(p) === p) break
       missing.unshift(p)
     }
     for (const level of missing) await mkdir(level).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)))
-  } catch (error) {
-    throw folderError(error, setting)
-  }
-}
-
-export function makeFolderSync(path: string, setting: FolderSetting): void {
-  try {
-    const missing: string[] = []
-    for (let p = path; ; p = dirname(p)) {
-      if (isFolder(p, () => { try { return statSync(p) } catch (error) { return error as Error } }) || dirname(p) === p) break
-      missing.unshift(p)
-    }
-    for (const level of missing) {
-      try {
-        mkdirSync(level)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      }
-    }
   } catch (error) {
     throw folderError(error, setting)
   }
