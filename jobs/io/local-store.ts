@@ -28,6 +28,17 @@ export class LocalObjectStore implements ObjectStore {
     this.uri = this.root
   }
 
+  private resolvedRoot: string | undefined
+
+  /**
+   * The root's real path, resolved once it exists: every read, write and listing checks against
+   * it, and resolving it again for every object doubled the realpath calls of a run over many files.
+   */
+  private async realRoot(): Promise<string> {
+    this.resolvedRoot ??= await realpath(this.root)
+    return this.resolvedRoot
+  }
+
   private inside(realRoot: string, path: string): boolean {
     return path === realRoot || path.startsWith(realRoot + sep)
   }
@@ -47,7 +58,7 @@ export class LocalObjectStore implements ObjectStore {
   /** The path of an existing object to read, after checking its real path stays in the lake; throws ENOENT when missing. */
   private async readPath(key: string): Promise<string> {
     const path = this.lexicalPath(assertReadableKey(key))
-    const [realRoot, real] = await Promise.all([realpath(this.root), realpath(path)])
+    const [realRoot, real] = await Promise.all([this.realRoot(), realpath(path)])
     if (!this.inside(realRoot, real)) throw this.escapes(key)
     return path
   }
@@ -56,7 +67,7 @@ export class LocalObjectStore implements ObjectStore {
   private async writePath(key: string): Promise<string> {
     const path = this.lexicalPath(assertSafeKey(key))
     await makeFolder(this.root, localLake)
-    const realRoot = await realpath(this.root)
+    const realRoot = await this.realRoot()
     // The deepest folder that exists decides where mkdir and the write really go.
     let existing = dirname(path)
     for (;;) {
@@ -77,7 +88,7 @@ export class LocalObjectStore implements ObjectStore {
   private async entries(relative: string): Promise<Dirent[]> {
     try {
       const path = relative ? this.lexicalPath(relative) : this.root
-      const [realRoot, real] = await Promise.all([realpath(this.root), realpath(path)])
+      const [realRoot, real] = await Promise.all([this.realRoot(), realpath(path)])
       if (!this.inside(realRoot, real)) return []
       return await readdir(path, { withFileTypes: true })
     } catch (error) {

@@ -41,3 +41,22 @@ test('calendarFeatures marks hour, weekday, weekend and holidays in UTC', () => 
   assert.deepEqual(Array.from(features.isWeekend), [1, 1, 1, 1])
   assert.deepEqual(Array.from(features.isHoliday), [0, 0, 1, 1])
 })
+
+test('calendarFeatures agrees with the Date API on every step of four years, before and after the epoch, hourly and weekly', () => {
+  const holidays = ['1969-12-31', '2024-02-29', '2025-12-25']
+  for (const [startMs, stepMs, length] of [
+    [Date.UTC(1968, 11, 30, 5), hour, 4 * 366 * 24],
+    [Date.UTC(2022, 0, 3), 7 * 24 * hour, 200],
+    [Date.UTC(2024, 1, 28, 23, 30), 30 * 60_000, 500],
+  ]) {
+    const features = calendarFeatures(startMs, stepMs, length, holidays)
+    for (let i = 0; i < length; i++) {
+      const date = new Date(startMs + i * stepMs)
+      const at = `${date.toISOString()} (step ${i})`
+      assert.equal(features.hourOfDay[i], date.getUTCHours(), at)
+      assert.equal(features.dayOfWeek[i], date.getUTCDay(), at)
+      assert.equal(features.isWeekend[i], date.getUTCDay() % 6 === 0 ? 1 : 0, at)
+      assert.equal(features.isHoliday[i], holidays.includes(date.toISOString().slice(0, 10)) ? 1 : 0, at)
+    }
+  }
+})
