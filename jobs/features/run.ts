@@ -20,6 +20,7 @@ import { forEachMetric } from '../runtime/metric-loop.js'
 import { buildFeatures, type FeatureTable } from './build-features.js'
 import { seriesIdOfManifest, type FeaturesManifest } from '../io/silver-manifest.js'
 import { readBronze, type BronzeRead } from './read-bronze.js'
+import type { AcceptedFile } from './day-cache.js'
 import { writeSilver, type SilverWrite } from './write-silver.js'
 
 export const featuresSchemaVersion = 1
@@ -119,11 +120,10 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     const why = bronze.found === 0 ? 'no bronze files' : `all ${bronze.found} bronze file(s) quarantined`
     throw new InputMissingError(`features: metric ${metricId}: empty window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}: ${why}`)
   }
-  const seriesIds = [...new Set(accepted.flatMap((a) => a.parts.map((p) => p.seriesId)))].sort()
+  const partsBySeries = groupPartsBySeries(accepted)
   const written: SeriesWritten[] = []
   const empty: string[] = []
-  for (const seriesId of seriesIds) {
-    const files = accepted.flatMap((a) => a.parts.filter((p) => p.seriesId === seriesId).map((part) => ({ file: a, part })))
+  for (const [seriesId, files] of partsBySeries) {
     const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings)
     if (!table) {
       empty.push(seriesId)
@@ -161,6 +161,19 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   const newest = written.every((w) => w.write.latest) ? first.write : written.find((w) => !w.write.latest)!.write
   log.info({ files: bronze.found, quarantined: quarantined.length, ...totals, bytesRead, days: bronze.days, cutoff: first.manifest.window.end, ...newest }, 'features written')
   return { bronze, written }
+}
+
+/** Each series' parts across the accepted files (in delivery order), by series id in order: one pass over the files, not one per series. */
+function groupPartsBySeries(accepted: readonly AcceptedFile[]): [string, { file: AcceptedFile; part: AcceptedFile['parts'][number] }[]][] {
+  const bySeries = new Map<string, { file: AcceptedFile; part: AcceptedFile['parts'][number] }[]>()
+  for (const file of accepted) {
+    for (const part of file.parts) {
+      const list = bySeries.get(part.seriesId)
+      if (list) list.push({ file, part })
+      else bySeries.set(part.seriesId, [{ file, part }])
+    }
+  }
+  return [...bySeries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
 /** The feature file; a series of a metric with dimensions also names its metric, id and dimension values in the key-value metadata. */
