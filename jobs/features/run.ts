@@ -16,7 +16,7 @@ import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
-import { buildFeatures } from './build-features.js'
+import { buildFeatures, windowCalendarFeatures } from './build-features.js'
 import { featuresSchemaVersion } from './encode-features.js'
 import { seriesIdOfManifest, seriesManifestOf, type FeaturesManifest } from '../io/silver-manifest.js'
 import { readBronze, type BronzeRead } from './read-bronze.js'
@@ -123,8 +123,9 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   const window = { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) }
   const built: BuiltSeries[] = []
   const empty: string[] = []
+  const calendar = windowCalendarFeatures(windowStartMs, windowEndMs, stepMs, settings.holidays)
   for (const [seriesId, files] of groupPartsBySeries(accepted)) {
-    const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings)
+    const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings, calendar)
     if (table) built.push({ seriesId, files, table })
     else empty.push(seriesId)
   }

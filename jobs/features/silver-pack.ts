@@ -5,7 +5,7 @@
  */
 import { silverPackFeaturesKey } from '../core/lake-layout.js'
 import { toIsoSeconds } from '../core/time.js'
-import { encodeParquetRowGroups } from '../io/parquet-write.js'
+import { encodeParquetRowGroups, type RowGroupsWriteOptions } from '../io/parquet-write.js'
 import { packSchemaVersion, type PackManifest } from '../io/silver-manifest.js'
 import type { BronzeRead } from './read-bronze.js'
 import type { FeatureTable } from './build-features.js'
@@ -28,11 +28,19 @@ export interface PackRun {
   windowEndMs: number
 }
 
+/**
+ * A row group per series makes per-chunk work the cost of a pack: no statistics but the series
+ * id's (a reader of one series may skip the others by it), no dictionary attempt for timestamps
+ * and values, which rarely repeat, a dictionary of one value for the series id.
+ */
+const packWriteOptions: RowGroupsWriteOptions = { statistics: false, columns: { series_id: { encoding: 'RLE_DICTIONARY', statistics: true }, ts: { encoding: 'PLAIN' }, value: { encoding: 'PLAIN' } } }
+
 /** The pack file and its manifest; `built` is sorted by series id, each series with at least one row. */
 export function packOf(metricId: string, dimensionNames: readonly string[], built: readonly BuiltSeries[], bronze: BronzeRead, run: PackRun): { manifest: PackManifest; data: Uint8Array } {
   const data = encodeParquetRowGroups(
     built.map(({ seriesId, table }) => () => [{ name: 'series_id', type: 'STRING', data: new Array<string>(table.series.values.length).fill(seriesId) }, ...featureColumns(table)]),
     { 'gras.schema_version': String(packSchemaVersion), 'gras.metric_id': metricId, 'gras.dimension_names': JSON.stringify(dimensionNames) },
+    packWriteOptions,
   )
   let rowStart = 0
   const series = built.map(({ seriesId, files, table }) => {

@@ -10,6 +10,16 @@ export interface ParquetColumn {
   nullable?: boolean
 }
 
+/**
+ * How encodeParquetRowGroups writes its columns: whether their chunks carry min/max statistics
+ * (default: yes), and per column by name its encoding (default: the writer's choice per chunk)
+ * and statistics.
+ */
+export interface RowGroupsWriteOptions {
+  statistics?: boolean
+  columns?: Record<string, { encoding?: 'PLAIN' | 'RLE_DICTIONARY'; statistics?: boolean }>
+}
+
 type ColumnSource = Parameters<typeof parquetWriteBuffer>[0]['columnData'][number]
 
 function columnSource(c: ParquetColumn): ColumnSource {
@@ -37,14 +47,14 @@ export function encodeParquet(columns: ParquetColumn[], metadata: Record<string,
  * least one row): a reader of one group reads only its bytes. Groups are made and encoded one at
  * a time, so only one group's arrays are held converted. No page indexes: a group is read whole.
  */
-export function encodeParquetRowGroups(groups: readonly (() => ParquetColumn[])[], metadata: Record<string, string> = {}): Uint8Array {
+export function encodeParquetRowGroups(groups: readonly (() => ParquetColumn[])[], metadata: Record<string, string> = {}, options: RowGroupsWriteOptions = {}): Uint8Array {
   const writer = new ByteWriter()
   let parquet: ParquetWriter | undefined
   for (const group of groups) {
     const columnData = group().map(columnSource)
-    parquet ??= new ParquetWriter({ writer, schema: schemaFromColumnData({ columnData }), kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })), createdBy: 'gras-forecast' })
+    parquet ??= new ParquetWriter({ writer, schema: schemaFromColumnData({ columnData }), statistics: options.statistics ?? true, kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })), createdBy: 'gras-forecast' })
     const rows = columnData[0].data.length
-    void parquet.write({ columnData: columnData.map(({ name, data }) => ({ name, data, offsetIndex: false })), rowGroupSize: rows })
+    void parquet.write({ columnData: columnData.map(({ name, data }) => ({ name, data, offsetIndex: false, ...options.columns?.[name] })), rowGroupSize: rows })
   }
   if (!parquet) throw new Error('parquet: encodeParquetRowGroups needs at least one row group')
   void parquet.finish()
