@@ -1,9 +1,10 @@
 /**
  * Reads a series' silver features back as a regular series, through the manifest of a data cutoff:
  * a dimensionless metric's from its own folder, a series of a metric with dimensions from its
- * metric's pack (one file of every series, one row group each). A pack's manifest is parsed and
- * its file's footer read once per process (a small cache keyed by the manifest's key, etag and
- * size), so reading its many series one by one costs a listing and one ranged read each.
+ * metric's pack (one file of every series, one row group each). A pack's manifest is parsed once
+ * per process (a small cache keyed by its key, etag and size) and its file's footer once (keyed by
+ * the file's key and size), so reading its many series one by one costs a listing and one ranged
+ * read each.
  */
 import { parquetMetadataAsync, parquetRead, cachedAsyncBuffer, type AsyncBuffer, type FileMetaData } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
@@ -57,7 +58,7 @@ export async function readSilverSeries(lake: ObjectStore, seriesId: string, cuto
 export async function listPackSeries(lake: ObjectStore, metricId: string): Promise<string[] | undefined> {
   const found = await findPackManifest(lake, metricId, undefined)
   if (!found) return undefined
-  return (await openPack(lake, metricId, found)).manifest.series.map((s) => s.seriesId)
+  return (await openPackIndex(lake, metricId, found)).manifest.series.map((s) => s.seriesId)
 }
 
 async function readSeriesFolder(lake: ObjectStore, metricId: string, cutoffMs: number | undefined): Promise<SilverSeries> {
@@ -125,43 +126,60 @@ async function findPackManifest(lake: ObjectStore, metricId: string, cutoffMs: n
   return info && { info }
 }
 
-/** A pack opened: its manifest, its series by id with their row group, and its file with the footer parsed. */
-interface OpenPack {
+/** A pack manifest read and checked, its series by id. */
+interface PackIndex {
   key: string
   manifest: PackManifest
-  index: Map<string, { series: PackSeries; group: number }>
+  index: Map<string, PackSeries>
+}
+
+/** A pack's file opened, its footer parsed and checked against the manifest. */
+interface PackFile {
   file: AsyncBuffer
   metadata: FileMetaData
 }
 
-/** Packs kept open per process: a job reads one metric's series after another, a few metrics at a time with workers. */
-const openPacksKept = 4
-const openPacks = new Map<string, Promise<OpenPack>>()
+/**
+ * Kept per process, the most recently used last: a job reads one metric's series after another,
+ * a few metrics at a time with workers. The newest manifest and its cutoff's copy are two
+ * manifests of one file, opened once.
+ */
+const packsKept = 4
+const packIndexes = new Map<string, Promise<PackIndex>>()
+const packFiles = new Map<string, Promise<PackFile>>()
 
-function openPack(lake: ObjectStore, metricId: string, found: FoundManifest): Promise<OpenPack> {
-  const cacheKey = `${lake.uri}\n${found.info.key}\n${found.info.etag ?? ''}\n${found.info.size}`
-  let pack = openPacks.get(cacheKey)
-  if (pack) {
-    // Most recently used last, so the oldest is the first one dropped.
-    openPacks.delete(cacheKey)
-    openPacks.set(cacheKey, pack)
-    return pack
+function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = cache.get(key)
+  if (value) cache.delete(key)
+  else {
+    value = load()
+    value.catch(() => cache.get(key) === value && cache.delete(key))
   }
-  pack = loadPack(lake, metricId, found)
-  openPacks.set(cacheKey, pack)
-  pack.catch(() => openPacks.delete(cacheKey))
-  while (openPacks.size > openPacksKept) openPacks.delete(openPacks.keys().next().value!)
-  return pack
+  cache.set(key, value)
+  while (cache.size > packsKept) cache.delete(cache.keys().next().value!)
+  return value
 }
 
-async function loadPack(lake: ObjectStore, metricId: string, found: FoundManifest): Promise<OpenPack> {
-  const key = found.info.key
+function openPackIndex(lake: ObjectStore, metricId: string, found: FoundManifest): Promise<PackIndex> {
+  return cached(packIndexes, `${lake.uri}\n${found.info.key}\n${found.info.etag ?? ''}\n${found.info.size}`, () => loadPackIndex(lake, metricId, found.info.key))
+}
+
+function openPackFile(lake: ObjectStore, pack: PackIndex, found: FoundManifest): Promise<PackFile> {
+  return cached(packFiles, `${lake.uri}\n${pack.manifest.dataKey}\n${pack.manifest.dataBytes}`, () => loadPackFile(lake, pack, found))
+}
+
+async function loadPackIndex(lake: ObjectStore, metricId: string, key: string): Promise<PackIndex> {
   const bytes = await lake.get(key)
   if (!bytes) throw new InputMissingError(`silver: ${key} is missing (listed, then gone): run gras features again`)
   const manifest = parseLakeDocument(packManifestSchema, bytes, key)
   if (manifest.metricId !== metricId) throw new DataError(`silver: ${key}: metricId: ${manifest.metricId} (expected ${metricId})`)
   const problem = findPackProblem(manifest, (seriesId, metric) => parseSeriesId(seriesId)?.metricId === metric && seriesId !== metric)
   if (problem) throw new DataError(`silver: ${key}: ${problem}`)
+  return { key, manifest, index: new Map(manifest.series.map((series) => [series.seriesId, series])) }
+}
+
+async function loadPackFile(lake: ObjectStore, pack: PackIndex, found: FoundManifest): Promise<PackFile> {
+  const { key, manifest } = pack
   const dataKey = manifest.dataKey
   const data = found.data?.key === dataKey ? found.data : (await lake.list(dataKey.slice(0, dataKey.lastIndexOf('/')))).find((f) => f.key === dataKey)
   if (!data) throw new InputMissingError(`silver: ${dataKey} named by ${key} is missing`)
@@ -176,15 +194,13 @@ async function loadPack(lake: ObjectStore, metricId: string, found: FoundManifes
   }
   const groups = metadata.row_groups
   if (groups.length !== manifest.series.length) throw new DataError(`silver: ${dataKey} has ${groups.length} row groups (expected ${manifest.series.length}, one per series of ${key})`)
-  const index = new Map<string, { series: PackSeries; group: number }>()
   for (const [group, series] of manifest.series.entries()) {
     if (Number(groups[group].num_rows) !== series.rows) throw new DataError(`silver: ${dataKey}: row group ${group} has ${groups[group].num_rows} rows (expected ${series.rows}, those of ${series.seriesId} in ${key})`)
-    index.set(series.seriesId, { series, group })
   }
   const names = new Set(metadata.schema.slice(1).map((e) => e.name))
   const missing = packColumns.filter((name) => !names.has(name))
   if (missing.length > 0) throw new DataError(`silver: ${dataKey}: missing column(s) ${missing.join(', ')}`)
-  return { key, manifest, index, file, metadata }
+  return { file, metadata }
 }
 
 const packColumns = ['series_id', 'ts', 'value', 'observed']
@@ -198,12 +214,12 @@ const parsers = {
 
 async function readPackSeries(lake: ObjectStore, seriesId: string, found: FoundManifest, cutoffMs: number | undefined): Promise<SilverSeries> {
   const metricId = metricOfSeries(seriesId)
-  const pack = await openPack(lake, metricId, found)
+  const pack = await openPackIndex(lake, metricId, found)
   const { manifest } = pack
   if (cutoffMs !== undefined && Date.parse(manifest.window.end) > cutoffMs) throw newerThanCutoff(metricId, cutoffMs, silverPackCutoffManifestKey(metricId, cutoffMs), manifest.window.end)
-  const entry = pack.index.get(seriesId)
-  if (!entry) throw new InputMissingError(`silver: no features for series ${seriesId} in ${pack.key} (its pack holds ${manifest.series.length} other series of metric ${metricId})`)
-  const { series } = entry
+  const series = pack.index.get(seriesId)
+  if (!series) throw new InputMissingError(`silver: no features for series ${seriesId} in ${pack.key} (its pack holds ${manifest.series.length} other series of metric ${metricId})`)
+  const { file, metadata } = await openPackFile(lake, pack, found)
   const rows = series.rows
   const tsMs = new Float64Array(rows).fill(Number.NaN)
   const values = new Float64Array(rows).fill(Number.NaN)
@@ -214,8 +230,8 @@ async function readPackSeries(lake: ObjectStore, seriesId: string, found: FoundM
   let problem: string | undefined
   try {
     await parquetRead({
-      file: pack.file,
-      metadata: pack.metadata,
+      file,
+      metadata,
       columns: packColumns,
       rowStart: series.rowStart,
       rowEnd: series.rowStart + rows,

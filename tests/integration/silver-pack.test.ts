@@ -158,7 +158,9 @@ test('resolveMetrics under silver gives the pack\'s series ids; --metrics P sele
 test('on S3 (s3rver): every series reads back the same, the manifest and the footer fetched once, then one listing and one ranged GET per series', { timeout: 120_000 }, async () => {
   const local = new LocalObjectStore(lakeDir)
   const { store, counts, gets } = counting(s3Lake)
-  const ids = JSON.parse(readFileSync(join(lakeDir, silverPackManifestKey('P')), 'utf8')).series.map((s: { seriesId: string }) => s.seriesId) as string[]
+  const ids = (await resolveMetrics(store, silverFeaturesRoot, ['P'])).metrics
+  assert.equal(ids.length, 7)
+  assert.equal(counts.slice, 0, 'listing the series reads the newest manifest, not the file')
   const first = await readSilverSeries(store, ids[0], asOfMs)
   const opened = { ...counts }
   for (const id of ids) {
@@ -167,7 +169,7 @@ test('on S3 (s3rver): every series reads back the same, the manifest and the foo
     assert.deepEqual(Array.from(remote.series.values), Array.from(here.series.values), id)
     assert.deepEqual(remote.observed, here.observed, id)
   }
-  assert.deepEqual(gets, [silverPackCutoffManifestKey('P', asOfMs)], 'the pack manifest is read once')
+  assert.deepEqual(gets, [silverPackManifestKey('P'), silverPackCutoffManifestKey('P', asOfMs)], 'each manifest is read once')
   assert.equal(counts.list - opened.list, ids.length - 1, 'one listing per further series')
   assert.equal(counts.slice - opened.slice, ids.length - 1, 'one ranged GET per further series')
 })
