@@ -58,5 +58,6 @@ export function encodeParquetRowGroups(groups: readonly (() => ParquetColumn[])[
   }
   if (!parquet) throw new Error('parquet: encodeParquetRowGroups needs at least one row group')
   void parquet.finish()
-  return new Uint8Array(writer.getBuffer())
+  // A view of the writer's buffer, not a copy: a pack of many series is tens of megabytes.
+  return writer.getBytes()
 }
