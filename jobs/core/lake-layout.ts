@@ -92,6 +92,28 @@ export const silverFeaturesKey = (metricId: string, cutoffMs: number) => `${silv
 /** Written after its features file, so a manifest found names data that is there. */
 export const silverCutoffManifestKey = (metricId: string, cutoffMs: number) => `${silverCutoffPrefix(metricId, cutoffMs)}/_manifest.json`
 
+/**
+ * `silver/gras/features/pack=<metric id>`: the silver of a metric with dimensions, every series in
+ * one file per cutoff (a "pack"); a metric without dimensions keeps its `metric=<id>` folder above.
+ */
+export const silverPackPrefix = (metricId: string) => `${silverFeaturesRoot}/pack=${metricId}`
+/** `pack=<id>/cutoff=YYYYMMDDTHHMMSSZ`: the pack of one data cutoff, `features.parquet` then `_manifest.json`. */
+export const silverPackCutoffPrefix = (metricId: string, cutoffMs: number) => `${silverPackPrefix(metricId)}/cutoff=${compactTimestamp(cutoffMs)}`
+export const silverPackFeaturesKey = (metricId: string, cutoffMs: number) => `${silverPackCutoffPrefix(metricId, cutoffMs)}/features.parquet`
+export const silverPackCutoffManifestKey = (metricId: string, cutoffMs: number) => `${silverPackCutoffPrefix(metricId, cutoffMs)}/_manifest.json`
+/**
+ * The newest cutoff's pack manifest (a copy, moved forward only), in a folder of its own: one
+ * listing of `silverPackNewestPrefix` gives its etag and size, on S3 as on a local lake.
+ */
+export const silverPackNewestPrefix = (metricId: string) => `${silverPackPrefix(metricId)}/newest`
+export const silverPackManifestKey = (metricId: string) => `${silverPackNewestPrefix(metricId)}/_manifest.json`
+
+/** The metric id of a `.../pack=<id>/` prefix, or undefined when it is not one or not a valid id. */
+export function metricIdOfPackPrefix(prefix: string): string | undefined {
+  const match = /\/pack=([^/]+)\/?$/.exec(prefix)
+  return match && metricIdPattern.test(match[1]) ? match[1] : undefined
+}
+
 export const modelVersionPrefix = (metricId: string, version: string) => `models/metric=${metricId}/${version}`
 export const modelArtifactKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/model.json`
 export const backtestReportKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/backtest.json`

@@ -21,7 +21,9 @@ export interface FeatureTable {
 /**
  * Builds the table for steps in [windowStartMs, windowEndMs); returns undefined when no step in the
  * window has an event. Leading and trailing empty steps are dropped: a metric that started late or
- * whose newest hour has not arrived yet is not padded with invented values.
+ * whose newest hour has not arrived yet is not padded with invented values. `windowCalendar`, the
+ * calendar features of every step of the window (windowCalendarFeatures), spares computing them
+ * again for each series of a metric: a series' are a part of them.
  */
 export function buildFeatures(
   metricId: string,
@@ -30,6 +32,7 @@ export function buildFeatures(
   windowEndMs: number,
   stepMs: number,
   settings: Pick<MetricSettings, 'aggregation' | 'gapPolicy' | 'holidays'>,
+  windowCalendar?: CalendarFeatures,
 ): FeatureTable | undefined {
   const grid = aggregateToGrid(events, { startMs: windowStartMs, endMs: windowEndMs, stepMs }, settings.aggregation)
   let first = 0
@@ -45,7 +48,17 @@ export function buildFeatures(
     series: { metricId, startMs, stepMs, values: filled.values },
     observed: filled.observed,
     eventCounts: grid.counts.slice(first, last + 1),
-    calendar: calendarFeatures(startMs, stepMs, raw.length, settings.holidays),
+    calendar: windowCalendar?.hourOfDay.length === grid.counts.length ? sliceCalendar(windowCalendar, first, last + 1) : calendarFeatures(startMs, stepMs, raw.length, settings.holidays),
     filledSteps: filled.filledCount,
   }
+}
+
+/** The calendar features of every step in [windowStartMs, windowEndMs), for buildFeatures. */
+export function windowCalendarFeatures(windowStartMs: number, windowEndMs: number, stepMs: number, holidays: readonly string[]): CalendarFeatures {
+  // As many steps as aggregateToGrid's grid of the window.
+  return calendarFeatures(windowStartMs, stepMs, Math.max(0, Math.ceil((windowEndMs - windowStartMs) / stepMs)), holidays)
+}
+
+function sliceCalendar(calendar: CalendarFeatures, from: number, to: number): CalendarFeatures {
+  return { hourOfDay: calendar.hourOfDay.subarray(from, to), dayOfWeek: calendar.dayOfWeek.subarray(from, to), isWeekend: calendar.isWeekend.subarray(from, to), isHoliday: calendar.isHoliday.subarray(from, to) }
 }

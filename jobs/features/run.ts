@@ -1,14 +1,13 @@
 /**
- * The `features` job: bronze Parquet -> silver features, per metric, one output per series (a
- * metric with dimensions has one per distinct tuple of their values). Reads only the day
- * partitions in the window and only the ts/value/dimension column chunks; quarantines bad files
- * and keeps going; writes the feature file first and the manifest last, so a reader that finds a
- * manifest finds its data.
+ * The `features` job: bronze Parquet -> silver features, per metric: one series' folder for a
+ * metric without dimensions, one pack of every series (a distinct tuple of their values) for a
+ * metric with dimensions. Reads only the day partitions in the window and only the
+ * ts/value/dimension column chunks; quarantines bad files and keeps going; writes the feature file
+ * first and the manifest last, so a reader that finds a manifest finds its data.
  */
 import { bronzeRoot, silverFeaturesKey } from '../core/lake-layout.js'
 import { concatEvents } from '../core/series.js'
 import { toIsoSeconds } from '../core/time.js'
-import { encodeParquet } from '../io/parquet-write.js'
 import { IsolatedParquetReader } from '../io/parquet-isolated.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
 import { historyWindow, settingsFor } from '../runtime/config-schema.js'
@@ -17,12 +16,14 @@ import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport } from '../runtime/metric-outcome.js'
 import { forEachMetric } from '../runtime/metric-loop.js'
-import { buildFeatures, type FeatureTable } from './build-features.js'
-import { seriesIdOfManifest, type FeaturesManifest } from '../io/silver-manifest.js'
+import { buildFeatures, windowCalendarFeatures } from './build-features.js'
+import { featuresSchemaVersion } from './encode-features.js'
+import { seriesIdOfManifest, seriesManifestOf, type FeaturesManifest } from '../io/silver-manifest.js'
 import { readBronze, type BronzeRead } from './read-bronze.js'
-import { writeSilver, type SilverWrite } from './write-silver.js'
-
-export const featuresSchemaVersion = 1
+import type { AcceptedFile } from './day-cache.js'
+import { encodeFeatureTable } from './encode-features.js'
+import { packOf, type BuiltSeries, type SeriesFiles } from './silver-pack.js'
+import { writeSilver, writeSilverPack, type SilverWrite } from './write-silver.js'
 
 /** Skipped paths named in the warning; the count covers all. */
 const maxPathsLogged = 20
@@ -88,9 +89,9 @@ interface SeriesWritten {
 }
 
 /**
- * One bronze read of the metric, then one silver output per series: the metric's own for a metric
- * without dimensions, one per distinct dimension tuple otherwise (a series without events in the
- * window is left out with a warning).
+ * One bronze read of the metric, then its silver: a metric without dimensions its own folder, a
+ * metric with dimensions one pack holding a series per distinct dimension tuple (a series without
+ * events in the window is left out with a warning). `written` has one item per series.
  */
 async function featuresForMetric(context: JobContext, reader: IsolatedParquetReader, metricId: string, log: JobContext['logger'], options: FeaturesOptions): Promise<{ bronze: BronzeRead; written: SeriesWritten[] }> {
   const settings = settingsFor(context.config, metricId)
@@ -119,21 +120,26 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
     const why = bronze.found === 0 ? 'no bronze files' : `all ${bronze.found} bronze file(s) quarantined`
     throw new InputMissingError(`features: metric ${metricId}: empty window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}: ${why}`)
   }
-  const seriesIds = [...new Set(accepted.flatMap((a) => a.parts.map((p) => p.seriesId)))].sort()
-  const written: SeriesWritten[] = []
+  const window = { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) }
+  const built: BuiltSeries[] = []
   const empty: string[] = []
-  for (const seriesId of seriesIds) {
-    const files = accepted.flatMap((a) => a.parts.filter((p) => p.seriesId === seriesId).map((part) => ({ file: a, part })))
-    const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings)
-    if (!table) {
-      empty.push(seriesId)
-      continue
-    }
-    const dimensions = bronze.dimensions.get(seriesId)
+  const calendar = windowCalendarFeatures(windowStartMs, windowEndMs, stepMs, settings.holidays)
+  for (const [seriesId, files] of groupPartsBySeries(accepted)) {
+    const table = buildFeatures(seriesId, concatEvents(files.map((f) => f.part.events)), windowStartMs, windowEndMs, stepMs, settings, calendar)
+    if (table) built.push({ seriesId, files, table })
+    else empty.push(seriesId)
+  }
+  const written: SeriesWritten[] = []
+  if (settings.dimensions.length > 0 && built.length > 0) {
+    const { manifest, data } = packOf(metricId, settings.dimensions, built, bronze, { runId: context.runId, stepMs, window, windowEndMs })
+    const write = await writeSilverPack(context.lake, manifest, data)
+    for (const series of manifest.series) written.push({ manifest: seriesManifestOf(manifest, series), write })
+  }
+  const oneSeriesEach = settings.dimensions.length === 0 ? built : []
+  for (const { seriesId, files, table } of oneSeriesEach) {
     const manifest: FeaturesManifest = {
       schemaVersion: featuresSchemaVersion,
       metricId,
-      ...(dimensions ? { seriesId, dimensions } : {}),
       runId: context.runId,
       dataKey: silverFeaturesKey(seriesId, windowEndMs),
       rows: table.series.values.length,
@@ -141,16 +147,13 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
       startTs: toIsoSeconds(table.series.startMs),
       endTs: toIsoSeconds(table.series.startMs + table.series.values.length * stepMs),
       filledSteps: table.filledSteps,
-      window: { start: toIsoSeconds(windowStartMs), end: toIsoSeconds(windowEndMs) },
-      inputFiles: files.map(({ file, part }) => {
-        const rows = dimensions ? part.events.tsMs.length + part.redelivered : file.rows
-        return { key: file.info.key, size: file.info.size, etag: file.info.etag, rows, ...(part.redelivered > 0 ? { redelivered: part.redelivered } : {}) }
-      }),
+      window,
+      inputFiles: files.map(({ file, part }) => ({ key: file.info.key, size: file.info.size, etag: file.info.etag, rows: file.rows, ...(part.redelivered > 0 ? { redelivered: part.redelivered } : {}) })),
       skipped: bronze.skipped,
       quarantined,
       bytesRead,
     }
-    written.push({ manifest, write: await writeSilver(context.lake, manifest, encodeFeatureTable(table, metricId, dimensions)) })
+    written.push({ manifest, write: await writeSilver(context.lake, manifest, encodeFeatureTable(table, metricId)) })
   }
   if (empty.length > 0 && written.length > 0) log.warn({ series: empty }, 'series without events inside the window: no features written for them')
   if (written.length === 0) throw new InputMissingError(`features: metric ${metricId}: no events inside the window ${toIsoSeconds(windowStartMs)} .. ${toIsoSeconds(windowEndMs)}`)
@@ -163,25 +166,15 @@ async function featuresForMetric(context: JobContext, reader: IsolatedParquetRea
   return { bronze, written }
 }
 
-/** The feature file; a series of a metric with dimensions also names its metric, id and dimension values in the key-value metadata. */
-function encodeFeatureTable(table: FeatureTable, metricId: string, dimensions: Record<string, string | null> | undefined): Uint8Array {
-  const { series, calendar } = table
-  const n = series.values.length
-  const ts = new Float64Array(n)
-  for (let i = 0; i < n; i++) ts[i] = series.startMs + i * series.stepMs
-  return encodeParquet(
-    [
-      { name: 'ts', type: 'TIMESTAMP', data: ts },
-      { name: 'value', type: 'DOUBLE', data: series.values },
-      { name: 'observed', type: 'BOOLEAN', data: Array.from(table.observed, (v) => v === 1) },
-      { name: 'event_count', type: 'INT32', data: Int32Array.from(table.eventCounts) },
-      { name: 'hour_of_day', type: 'INT32', data: calendar.hourOfDay },
-      { name: 'day_of_week', type: 'INT32', data: calendar.dayOfWeek },
-      { name: 'is_weekend', type: 'BOOLEAN', data: Array.from(calendar.isWeekend, (v) => v === 1) },
-      { name: 'is_holiday', type: 'BOOLEAN', data: Array.from(calendar.isHoliday, (v) => v === 1) },
-    ],
-    dimensions
-      ? { 'gras.schema_version': String(featuresSchemaVersion), 'gras.metric_id': metricId, 'gras.series_id': series.metricId, 'gras.dimensions': JSON.stringify(dimensions) }
-      : { 'gras.schema_version': String(featuresSchemaVersion), 'gras.metric_id': series.metricId },
-  )
+/** Each series' parts across the accepted files (in delivery order), by series id in order: one pass over the files, not one per series. */
+function groupPartsBySeries(accepted: readonly AcceptedFile[]): [string, SeriesFiles][] {
+  const bySeries = new Map<string, SeriesFiles>()
+  for (const file of accepted) {
+    for (const part of file.parts) {
+      const list = bySeries.get(part.seriesId)
+      if (list) list.push({ file, part })
+      else bySeries.set(part.seriesId, [{ file, part }])
+    }
+  }
+  return [...bySeries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }

@@ -4,17 +4,19 @@
  * silently). A job with nothing to work on is an error that says what the lake does hold.
  *
  * Bronze partitions are metrics; every later layer's are series ids (core/series-id.ts), a
- * dimensionless metric's being its metric id. Under those, a requested metric id selects every
+ * dimensionless metric's being its metric id; under silver, a metric with dimensions is one
+ * `pack=<id>/` partition whose newest manifest lists its series. A requested metric id selects every
  * series of the metric and a requested series id that one series; under bronze, a requested
  * series id selects its metric (features reads a metric's files once for all its series).
  */
-import { bronzeRoot, metricIdOfPrefix, seriesIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
+import { bronzeRoot, metricIdOfPackPrefix, metricIdOfPrefix, seriesIdOfPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
 import { metricOfSeries, parseSeriesId } from '../core/series-id.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../core/ids.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
 import { emptyShardPlan, metricsOfShard, type ShardPlan, type ShardSelection } from '../core/shard-plan.js'
 import { findShardPlan, latestPlanId, readShardPlan } from '../io/shard-plans.js'
+import { listPackSeries } from '../io/silver-reader.js'
 import type { Logger } from './logger.js'
 
 /** The shard a run is limited to, and the plan that defines it. */
@@ -60,12 +62,23 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
   if (!requested || requested.length === 0) {
     // A metric the plan gave this shard and the lake lacks is this shard's failure, not silence.
     const missing = await missingErrors(lake, root, inShard.absent)
-    return { metrics: found, missing, invalidPartitions, unplanned }
+    return withBrokenPacks({ metrics: found, missing, invalidPartitions, unplanned }, partitions.broken)
   }
   // A requested metric of another shard is that shard's work, not missing from this one.
   const metrics = [...new Set(requested.flatMap((id) => found.filter((f) => selects(id, f))))]
-  const missing = await missingErrors(lake, root, requested.filter((id) => !partitions.found.some((f) => selects(id, f))))
-  return { metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }
+  const unknown = requested.filter((id) => !partitions.found.some((f) => selects(id, f)))
+  const missing = [
+    ...unknown.filter((id) => partitions.broken.has(metricOfSeries(id))).map((id) => ({ metricId: id, error: partitions.broken.get(metricOfSeries(id))! })),
+    ...(await missingErrors(lake, root, unknown.filter((id) => !partitions.broken.has(metricOfSeries(id))))),
+  ]
+  return withBrokenPacks({ metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }, partitions.broken)
+}
+
+/** A metric whose pack manifest cannot be read stands as its metric id until here: it fails with that error instead of running. */
+function withBrokenPacks(resolved: ResolvedMetrics, broken: ReadonlyMap<string, Error>): ResolvedMetrics {
+  if (broken.size === 0) return resolved
+  const failed = resolved.metrics.filter((id) => broken.has(id))
+  return { ...resolved, metrics: resolved.metrics.filter((id) => !broken.has(id)), missing: [...resolved.missing, ...failed.map((id) => ({ metricId: id, error: broken.get(id)! }))] }
 }
 
 /** Refuses (64, naming `flag`) what is neither a metric id nor a canonical series id. */
@@ -85,22 +98,57 @@ async function missingErrors(lake: ObjectStore, root: string, unknown: readonly 
   if (unknown.length === 0) return []
   const inventory = await describeLakeMetrics(lake)
   return unknown.map((metricId) => {
-    const what = metricOfSeries(metricId) === metricId ? `metric ${metricId}: no ${root}/metric=${metricId}/${root === bronzeRoot ? '' : ` nor a series metric=${metricId}~.../`}` : `series ${metricId}: no ${root}/metric=${metricId}/`
+    const series = metricOfSeries(metricId) !== metricId
+    const what =
+      root === bronzeRoot
+        ? `${series ? 'series' : 'metric'} ${metricId}: no ${root}/metric=${metricId}/`
+        : series
+          ? `series ${metricId}: not in the newest ${root}/pack=${metricOfSeries(metricId)}/ nor a ${root}/metric=${metricId}/`
+          : `metric ${metricId}: no ${root}/metric=${metricId}/ nor a pack=${metricId}/`
     return { metricId, error: new InputMissingError(`metrics: unknown ${what} in ${lake.uri} (${inventory})`) }
   })
 }
 
-async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[] }> {
-  const prefixes = (await lake.listPrefixes(root)).filter((p) => /metric=[^/]*\/$/.test(p))
+/**
+ * The units under `root`: bronze's metrics, or silver's series, those of each pack read from its
+ * newest manifest (a metric's pack replaces any folders of its series a lake from before packs
+ * still holds). `broken`: metrics whose pack manifest cannot be read, by id, with the error; each
+ * is in `found` as its metric id.
+ */
+async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[]; broken: Map<string, Error> }> {
+  const listed = await lake.listPrefixes(root)
   const found: string[] = []
   const invalidPartitions: string[] = []
+  const broken = new Map<string, Error>()
   const idOf = root === bronzeRoot ? metricIdOfPrefix : seriesIdOfPrefix
-  for (const prefix of prefixes) {
+  for (const prefix of listed.filter((p) => /metric=[^/]*\/$/.test(p))) {
     const id = idOf(prefix)
     if (id) found.push(id)
     else invalidPartitions.push(prefix)
   }
-  return { found, invalidPartitions }
+  if (root !== silverFeaturesRoot) return { found, invalidPartitions, broken }
+  const packed = new Set<string>()
+  const series: string[] = []
+  for (const prefix of listed.filter((p) => /pack=[^/]*\/$/.test(p))) {
+    const metricId = metricIdOfPackPrefix(prefix)
+    if (!metricId) {
+      invalidPartitions.push(prefix)
+      continue
+    }
+    try {
+      const ids = await listPackSeries(lake, metricId)
+      if (!ids) continue
+      packed.add(metricId)
+      series.push(...ids)
+    } catch (error) {
+      packed.add(metricId)
+      broken.set(metricId, error as Error)
+      series.push(metricId)
+    }
+  }
+  if (packed.size === 0) return { found, invalidPartitions, broken }
+  const all = [...found.filter((id) => !(packed.has(metricOfSeries(id)) && id !== metricOfSeries(id))), ...series].sort()
+  return { found: all, invalidPartitions, broken }
 }
 
 /** What the lake holds, for messages: its bronze metrics and the metrics with features, or that it is empty. */

@@ -58,7 +58,9 @@ before(async () => {
   await ok(['pipeline', '--as-of', iso(asOfMs - day), '--run-id', 'rep-r0'])
   await ok(['pipeline', '--as-of', iso(asOfMs), '--run-id', 'rep-r1'])
   await ok(['monitor', '--as-of', iso(asOfMs), '--run-id', 'rep-m1'])
-  metrics = readdirSync(join(cwd, '.gras/lake/silver/gras/features')).map((d) => d.replace('metric=', '')).sort()
+  const silverRoot = join(cwd, '.gras/lake/silver/gras/features')
+  const seriesOf = (d: string) => (JSON.parse(readFileSync(join(silverRoot, d, 'newest/_manifest.json'), 'utf8')) as { series: { seriesId: string }[] }).series.map((s) => s.seriesId)
+  metrics = readdirSync(silverRoot).flatMap((d) => (d.startsWith('pack=') ? seriesOf(d) : [d.replace('metric=', '')])).sort()
 }, { timeout: 600_000 })
 
 test('gras --version prints the package version', async () => {

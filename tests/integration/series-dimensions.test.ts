@@ -1,6 +1,6 @@
 /**
  * Metrics with dimensions end to end, through the built CLI, on bronze DuckDB writes: several
- * series per file become one silver output each, under its series id, with the hourly values of
+ * series per file become one silver pack per metric, a series under its series id, with the hourly values of
  * DuckDB's own GROUP BY over the same files; files that break the per-series rules are quarantined
  * with a reason and the others processed; and four series of one metric are forecast exactly as
  * four dimensionless metrics holding the same events are.
@@ -63,15 +63,33 @@ function bytesOf(path: string): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
-function manifestOf(lake: string, seriesId: string): Record<string, unknown> & { dataKey: string } {
-  return JSON.parse(readFileSync(join(lake, `silver/gras/features/metric=${seriesId}/_manifest.json`), 'utf8'))
+interface PackSeries {
+  seriesId: string
+  dimensions: Record<string, string | null>
+  rowStart: number
+  rows: number
+  files: number
+  events: number
 }
 
-async function silverRows(lake: string, seriesId: string): Promise<{ ts: number; value: number; observed: boolean; event_count: number }[]> {
-  return (await parquetReadObjects({ file: bytesOf(join(lake, manifestOf(lake, seriesId).dataKey)), parsers })) as never
+/** The newest pack manifest of metric `metricId`: every series of it in one features file. */
+function packOf(lake: string, metricId: string): Record<string, unknown> & { dataKey: string; series: PackSeries[] } {
+  return JSON.parse(readFileSync(join(lake, `silver/gras/features/pack=${metricId}/newest/_manifest.json`), 'utf8'))
 }
 
-test('several series per DuckDB file: one silver output per series id, with the hourly values of DuckDB\'s GROUP BY', { timeout: 120_000 }, async () => {
+function seriesOf(lake: string, seriesId: string): PackSeries {
+  const found = packOf(lake, seriesId.split('~')[0]).series.find((s) => s.seriesId === seriesId)
+  assert.ok(found, `${seriesId} in its pack`)
+  return found
+}
+
+/** The rows of one series in its metric's pack, read by hyparquet from the row range its manifest names. */
+async function silverRows(lake: string, seriesId: string): Promise<{ series_id: string; ts: number; value: number; observed: boolean; event_count: number }[]> {
+  const { rowStart, rows } = seriesOf(lake, seriesId)
+  return (await parquetReadObjects({ file: bytesOf(join(lake, packOf(lake, seriesId.split('~')[0]).dataKey)), rowStart, rowEnd: rowStart + rows, parsers })) as never
+}
+
+test('several series per DuckDB file: one silver pack, a series per id in it, with the hourly values of DuckDB\'s GROUP BY', { timeout: 120_000 }, async () => {
   const cwd = tempDir('dims-duckdb')
   const lake = lakeIn(cwd)
   const regions = `['eu', 'us west/coast', 'Zürich 東京', null]`
@@ -93,13 +111,16 @@ test('several series per DuckDB file: one silver output per series id, with the 
     truth.get(id)!.set(Number(ts), { sum: Number(sum), count: Number(count) })
   }
   assert.equal(truth.size, 8)
-  const silverIds = readdirSync(join(lake, 'silver/gras/features')).map((name) => name.slice('metric='.length)).sort()
+  assert.deepEqual(readdirSync(join(lake, 'silver/gras/features')), ['pack=D'], 'one pack for the metric')
+  const silverIds = packOf(lake, 'D').series.map((s) => s.seriesId)
   assert.deepEqual(silverIds, [...truth.keys()].sort())
   assert.ok(silverIds.includes('D~channel=web~region=Z%C3%BCrich%20%E6%9D%B1%E4%BA%AC'), silverIds.join(' '))
   assert.ok(silverIds.includes('D~channel=app~region=us%20west%2Fcoast'), 'a / in a value is escaped, never a folder')
   assert.ok(silverIds.includes('D~channel=web~region='), 'a null region is the empty value')
   for (const [id, hours] of truth) {
-    const observed = (await silverRows(lake, id)).filter((r) => r.observed)
+    const rows = await silverRows(lake, id)
+    assert.ok(rows.every((r) => r.series_id === id), id)
+    const observed = rows.filter((r) => r.observed)
     assert.equal(observed.length, hours.size, id)
     for (const row of observed) {
       const want = hours.get(row.ts)!
@@ -109,12 +130,14 @@ test('several series per DuckDB file: one silver output per series id, with the 
     }
   }
   const id = 'D~channel=app~region=us%20west%2Fcoast'
-  const manifest = manifestOf(lake, id)
-  assert.deepEqual([manifest.metricId, manifest.seriesId, manifest.dimensions], ['D', id, { region: 'us west/coast', channel: 'app' }])
-  assert.equal((manifest.inputFiles as { rows: number }[]).reduce((sum, f) => sum + f.rows, 0), [...truth.get(id)!.values()].reduce((sum, h) => sum + h.count, 0), 'rows of this series')
-  const kv = Object.fromEntries((parquetMetadata(bytesOf(join(lake, manifest.dataKey))).key_value_metadata ?? []).map((e) => [e.key, e.value]))
-  assert.deepEqual([kv['gras.metric_id'], kv['gras.series_id'], JSON.parse(kv['gras.dimensions']!)], ['D', id, { region: 'us west/coast', channel: 'app' }])
-  assert.deepEqual(manifestOf(lake, 'D~channel=web~region=').dimensions, { region: null, channel: 'web' })
+  const pack = packOf(lake, 'D')
+  const series = seriesOf(lake, id)
+  assert.deepEqual([pack.metricId, series.seriesId, series.dimensions], ['D', id, { region: 'us west/coast', channel: 'app' }])
+  assert.equal(series.events, [...truth.get(id)!.values()].reduce((sum, h) => sum + h.count, 0), 'rows of this series')
+  assert.equal(series.files, 3, 'the three daily files hold it')
+  const kv = Object.fromEntries((parquetMetadata(bytesOf(join(lake, pack.dataKey))).key_value_metadata ?? []).map((e) => [e.key, e.value]))
+  assert.deepEqual([kv['gras.schema_version'], kv['gras.metric_id'], JSON.parse(kv['gras.dimension_names']!)], ['2', 'D', ['region', 'channel']])
+  assert.deepEqual(seriesOf(lake, 'D~channel=web~region=').dimensions, { region: null, channel: 'web' })
   const done = result.logs.find((l) => l.msg === 'job finished')
   assert.equal(done?.failed, 0)
 })
@@ -131,18 +154,18 @@ test('a file without a dimension column, with one of another type, or with a (se
   const result = await runCli(['features', '--metrics', 'Q', '--as-of', '2024-01-04T00:00:00Z', '--run-id', 'dims-q'], { cwd, env: { GRAS_CONFIG: config } })
   assert.equal(result.code, 0, result.stderr + result.stdout.slice(-2000))
   const day = 'bronze/gras/metric=Q/year=2024/month=01/day=02'
-  const eu = manifestOf(lake, 'Q~region=eu')
+  const pack = packOf(lake, 'Q')
   assert.deepEqual(
-    (eu.quarantined as { key: string; reason: string }[]).map((q) => [q.key, q.reason]).sort(),
+    (pack.quarantined as { key: string; reason: string }[]).map((q) => [q.key, q.reason]).sort(),
     [
       [`${day}/double-region.parquet`, `parquet: ${day}/double-region.parquet: dimension column region has type DOUBLE (expected BYTE_ARRAY annotated UTF8/STRING, INT32 or INT64)`],
       [`${day}/no-region.parquet`, `parquet: ${day}/no-region.parquet: missing dimension column region (found ts, value)`],
       [`${day}/twice.parquet`, `${day}/twice.parquet: ts: duplicate timestamp 2024-01-02T13:00:07.000000Z in series Q~region=eu`],
     ],
   )
-  assert.deepEqual((eu.inputFiles as { key: string; rows: number }[]).map((f) => [f.key.split('/').pop(), f.rows]), [['good.parquet', 48], ['next.parquet', 48]])
-  const us = manifestOf(lake, 'Q~region=us')
-  assert.deepEqual((us.inputFiles as { key: string; rows: number }[]).map((f) => [f.key.split('/').pop(), f.rows]), [['good.parquet', 48]])
+  assert.deepEqual((pack.inputFiles as { key: string; rows: number }[]).map((f) => [f.key.split('/').pop(), f.rows]), [['good.parquet', 96], ['next.parquet', 48]])
+  assert.deepEqual([seriesOf(lake, 'Q~region=eu').files, seriesOf(lake, 'Q~region=eu').events], [2, 96])
+  assert.deepEqual([seriesOf(lake, 'Q~region=us').files, seriesOf(lake, 'Q~region=us').events], [1, 48])
   assert.equal((await silverRows(lake, 'Q~region=us')).filter((r) => r.observed).length, 24)
   const reason = JSON.parse(readFileSync(join(lake, `quarantine/${day}/no-region.parquet.reason.json`), 'utf8'))
   assert.match(reason.reason, /missing dimension column region/)
@@ -191,7 +214,7 @@ test('four series of one metric are forecast exactly as four dimensionless metri
   assert.match(whole.stderr, /predictions: --metric M: the metric has dimensions; give one of its series \(M~k=a, M~k=b, M~k=c, M~k=d\)/)
   const unknown = await runCli(['infer', '--metrics', 'M~k=zz', '--as-of', '2024-01-22T00:00:00Z'], { cwd: together, env })
   assert.equal(unknown.code, 66)
-  assert.match(unknown.stderr, /unknown series M~k=zz: no silver\/gras\/features\/metric=M~k=zz\//)
+  assert.match(unknown.stderr, /unknown series M~k=zz: not in the newest silver\/gras\/features\/pack=M\//)
   const single = await runCli(['infer', '--metrics', 'M~k=c', '--as-of', '2024-01-22T00:00:00Z', '--run-id', 'eq-2'], { cwd: together, env })
   assert.equal(single.code, 0, single.stderr)
   assert.deepEqual([...new Set(single.logs.filter((l) => l.msg === 'forecast written').map((l) => l.metric))], ['M~k=c'])

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPrefix, quarantineKeys, seriesIdOfPrefix } from '../../../jobs/core/lake-layout.js'
+import { bronzeDayPrefix, bronzePartitionDay, bronzePartitionValue, metricIdOfPackPrefix, metricIdOfPrefix, quarantineKeys, seriesIdOfPrefix, silverPackCutoffManifestKey, silverPackFeaturesKey, silverPackManifestKey } from '../../../jobs/core/lake-layout.js'
 import { assertReadableKey, assertSafeKey } from '../../../jobs/io/object-store.js'
 import { parseLakeUri } from '../../../jobs/io/lake.js'
 import { toForecastItem, toPredictionItems } from '../../../jobs/infer/prediction-items.js'
@@ -27,6 +27,17 @@ test('silver and later prefixes name series ids; bronze prefixes only metric ids
   assert.equal(metricIdOfPrefix('bronze/gras/metric=G~region=eu/'), undefined, 'a bronze partition is a metric')
   // Not canonical: unsorted names, an escaped letter, lower-case hex.
   for (const id of ['G~region=eu~channel=web', 'G~region=%65u', 'G~region=eu%2fwest']) assert.equal(seriesIdOfPrefix(`silver/gras/features/metric=${id}/`), undefined, id)
+})
+
+test('a metric with dimensions has one silver pack folder, named by its metric id', () => {
+  const cutoffMs = Date.UTC(2024, 0, 29, 10)
+  assert.equal(silverPackFeaturesKey('O', cutoffMs), 'silver/gras/features/pack=O/cutoff=20240129T100000Z/features.parquet')
+  assert.equal(silverPackCutoffManifestKey('O', cutoffMs), 'silver/gras/features/pack=O/cutoff=20240129T100000Z/_manifest.json')
+  assert.equal(silverPackManifestKey('O'), 'silver/gras/features/pack=O/newest/_manifest.json')
+  assert.equal(metricIdOfPackPrefix('silver/gras/features/pack=O/'), 'O')
+  assert.equal(metricIdOfPackPrefix('silver/gras/features/pack=O~region=eu/'), undefined, 'a pack is a metric')
+  assert.equal(metricIdOfPackPrefix('silver/gras/features/metric=O/'), undefined)
+  assert.equal(seriesIdOfPrefix('silver/gras/features/pack=O/'), undefined, 'a pack is not a series')
 })
 
 test('unsafe keys are refused', () => {
