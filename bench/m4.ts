@@ -16,7 +16,7 @@ import { formatTable } from '../jobs/commands/format-table.js'
 import { defaultConfig } from '../jobs/runtime/config-schema.js'
 import type { ModelName } from '../jobs/core/ids.js'
 import { trainedNormalisation, type WindowNormalisation } from '../jobs/neural/windows.js'
-import type { LearningRateSchedule } from '../jobs/neural/global-mlp.js'
+import { neuralLosses, type LearningRateSchedule, type NeuralLoss } from '../jobs/neural/global-mlp.js'
 import { readM4Csv, type M4Series } from './m4/read-m4.js'
 import type { MethodForecast, SeriesResult, SeriesTask } from './m4/evaluate-series.js'
 import { hasR, runRBaseline, type RMethod } from './m4/r-baseline.js'
@@ -55,15 +55,21 @@ const program = new Command('bench:m4')
   .addOption(new Option('--neural-schedule <s>', 'learning-rate schedule of the neural model (default: the model default)').choices(['constant', 'cosine']))
   .option('--neural-stride <n>', 'steps between training windows (default h/2)', (v) => Number(v))
   .option('--neural-input <n>', 'input window of the neural model (steps)', (v) => Number(v), 168)
+  .option('--neural-lookbacks <list>', 'comma-separated input windows the members cycle through (default: config neural.lookbacks, or --neural-input when given)')
+  .option('--neural-losses <list>', `comma-separated losses the members cycle through, once per round of lookbacks: ${neuralLosses.join(', ')} (default: config neural.losses)`, defaultConfig.neural.losses.join(','))
   .option('--neural-baseline <period>', 'train on residuals of seasonal naive with this period (0: off; default: the MASE period)', (v) => Number(v))
   .parse()
 
-const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; trial: string; arimaMaxOrder: number; arimaSearch: 'once' | 'twice'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number; neuralLr?: number; neuralSchedule?: LearningRateSchedule }>()
+const options = program.opts<{ freq: 'hourly' | 'weekly'; train?: string; test?: string; holdoutBack: number; limit: number; workers: number; origins: number; combinationMargin: number; candidates: string; trial: string; arimaMaxOrder: number; arimaSearch: 'once' | 'twice'; rBaseline: number; rMstl: number; out: string; neural?: boolean; epochs: number; neuralInput: number; neuralLookbacks?: string; neuralLosses: string; neuralMembers: number; neuralBatch: number; neuralNormalisation: WindowNormalisation; neuralCache?: string; neuralStride?: number; neuralBaseline?: number; neuralLr?: number; neuralSchedule?: LearningRateSchedule }>()
 const freq = settings[options.freq]
 const level = 0.95
 const trainPath = options.train ?? resolve(here, '../../../shared/datasets/m4', `${freq.file}-train.csv`)
 const trial = options.trial ? (options.trial.split(',') as ModelName[]) : []
 const candidates = [...(options.candidates.split(',') as ModelName[]), ...trial, ...(options.neural ? (['neural'] as const) : [])]
+const neuralLookbacks = options.neuralLookbacks !== undefined ? options.neuralLookbacks.split(',').map(Number) : program.getOptionValueSource('neuralInput') === 'cli' ? [options.neuralInput] : [...defaultConfig.neural.lookbacks]
+if (neuralLookbacks.some((n) => !Number.isInteger(n) || n < 1)) program.error(`--neural-lookbacks: expected whole numbers >= 1, got ${options.neuralLookbacks}`)
+const neuralLossList = options.neuralLosses.split(',') as NeuralLoss[]
+if (neuralLossList.some((l) => !(neuralLosses as readonly string[]).includes(l))) program.error(`--neural-losses: expected some of ${neuralLosses.join(', ')}, got ${options.neuralLosses}`)
 
 interface Split {
   id: string
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
   const neural = options.neural
     ? await cachedNeural(() => trainBenchNeural(
         series.map((s) => s.insample),
-        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, members: options.neuralMembers, batchSize: options.neuralBatch, normalisation: options.neuralNormalisation, stride: options.neuralStride, learningRate: options.neuralLr, schedule: options.neuralSchedule, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
+        { horizon: freq.horizon, periods: [...freq.periods], maseLag: freq.maseLag, origins: options.origins, level, epochs: options.epochs, inputSteps: options.neuralInput, lookbacks: neuralLookbacks, losses: neuralLossList, members: options.neuralMembers, batchSize: options.neuralBatch, normalisation: options.neuralNormalisation, stride: options.neuralStride, learningRate: options.neuralLr, schedule: options.neuralSchedule, baselinePeriod: options.neuralBaseline ?? freq.maseLag },
       ))
     : undefined
   if (neural) console.log(neural.summary)

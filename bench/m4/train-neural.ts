@@ -7,7 +7,7 @@
  */
 import { selectionOrigins } from '../../jobs/core/select.js'
 import { selectBackend } from '../../jobs/neural/backend.js'
-import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type LearningRateSchedule } from '../../jobs/neural/global-mlp.js'
+import { buildGlobalMlp, defaultMlpOptions, forecastGlobalMlp, trainGlobalMlp, type LearningRateSchedule, type NeuralLoss } from '../../jobs/neural/global-mlp.js'
 import { neuralTrainingSetup } from '../../jobs/neural/training-setup.js'
 import type { WindowNormalisation } from '../../jobs/neural/windows.js'
 import type { NeuralForecasts } from './neural-forecasts.js'
@@ -25,6 +25,9 @@ export interface BenchNeuralSettings {
   normalisation: WindowNormalisation
   /** Networks per phase, with seeds seed, seed + 1, ...; their forecasts are averaged. */
   members: number
+  /** Input lengths and losses the members cycle through (training-setup.ts); default [inputSteps] and ['mase']. */
+  lookbacks?: number[]
+  losses?: NeuralLoss[]
   /** Steps between window ends (default half the horizon). */
   stride?: number
   learningRate?: number
@@ -41,24 +44,23 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
   const backend = await selectBackend()
   const selection = { horizon: settings.horizon, originCount: settings.origins, level: settings.level, maseLag: settings.maseLag }
   const origins = series.map((y) => selectionOrigins(y.length, selection, { periods: settings.periods, phase0: 0 }))
-  const { options, shape, windows } = neuralTrainingSetup(
+  const { options, windows, members } = neuralTrainingSetup(
     series,
     origins.map((o, s) => o[0] ?? series[s].length),
     { ...settings, seed: defaultMlpOptions.seed },
   )
-  const [backtestWindows, finalWindows] = [windows.backtest, windows.final]
-  // Origins too early for one input window get no forecast: selection then records a fallback.
-  const usable = origins.map((o) => o.filter((origin) => origin >= options.inputSteps))
+  // Origins too early for the longest input window get no forecast: selection then records a fallback.
+  const longest = Math.max(...members.map((m) => m.options.inputSteps))
+  const usable = origins.map((o) => o.filter((origin) => origin >= longest))
   const prefixes = usable.flatMap((o, s) => o.map((origin) => series[s].subarray(0, origin)))
   const started = performance.now()
   const backtestForecasts = prefixes.map(() => new Float64Array(options.horizon))
   const finalForecasts = series.map(() => new Float64Array(options.horizon))
-  for (let member = 0; member < settings.members; member++) {
-    const memberOptions = { ...options, seed: options.seed + member }
+  for (const { options: memberOptions, shape, windows: memberWindows } of members) {
     const backtest = buildGlobalMlp(memberOptions)
-    await trainGlobalMlp(backtest, backtestWindows, memberOptions)
+    await trainGlobalMlp(backtest, memberWindows.backtest, memberOptions)
     const final = buildGlobalMlp(memberOptions)
-    await trainGlobalMlp(final, finalWindows, memberOptions)
+    await trainGlobalMlp(final, memberWindows.final, memberOptions)
     const add = (sums: Float64Array[], forecasts: Float64Array[]) => forecasts.forEach((f, i) => f.forEach((v, h) => (sums[i][h] += v / settings.members)))
     if (prefixes.length > 0) add(backtestForecasts, forecastGlobalMlp(backtest.model, prefixes, shape))
     add(finalForecasts, forecastGlobalMlp(final.model, series, shape))
@@ -72,7 +74,7 @@ export async function trainBenchNeural(series: readonly Float64Array[], settings
     forecasts: [...usable[s].map(() => backtestForecasts[next++]), finalForecasts[s]],
   }))
   const summary =
-    `neural: backend ${backend.backend}, ${options.inputSteps} -> ${options.horizon} steps, ${settings.members} member(s) x ${options.epochs} epochs per network, batches of ${options.batchSize}, learning rate ${options.learningRate} ${options.schedule ?? 'constant'}, ${settings.normalisation} scaling; ` +
-    `backtest network ${backtestWindows.count} windows, final network ${finalWindows.count} windows; ${trainSeconds.toFixed(1)} s training both`
+    `neural: backend ${backend.backend}, ${[...new Set(members.map((m) => m.options.inputSteps))].join('/')} -> ${options.horizon} steps, ${settings.members} member(s) (${members.map((m) => `${m.options.inputSteps} ${m.options.loss ?? 'mase'}`).join(', ')}) x ${options.epochs} epochs per network, batches of ${options.batchSize}, learning rate ${options.learningRate} ${options.schedule ?? 'constant'}, ${settings.normalisation} scaling; ` +
+    `backtest network ${windows.backtest.count} windows, final network ${windows.final.count} windows (member 0); ${trainSeconds.toFixed(1)} s training both`
   return { perSeries, summary, trainSeconds }
 }

@@ -20,10 +20,22 @@ export interface GlobalMlpOptions {
    * of all epochs; `constant`: it stays. A function of the step alone, so a resumed run follows it.
    */
   schedule?: LearningRateSchedule
+  /** What a step minimises; default `mase`. */
+  loss?: NeuralLoss
   seed: number
 }
 
 export type LearningRateSchedule = 'constant' | 'cosine'
+
+/**
+ * `mase`: the mean absolute error on scaled targets, the window's MASE under `seasonal-difference`
+ * scaling. `smape`: the M4 sMAPE of the forecast back in the series' units, 2|F - A| / (|F| + |A|)
+ * per step (as a fraction, not a percentage), which weighs low-level series and steps near zero
+ * as the sMAPE half of OWA does (windows.ts).
+ */
+export type NeuralLoss = 'mase' | 'smape'
+
+export const neuralLosses = ['mase', 'smape'] as const satisfies readonly NeuralLoss[]
 
 export const defaultMlpOptions: GlobalMlpOptions = { inputSteps: 168, horizon: 48, hidden: [256, 256], epochs: 20, batchSize: 64, learningRate: 1e-3, seed: 7 }
 
@@ -74,6 +86,8 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
   const order = new Uint32Array(windows.count)
   const batchesPerEpoch = Math.ceil(windows.count / options.batchSize)
   const adam = trained.optimizer as unknown as { learningRate: number }
+  const smapeLoss = options.loss === 'smape'
+  if (smapeLoss && !windows.levels) throw new Error('neural: the smape loss needs the windows\' levels (buildWindows makes them)')
   for (let epoch = hooks.startEpoch ?? 0; epoch < options.epochs; epoch++) {
     // The shuffle of epoch e depends only on (seed, e): a resumed run sees the same batches.
     const random = seededRandom(options.seed * 1000 + epoch)
@@ -90,17 +104,21 @@ export async function trainGlobalMlp(trained: TrainedModel, windows: WindowSet, 
       const size = Math.min(options.batchSize, windows.count - start)
       const x = new Float32Array(size * windows.inputSteps)
       const y = new Float32Array(size * windows.horizon)
+      const l = smapeLoss ? new Float32Array(size * windows.horizon) : undefined
       for (let k = 0; k < size; k++) {
         const w = order[start + k]
         x.set(windows.inputs.subarray(w * windows.inputSteps, (w + 1) * windows.inputSteps), k * windows.inputSteps)
         y.set(windows.targets.subarray(w * windows.horizon, (w + 1) * windows.horizon), k * windows.horizon)
+        l?.set(windows.levels!.subarray(w * windows.horizon, (w + 1) * windows.horizon), k * windows.horizon)
       }
       const xs = tf.tensor2d(x, [size, windows.inputSteps])
       const ys = tf.tensor2d(y, [size, windows.horizon])
+      const ls = l && tf.tensor2d(l, [size, windows.horizon])
       adam.learningRate = learningRateAt(options, (epoch * batchesPerEpoch + start / options.batchSize) / (options.epochs * batchesPerEpoch))
-      const loss = trained.optimizer.minimize(() => batchLoss(layers, xs, ys), true, variables)!
+      const loss = trained.optimizer.minimize(() => (ls ? smapeOf(forward(layers, xs), ys, ls) : batchLoss(layers, xs, ys)), true, variables)!
       xs.dispose()
       ys.dispose()
+      ls?.dispose()
       const previous = lossSum
       lossSum = tf.add(previous, loss)
       previous.dispose()
@@ -142,10 +160,49 @@ function denseLayers(model: tf.Sequential): DenseLayer[] {
 
 /** The model's mean absolute error on a batch, as tfjs's `meanAbsoluteError` loss computes it. */
 function batchLoss(layers: readonly DenseLayer[], xs: tf.Tensor2D, ys: tf.Tensor2D): tf.Scalar {
+  return tf.mean(tf.mean(tf.abs(tf.sub(forward(layers, xs), ys)), -1))
+}
+
+function forward(layers: readonly DenseLayer[], xs: tf.Tensor2D): tf.Tensor2D {
   let h = xs
   for (const layer of layers) h = layer.apply(h, layer.kernel as tf.Tensor as tf.Tensor2D, layer.bias as tf.Tensor as tf.Tensor1D)
-  return tf.mean(tf.mean(tf.abs(tf.sub(h, ys)), -1))
+  return h
 }
+
+/**
+ * Below this sum |F| + |A| (in the window's scale units, one mean seasonal change under
+ * `seasonal-difference`) the sMAPE denominator is held: a step whose actual and forecast are both
+ * near zero would otherwise weigh without bound (sMAPE is 2 for any forecast of an actual 0).
+ */
+export const smapeDenominatorFloor = 1
+
+/**
+ * The batch's mean sMAPE (a fraction) of outputs `p` against targets `t`, both scaled residuals on
+ * a baseline that is `l` in the same units (so F = p + l and A = t + l, divided by the window's
+ * scale, which sMAPE does not see). Its gradient holds the denominator constant, as N-BEATS's own
+ * sMAPE loss does (ElementAI/N-BEATS, common/torch/losses.py, `forecast.data` in the
+ * denominator): a weighted absolute error whose weights are 2 / (|F| + |A|), bounded by the floor;
+ * the full derivative through |F| pushes forecasts away from zero and made training unstable there.
+ */
+function smapeOf(p: tf.Tensor2D, t: tf.Tensor2D, l: tf.Tensor2D): tf.Scalar {
+  return smapeOp(p, t, l) as tf.Scalar
+}
+
+const smapeOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [p, t, l] = args as tf.Tensor2D[]
+  const save = args[3] as tf.GradSaveFunc
+  const error = tf.sub(p, t)
+  const weights = tf.div(2, tf.maximum(tf.add(tf.abs(tf.add(p, l)), tf.abs(tf.add(t, l))), smapeDenominatorFloor))
+  save([error, weights])
+  return {
+    value: tf.mean(tf.mul(tf.abs(error), weights)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [e, w] = saved
+      const dp = tf.mul(tf.mul(tf.sign(e), w), tf.div(dy, e.size))
+      return [dp, tf.zerosLike(e), tf.zerosLike(e)]
+    },
+  }
+})
 
 /**
  * x W + b (then relu), with a gradient that multiplies explicitly transposed matrices: the wasm

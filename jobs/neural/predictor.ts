@@ -14,13 +14,14 @@ import type { ObjectStore } from '../io/object-store.js'
 import { InputMissingError } from '../core/errors.js'
 import { numberOrNaN, parseLakeDocument } from '../io/lake-document.js'
 import { lakeIOHandler } from './checkpoint.js'
-import { forecastGlobalMlp } from './global-mlp.js'
+import { forecastGlobalMlp, neuralLosses } from './global-mlp.js'
 import type { WindowNormalisation, WindowShape } from './windows.js'
 
 /** `models/neural/<version>/gras.json`: what a reader needs besides the weights. */
 const neuralMetaSchema = z.object({
   version: z.string().min(1),
   runId: z.string(),
+  /** The longest input any member reads (every member's, when `ensemble` is absent). */
   inputSteps: z.number().int().positive(),
   horizon: z.number().int().positive(),
   /** Targets are residuals on the seasonal naive forecast of this period (0: levels). */
@@ -34,6 +35,13 @@ const neuralMetaSchema = z.object({
   batchSize: z.number().int().positive().optional(),
   /** Networks per phase; their forecasts are averaged. */
   members: z.number({ error: 'no member count (written by an older gras): run gras train-neural again' }).int().min(1),
+  /**
+   * Each member's input length and training loss, in member order (the same in both phases);
+   * absent when every member reads `inputSteps` and was trained on MASE, as in models written
+   * before members could differ.
+   */
+  ensemble: z.array(z.object({ inputSteps: z.number().int().positive(), loss: z.enum(neuralLosses) })).optional(),
+  /** Windows of the member reading `inputSteps`. */
   windows: z.object({ backtest: z.number().int().min(0), final: z.number().int().min(0) }),
   /** The backtest network saw no data at or after this time. */
   backtestCutoffMs: z.number(),
@@ -43,6 +51,8 @@ const neuralMetaSchema = z.object({
   backtestMase: numberOrNaN,
   metrics: z.array(z.string()),
 })
+  .refine((meta) => !meta.ensemble || meta.ensemble.length === meta.members, { message: 'ensemble: one entry per member expected', path: ['ensemble'] })
+  .refine((meta) => !meta.ensemble || Math.max(...meta.ensemble.map((m) => m.inputSteps)) === meta.inputSteps, { message: "inputSteps: expected the longest of the members' input lengths", path: ['inputSteps'] })
 
 export type NeuralMeta = z.infer<typeof neuralMetaSchema>
 
@@ -59,8 +69,8 @@ export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 
         throw new ModelFitError('neural', 'failed', `look-ahead: a forecast from ${new Date(endMs).toISOString()} precedes model ${meta.version}'s backtest cutoff ${new Date(meta.backtestCutoffMs).toISOString()}`)
       }
       const mean = new Float64Array(horizon)
-      for (const member of network) {
-        const forecast = forecastGlobalMlp(member, [y], windowShapeOf(meta))[0]
+      for (const [k, member] of network.entries()) {
+        const forecast = forecastGlobalMlp(member, [y], windowShapeOf(meta, k))[0]
         for (let h = 0; h < horizon; h++) mean[h] += forecast[h] / network.length
       }
       return mean
@@ -68,9 +78,9 @@ export function neuralPredictor(meta: NeuralMeta, networks: Record<'backtest' | 
   }
 }
 
-/** The window shape a model was trained on. */
-export function windowShapeOf(meta: NeuralMeta): WindowShape {
-  return { inputSteps: meta.inputSteps, horizon: meta.horizon, baselinePeriod: meta.baselinePeriod, normalisation: meta.normalisation ?? 'level' }
+/** The window shape member `member` of a model was trained on (the same in both phases). */
+export function windowShapeOf(meta: NeuralMeta, member = 0): WindowShape {
+  return { inputSteps: meta.ensemble?.[member].inputSteps ?? meta.inputSteps, horizon: meta.horizon, baselinePeriod: meta.baselinePeriod, normalisation: meta.normalisation ?? 'level' }
 }
 
 /** Loads version `version` (metadata and both networks) from the lake; InputMissingError when incomplete. */

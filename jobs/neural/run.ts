@@ -25,7 +25,7 @@ import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runti
 import { showEpochProgress } from '../runtime/terminal.js'
 import { selectBackend, type BackendName } from './backend.js'
 import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
-import { buildGlobalMlp, trainGlobalMlp, type GlobalMlpOptions } from './global-mlp.js'
+import { buildGlobalMlp, trainGlobalMlp, type GlobalMlpOptions, type NeuralLoss } from './global-mlp.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
 import { neuralTrainingSetup } from './training-setup.js'
@@ -41,6 +41,9 @@ export interface NeuralRunOptions {
   batchSize: number
   checkpointEvery: number
   seed: number
+  /** Input lengths and losses the members cycle through (training-setup.ts); default: config neural.lookbacks, neural.losses. */
+  lookbacks?: readonly number[]
+  losses?: readonly NeuralLoss[]
 }
 
 /**
@@ -99,7 +102,9 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   // Residuals on the daily seasonal naive forecast: corrections to "same hour the day before" are an
   // easier target than the level itself (windows.ts).
   const baselinePeriod = seasonalPeriods(plan.stepMs)[0]
-  const { options, shape, windows } = neuralTrainingSetup(series, plan.backtestEnds, { horizon: plan.horizon, baselinePeriod, epochs: run.epochs, batchSize: run.batchSize, seed: run.seed })
+  const setup = neuralTrainingSetup(series, plan.backtestEnds, { horizon: plan.horizon, baselinePeriod, epochs: run.epochs, batchSize: run.batchSize, seed: run.seed, members: run.members, lookbacks: run.lookbacks ?? context.config.neural.lookbacks, losses: run.losses ?? context.config.neural.losses })
+  // The member reading the longest window: its length and windows are the model's `inputSteps` and `windows`.
+  const { options, shape, windows } = setup.members.reduce((a, b) => (b.options.inputSteps > a.options.inputSteps ? b : a))
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 
@@ -113,8 +118,9 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
       }
       // Too little history before the cutoff: the backtest network learns from the final windows
       // instead of nothing, and the cutoff recorded below then makes `gras train` refuse its backtest.
-      const set = windows[phase].count > 0 ? windows[phase] : windows.final
-      const { finalLoss } = await trainNetwork(context, log, { phase, member }, set, { ...options, seed: options.seed + member }, run, prefix, record.metrics)
+      const own = setup.members[member]
+      const set = own.windows[phase].count > 0 ? own.windows[phase] : own.windows.final
+      const { finalLoss } = await trainNetwork(context, log, { phase, member }, set, own.options, run, prefix, record.metrics)
       if (Number.isFinite(finalLoss)) losses[phase].push(finalLoss)
     }
     if (losses[phase].length > 0) {
@@ -131,10 +137,11 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
     baselinePeriod,
     normalisation: shape.normalisation,
     stepMs: plan.stepMs,
-    seed: options.seed,
+    seed: setup.options.seed,
     epochs: options.epochs,
     batchSize: options.batchSize,
     members: run.members,
+    ...(setup.members.every((m) => m.options.inputSteps === options.inputSteps && (m.options.loss ?? 'mase') === 'mase') ? {} : { ensemble: setup.members.map((m) => ({ inputSteps: m.options.inputSteps, loss: m.options.loss ?? 'mase' })) }),
     windows: { backtest: windows.backtest.count, final: windows.final.count },
     backtestCutoffMs: windows.backtest.count > 0 ? plan.backtestCutoffMs : plan.finalThroughMs,
     finalThroughMs: plan.finalThroughMs,

@@ -34,6 +34,12 @@ export interface WindowSet {
   count: number
   inputSteps: number
   horizon: number
+  /**
+   * Per target, the baseline it is a residual on, in the window's scale units: the value itself is
+   * target + level (times the scale), which the sMAPE loss needs (global-mlp.ts). Absent in sets
+   * made by hand.
+   */
+  levels?: Float32Array
 }
 
 /** A window's values map to (value - offset) / scale. */
@@ -87,13 +93,18 @@ export function buildWindows(series: readonly Float64Array[], shape: WindowShape
   })
   const inputs = new Float32Array(starts.length * inputSteps)
   const targets = new Float32Array(starts.length * horizon)
+  const levels = new Float32Array(starts.length * horizon)
   starts.forEach(([s, start], w) => {
     const y = series[s]
     const scaling = windowScaling(y, start, inputSteps, shape)
     for (let i = 0; i < inputSteps; i++) inputs[w * inputSteps + i] = (y[start + i] - scaling.offset) / scaling.scale
-    for (let h = 0; h < horizon; h++) targets[w * horizon + h] = (y[start + inputSteps + h] - baselineAt(y, start + inputSteps, h, shape, scaling)) / scaling.scale
+    for (let h = 0; h < horizon; h++) {
+      const baseline = baselineAt(y, start + inputSteps, h, shape, scaling)
+      targets[w * horizon + h] = (y[start + inputSteps + h] - baseline) / scaling.scale
+      levels[w * horizon + h] = baseline / scaling.scale
+    }
   })
-  return { inputs, targets, count: starts.length, inputSteps, horizon }
+  return { inputs, targets, count: starts.length, inputSteps, horizon, levels }
 }
 
 /** The last `inputSteps` of a series, scaled, and the scaling to undo it. */

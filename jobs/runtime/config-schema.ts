@@ -97,6 +97,18 @@ export const configSchema = z
         /** Networks per ensemble (seeds seed, seed + 1, ...), averaged: an average of a few networks varies less with the seed than one. */
         members: z.number().int().min(1).max(20),
         /**
+         * Input windows (steps) the members cycle through: member k reads lookbacks[k mod L]
+         * (jobs/neural/training-setup.ts); each is shortened to the shortest series. N-BEATS
+         * ensembles lookbacks of 2h to 7h; measured on M4 Hourly in docs/accuracy.md.
+         */
+        lookbacks: z.array(z.number().int().min(1).max(100_000)).min(1).max(20),
+        /**
+         * Losses the members cycle through, once per round of lookbacks (member k:
+         * losses[floor(k / L) mod M]): `mase`, the absolute error in MASE units, or `smape`, the M4
+         * sMAPE of the forecast in the series' units (jobs/neural/global-mlp.ts).
+         */
+        losses: z.array(z.enum(['mase', 'smape'])).min(1).max(20),
+        /**
          * Windows per gradient step. Smaller batches, more steps per epoch: large ones leave the
          * networks undertrained in a fixed number of epochs, and with few metrics a batch of
          * several hundred windows would be one step per epoch.
@@ -178,7 +190,7 @@ export const defaultConfig: GrasConfig = {
     arimaMaxOrder: 5,
     arimaSearchOnce: false,
   },
-  neural: { epochs: 20, members: 3, batchSize: 64, checkpointEvery: 2, seed: 7 },
+  neural: { epochs: 20, members: 3, lookbacks: [168], losses: ['mase'], batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.
   plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256 },
   infer: { ttlDays: 90 },

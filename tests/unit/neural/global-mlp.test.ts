@@ -8,6 +8,7 @@ import { buildGlobalMlp, flatWeights, forecastGlobalMlp, learningRateAt, trainGl
 import { buildWindows, unscaleForecast, windowScaling } from '../../../jobs/neural/windows.js'
 import { windowShapeOf, type NeuralMeta } from '../../../jobs/neural/predictor.js'
 import { normal, seededRandom } from '../../../jobs/core/random.js'
+import { assertSameStep } from './same-step.js'
 
 const require = createRequire(import.meta.url)
 const installed = (name: string) => {
@@ -144,14 +145,7 @@ test('a training step is the tfjs-layers step it replaces: the same loss and, to
   const [xs, ys] = [tf.tensor2d(windows.inputs, [count, 16]), tf.tensor2d(windows.targets, [count, 4])]
   const referenceLoss = (await reference.model.trainOnBatch(xs, ys)) as number
   tf.dispose([xs, ys])
-  const trained = buildGlobalMlp(options)
-  let loss = Number.NaN
-  // One batch of all windows: the shuffle changes only the order they are summed in.
-  await trainGlobalMlp(trained, windows, options, { onEpochEnd: (_e, l) => void (loss = l) })
-  assert.ok(Math.abs(loss - referenceLoss) < 1e-6, `${loss} vs ${referenceLoss}`)
-  const [a, b] = [flatWeights(reference.model), flatWeights(trained.model)]
-  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-6), 'same update')
-  assert.ok(a.some((v, i) => v !== flatWeights(buildGlobalMlp(options).model)[i]), 'the step changed the weights')
+  await assertSameStep(reference.model, referenceLoss, windows, options)
 })
 
 test('a training step multiplies no matrix with a transpose flag (the slow path of the wasm backend)', async () => {
