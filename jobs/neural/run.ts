@@ -9,7 +9,9 @@
  * under the registry id `_neural`; each metric's selection then decides whether to use it.
  */
 import * as tf from '@tensorflow/tfjs'
-import { backtestFamily } from '../core/backtest.js'
+import { backtestForecasts, backtestTruth, type BacktestPlan } from '../core/backtest.js'
+import { mase } from '../core/accuracy.js'
+import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { networkKeys, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
@@ -210,12 +212,22 @@ function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.Lay
     if (origins.length === 0) return []
     const context = { periods: p.periods, phase0: Math.round(p.series.startMs / p.series.stepMs), stepMs: p.series.stepMs }
     try {
-      return [backtestFamily(family, p.series.values, { ...p.selection, origins }, context).mase]
+      return [backtestMase(family, p.series.values, { ...p.selection, origins }, context)]
     } catch {
       return []
     }
   })
   return scores.length > 0 ? mean(scores) : Number.NaN
+}
+
+/** The mean MASE over the plan's origins, as scoreBacktest computes it (without its coverage, which nothing here reads). */
+function backtestMase(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext): number {
+  const truth = backtestTruth(y, plan)
+  const forecasts = backtestForecasts(family, y, plan, context)
+  const { horizon, origins } = plan
+  let sum = 0
+  for (let o = 0; o < origins.length; o++) sum += mase(truth.actual.subarray(o * horizon, (o + 1) * horizon), forecasts.subarray(o * horizon, (o + 1) * horizon), truth.scales[o])
+  return sum / origins.length
 }
 
 async function registerAndApprove(context: JobContext, meta: NeuralMeta): Promise<void> {
