@@ -5,7 +5,8 @@
  * statistical models, and final networks on all data, which `infer` forecasts with; each phase is an
  * ensemble of `members` networks with consecutive seeds. Each network is checkpointed to the lake
  * every N epochs and on SIGTERM and resumed from its newest checkpoint of the same run id; a network
- * already saved is not trained again. The version is registered and approved
+ * already saved is not trained again. With the wasm and CPU backends, which train a network on one
+ * core, the networks train side by side on the run's worker threads (network-pool.ts). The version is registered and approved
  * under the registry id `_neural`; each metric's selection then decides whether to use it.
  */
 import * as tf from '@tensorflow/tfjs'
