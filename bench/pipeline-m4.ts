@@ -17,16 +17,17 @@ import { machineNote, runGras } from './scale/run-gras.js'
 
 const options = new Command('bench:pipeline-m4')
   .option('--train <csv>', 'M4 Hourly train CSV', m4HourlyCsv())
+  .option('--limit <n>', 'first n series only (a quick check of the bench itself)', (v) => Number(v))
   .option('--baseline <repo>', 'a built checkout to alternate with (its dist/jobs/cli.js and config/)')
   .option('--rounds <n>', 'runs of each build', (v) => Number(v), 1)
   .option('--out <dir>', 'CSV folder', 'bench/results')
   .parse()
-  .opts<{ train: string; baseline?: string; rounds: number; out: string }>()
+  .opts<{ train: string; limit?: number; baseline?: string; rounds: number; out: string }>()
 
 const work = tempDir('bench-pipeline-m4')
 const endMs = Date.UTC(2024, 1, 1)
 const bronze = join(work, 'bronze-lake')
-const written = await writeM4Lake(options.train, bronze, endMs)
+const written = await writeM4Lake(options.train, bronze, endMs, { limit: options.limit })
 console.log(`lake: ${written.metrics} series, ${written.files} files, ${written.events} events`)
 
 const builds = [{ label: 'this build', cli: undefined as string | undefined, config: undefined as string | undefined }]

@@ -96,7 +96,10 @@ export function trainOnWorkers(workers: number, data: NetworkWorkerData, tasks: 
           return void thread.terminate()
       }
     })
-    thread.on('error', (error) => errors.push(error))
+    thread.on('error', (error) => {
+      errors.push(error)
+      stopAll()
+    })
     return new Promise<void>((resolve) =>
       thread.on('exit', (code) => {
         if (current && !outcomes.has(current) && errors.length === 0) errors.push(new Error(`neural: training worker exited with code ${code} while ${current.phase} network ${current.member} trained`))
