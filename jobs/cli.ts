@@ -173,6 +173,7 @@ function addTrainNeuralCommand(program: Command): void {
     .addOption(new Option('--members <n>', 'networks per ensemble (default: neural.members)'))
     .addOption(new Option('--checkpoint-every <n>', 'epochs between checkpoints (default: neural.checkpointEvery)'))
     .addOption(new Option('--seed <n>', 'seed of initial weights and shuffles (default: neural.seed)'))
+    .addOption(new Option('--workers <n>', 'threads the networks train on side by side with the wasm and cpu backends (default: the available parallelism, here ' + availableParallelism() + '; 1: one after another in the main thread)').env('GRAS_WORKERS'))
     .action(async (options: RunOptions & { backend?: BackendName; epochs?: string; members?: string; checkpointEvery?: string; seed?: string }, command: Command) => {
       // Checked by the config schema with the `neural` settings they override: a bad value is exit 78 naming the flag.
       const neural = flagSettings('neural', { epochs: ['--epochs', options.epochs], members: ['--members', options.members], checkpointEvery: ['--checkpoint-every', options.checkpointEvery], seed: ['--seed', options.seed] })

@@ -10,9 +10,10 @@ export interface GrasRun {
   stdout: string
 }
 
-export function runGras(args: string[], options: { cwd: string; config?: string; env?: Record<string, string> }): GrasRun {
+/** `options.cli`: another build's dist/jobs/cli.js (default: this one's). */
+export function runGras(args: string[], options: { cwd: string; config?: string; env?: Record<string, string>; cli?: string }): GrasRun {
   const started = performance.now()
-  const result = spawnSync('/usr/bin/time', ['-v', process.execPath, cliPath, '--config', options.config ?? configDir, ...args], {
+  const result = spawnSync('/usr/bin/time', ['-v', process.execPath, options.cli ?? cliPath, '--config', options.config ?? configDir, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',

@@ -35,7 +35,9 @@ export function conformalHalfWidths(matrix: ErrorMatrix, level: number, excludeO
 /** The ceil((n + 1) level)-th smallest score: the finite-sample conformal quantile (the largest when n is small). */
 export function conformalQuantile(scores: number[], level: number): number {
   if (scores.length === 0) return 0
-  const sorted = [...scores].sort((a, b) => a - b)
+  // A typed array sorts in numeric order without a comparator, several times faster; the scores are
+  // absolute errors, finite and never -0, so the order is the comparator's.
+  const sorted = Float64Array.from(scores).sort()
   const rank = Math.min(sorted.length, Math.ceil((sorted.length + 1) * level))
   return sorted[rank - 1]
 }

@@ -80,7 +80,15 @@ export async function saveCheckpoint(lake: ObjectStore, prefix: string, trained:
   await trained.model.save(lakeIOHandler(lake, keys.network))
   const optimizerWeights = await trained.optimizer.getWeights()
   const specs = optimizerWeights.map((w) => ({ name: w.name, shape: w.tensor.shape }))
-  const data = Float32Array.from(optimizerWeights.flatMap((w) => Array.from(w.tensor.dataSync() as Float32Array)))
+  // Typed array to typed array: a JS array of the 240,000 numbers in between costs a third of a
+  // second per save, and a default run saves nine times per network.
+  const arrays = optimizerWeights.map((w) => w.tensor.dataSync())
+  const data = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
+  let offset = 0
+  for (const a of arrays) {
+    data.set(a, offset)
+    offset += a.length
+  }
   await lake.put(keys.optimizerData, new Uint8Array(data.buffer))
   await lake.put(keys.optimizerSpecs, JSON.stringify(specs))
   const adam = trained.optimizer as unknown as AdamInternals

@@ -5,12 +5,15 @@
  * statistical models, and final networks on all data, which `infer` forecasts with; each phase is an
  * ensemble of `members` networks with consecutive seeds. Each network is checkpointed to the lake
  * every N epochs and on SIGTERM and resumed from its newest checkpoint of the same run id; a network
- * already saved is not trained again. The version is registered and approved
+ * already saved is not trained again. With the wasm and CPU backends, which train a network on one
+ * core, the networks train side by side on the run's worker threads (network-pool.ts). The version is registered and approved
  * under the registry id `_neural`; each metric's selection then decides whether to use it.
  */
 import * as tf from '@tensorflow/tfjs'
-import { backtestFamily } from '../core/backtest.js'
-import { networkKeys, neuralCheckpointPrefix, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
+import { backtestForecasts, backtestTruth, type BacktestPlan } from '../core/backtest.js'
+import { mase } from '../core/accuracy.js'
+import type { ModelContext, ModelFamily } from '../core/models/model.js'
+import { networkKeys, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
 import { compactTimestamp } from '../core/time.js'
@@ -24,12 +27,12 @@ import type { JobContext } from '../runtime/job-context.js'
 import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runtime/termination.js'
 import { showEpochProgress } from '../runtime/terminal.js'
 import { selectBackend, type BackendName } from './backend.js'
-import { lakeIOHandler, restoreCheckpoint, saveCheckpoint } from './checkpoint.js'
-import { buildGlobalMlp, trainGlobalMlp, type GlobalMlpOptions, type NeuralLoss } from './global-mlp.js'
+import type { NeuralLoss } from './global-mlp.js'
+import { trainOnWorkers, type NetworkOutcome, type NetworkWorkerData } from './network-pool.js'
+import { trainNetwork, windowsOfTask, type NetworkEvent, type NetworkRun, type NetworkTask, type NetworkWindows } from './network-training.js'
 import { loadNetworks, neuralPredictor, type NeuralMeta } from './predictor.js'
 import { planNeuralTraining, type NeuralTrainingPlan } from './training-plan.js'
 import { neuralTrainingSetup } from './training-setup.js'
-import type { WindowSet } from './windows.js'
 import { pushRunMetrics } from '../runtime/metric-loop.js'
 import { RunMetrics } from '../runtime/run-metrics.js'
 import { beginRun, endRun } from '../runtime/active-runs.js'
@@ -108,7 +111,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 
-  const losses: Record<NeuralPhase, number[]> = { backtest: [], final: [] }
+  const tasks: NetworkTask[] = []
   for (const phase of ['backtest', 'final'] as const) {
     for (let member = 0; member < run.members; member++) {
       const prefix = neuralModelPrefix(version, phase, member)
@@ -116,15 +119,18 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
         log.info({ phase, member, version }, 'network already saved by this run: not trained again')
         continue
       }
-      // Too little history before the cutoff: the backtest network learns from the final windows
-      // instead of nothing, and the cutoff recorded below then makes `gras train` refuse its backtest.
-      const own = setup.members[member]
-      const set = own.windows[phase].count > 0 ? own.windows[phase] : own.windows.final
-      const { finalLoss } = await trainNetwork(context, log, { phase, member }, set, own.options, run, prefix, record.metrics)
-      if (Number.isFinite(finalLoss)) losses[phase].push(finalLoss)
+      tasks.push({ phase, member, prefix, options: setup.members[member].options })
     }
-    if (losses[phase].length > 0) {
-      record.metrics.set('gras_neural_training_loss', "Last epoch's training loss (mean absolute error on scaled residuals), averaged over the networks the last run trained", mean(losses[phase]), { phase })
+  }
+  // Too little history before the cutoff: the backtest network learns from the final windows
+  // instead of nothing, and the cutoff recorded below then makes `gras train` refuse its backtest.
+  const sets: NetworkWindows = {}
+  for (const own of setup.members) sets[own.options.inputSteps] = { backtest: own.windows.backtest.count > 0 ? own.windows.backtest : own.windows.final, final: own.windows.final }
+  const outcomes = await trainNetworks(context, log, backend.backend, tasks, sets, run, record.metrics)
+  for (const phase of ['backtest', 'final'] as const) {
+    const losses = outcomes.filter((o) => o.task.phase === phase && Number.isFinite(o.finalLoss)).map((o) => o.finalLoss)
+    if (losses.length > 0) {
+      record.metrics.set('gras_neural_training_loss', "Last epoch's training loss (mean absolute error on scaled residuals), averaged over the networks the last run trained", mean(losses), { phase })
     }
   }
 
@@ -157,52 +163,42 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   return { version, backtestMase: meta.backtestMase }
 }
 
-/** What one network's training did in this run. */
-interface NetworkRun {
-  epochsTrained: number
-  completed: boolean
-  resumed: boolean
+/**
+ * Trains the networks: side by side on worker threads when the backend runs a network on one core
+ * (wasm, cpu) and the run has more than one worker and network, else one after another here (the
+ * native backends use every core for one network). The same networks either way.
+ */
+async function trainNetworks(context: JobContext, log: JobContext['logger'], backend: BackendName, tasks: readonly NetworkTask[], windows: NetworkWindows, run: NeuralRunOptions, metrics: RunMetrics): Promise<NetworkOutcome[]> {
+  const onEvent = (event: NetworkEvent) => logNetworkEvent(log, event, run)
+  const threads = singleCoreBackends.includes(backend) ? Math.min(context.workers ?? 1, tasks.length) : 1
+  if (threads > 1) {
+    log.info({ workers: threads, networks: tasks.length }, 'networks on worker threads')
+    const data: NetworkWorkerData = { backend, lakeUri: context.config.lake, network: context.config.network, runId: context.runId, checkpointEvery: run.checkpointEvery, windows }
+    return trainOnWorkers(threads, data, tasks, { onEvent, onNetworkEnd: (task, done) => recordNetwork(metrics, task.phase, done), shouldStop: stopRequested })
+  }
+  const env = { lake: context.lake, runId: context.runId, checkpointEvery: run.checkpointEvery, now: context.now, shouldStop: stopRequested, onEvent }
+  const outcomes: NetworkOutcome[] = []
+  for (const task of tasks) {
+    const done: NetworkRun = { epochsTrained: 0, completed: false, resumed: false }
+    // Recorded however the training ends: the epochs a failed or stopped run did still show.
+    try {
+      outcomes.push({ task, finalLoss: await trainNetwork(env, task, windowsOfTask(windows, task), done), run: done })
+    } finally {
+      recordNetwork(metrics, task.phase, done)
+    }
+  }
+  return outcomes
 }
 
-/** Trains one network (from its checkpoint, if any) and saves it; returns its last epoch's loss. */
-async function trainNetwork(context: JobContext, log: JobContext['logger'], network: { phase: NeuralPhase; member: number }, windows: WindowSet, options: GlobalMlpOptions, run: NeuralRunOptions, prefix: string, metrics: RunMetrics): Promise<{ finalLoss: number }> {
-  const { phase, member } = network
-  const checkpoints = neuralCheckpointPrefix(context.runId, phase, member)
-  const trained = buildGlobalMlp(options)
-  const resumed = await restoreCheckpoint(context.lake, checkpoints, trained)
-  // A batch count means nothing under another batch size (neural.batchSize changed between the
-  // runs): the interrupted epoch is then redone from its start.
-  const startBatch = resumed && resumed.batchSize === options.batchSize ? resumed.batch : 0
-  if (resumed) log.info({ phase, member, epoch: resumed.epoch, batch: startBatch, savedBatch: resumed.batch, savedBatchSize: resumed.batchSize }, 'resumed from checkpoint')
-  const done: NetworkRun = { epochsTrained: 0, completed: false, resumed: resumed !== undefined }
-  let finalLoss = Number.NaN
-  const checkpoint = (epoch: number, batch: number) => saveCheckpoint(context.lake, checkpoints, trained, { epoch, batch, batchSize: options.batchSize }, new Date(context.now()).toISOString())
-  // Recorded however the training ends: the epochs a failed or stopped run did still show.
-  try {
-    const progress = await trainGlobalMlp(trained, windows, options, {
-      startEpoch: resumed?.epoch,
-      startBatch,
-      shouldStop: stopRequested,
-      async onEpochEnd(epoch, loss) {
-        done.epochsTrained++
-        finalLoss = loss
-        log.info({ phase, member, epoch, loss, windows: windows.count }, 'epoch done')
-        showEpochProgress({ phase, member, members: run.members, epoch, epochs: options.epochs, loss })
-        if (epoch % run.checkpointEvery === 0 && epoch < options.epochs) await checkpoint(epoch, 0)
-      },
-    })
-    if (progress.stopped) {
-      await checkpoint(progress.epoch, progress.batch)
-      log.warn({ phase, member, epoch: progress.epoch, batch: progress.batch }, 'stopped by SIGTERM after checkpointing')
-      throw new TransientError(`neural: stopped by SIGTERM in ${phase} network ${member} at epoch ${progress.epoch}, batch ${progress.batch}; checkpointed, rerun with the same run id to resume`)
-    }
-    await trained.model.save(lakeIOHandler(context.lake, prefix))
-    trained.model.dispose()
-    done.completed = true
-    return { finalLoss }
-  } finally {
-    recordNetwork(metrics, phase, done)
-  }
+/** Backends that train a network on one core (wasm without threads under Node: docs/models.md). */
+const singleCoreBackends: readonly BackendName[] = ['wasm', 'cpu']
+
+function logNetworkEvent(log: JobContext['logger'], event: NetworkEvent, run: NeuralRunOptions): void {
+  const { type: _type, ...fields } = event
+  if (event.type === 'resumed') return log.info(fields, 'resumed from checkpoint')
+  if (event.type === 'stopped') return log.warn(fields, 'stopped by SIGTERM after checkpointing')
+  log.info(fields, 'epoch done')
+  showEpochProgress({ phase: event.phase, member: event.member, members: run.members, epoch: event.epoch, epochs: run.epochs, loss: event.loss })
 }
 
 /** Adds one network's run to the phase's counts (a zero-valued call makes the series exist). */
@@ -224,12 +220,22 @@ function meanBacktestMase(meta: NeuralMeta, networks: Record<NeuralPhase, tf.Lay
     if (origins.length === 0) return []
     const context = { periods: p.periods, phase0: Math.round(p.series.startMs / p.series.stepMs), stepMs: p.series.stepMs }
     try {
-      return [backtestFamily(family, p.series.values, { ...p.selection, origins }, context).mase]
+      return [backtestMase(family, p.series.values, { ...p.selection, origins }, context)]
     } catch {
       return []
     }
   })
   return scores.length > 0 ? mean(scores) : Number.NaN
+}
+
+/** The mean MASE over the plan's origins, as scoreBacktest computes it (without its coverage, which nothing here reads). */
+function backtestMase(family: ModelFamily, y: Float64Array, plan: BacktestPlan, context: ModelContext): number {
+  const truth = backtestTruth(y, plan)
+  const forecasts = backtestForecasts(family, y, plan, context)
+  const { horizon, origins } = plan
+  let sum = 0
+  for (let o = 0; o < origins.length; o++) sum += mase(truth.actual.subarray(o * horizon, (o + 1) * horizon), forecasts.subarray(o * horizon, (o + 1) * horizon), truth.scales[o])
+  return sum / origins.length
 }
 
 async function registerAndApprove(context: JobContext, meta: NeuralMeta): Promise<void> {

@@ -5,17 +5,17 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/run-cli.js'
-import { cliPath, configDir, tempDir } from '../helpers/paths.js'
+import { configDir, tempDir } from '../helpers/paths.js'
+import { trainAndTerminate } from '../helpers/terminate-training.js'
 
 const cwd = tempDir('neural')
 const env = { GRAS_CONFIG: configDir }
 const day = 86_400_000
 const asOf = new Date(Math.floor(Date.now() / day) * day).toISOString().replace('.000Z', 'Z')
-const train = (runId: string) => ['train-neural', '--backend', 'wasm', '--epochs', '40', '--members', '2', '--checkpoint-every', '5', '--seed', '3', '--run-id', runId]
+const train = (runId: string) => ['train-neural', '--backend', 'wasm', '--epochs', '40', '--members', '2', '--checkpoint-every', '5', '--seed', '3', '--run-id', runId, '--workers', '1']
 
 /** The saved model of a run: models/neural/v<data end>-<run id>. */
 function modelDir(runId: string): string | undefined {
@@ -24,35 +24,11 @@ function modelDir(runId: string): string | undefined {
   return name && join(root, name)
 }
 
-/** Starts training and sends SIGTERM once it has logged `afterEpoch` epochs. */
-function runAndTerminate(runId: string, afterEpoch: number): Promise<{ code: number | null; lines: Record<string, unknown>[] }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...train(runId)], { cwd, env: { ...process.env, ...env } })
-    const lines: Record<string, unknown>[] = []
-    let buffer = ''
-    let sent = false
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk
-      let newline
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>
-        buffer = buffer.slice(newline + 1)
-        lines.push(line)
-        if (!sent && line.msg === 'epoch done' && (line.epoch as number) >= afterEpoch) {
-          sent = true
-          child.kill('SIGTERM')
-        }
-      }
-    })
-    child.on('close', (code) => resolve({ code, lines }))
-  })
-}
-
 test('SIGTERM mid-training: checkpoint, exit 75, resume to the same final weights', { timeout: 300_000 }, async () => {
   assert.equal((await runCli(['demo-data', '--days', '21', '--end', asOf], { cwd, env })).code, 0)
   assert.equal((await runCli(['features', '--as-of', asOf], { cwd, env })).code, 0)
 
-  const interrupted = await runAndTerminate('spot-1', 12)
+  const interrupted = await trainAndTerminate(train('spot-1'), { cwd, env, afterEpoch: 12 })
   assert.equal(interrupted.code, 75, 'transient exit code, never 0')
   const stop = interrupted.lines.find((l) => l.msg === 'stopped by SIGTERM after checkpointing')
   assert.ok(stop, 'checkpointed on SIGTERM')

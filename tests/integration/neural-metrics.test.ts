@@ -31,7 +31,7 @@ before(async () => {
 })
 after(() => stack?.close())
 
-const train = (runId: string) => ['--pushgateway', stack.pushgatewayUrl, 'train-neural', '--backend', 'wasm', '--epochs', String(epochs), '--members', '1', '--checkpoint-every', '2', '--seed', '5', '--run-id', runId]
+const train = (runId: string) => ['--pushgateway', stack.pushgatewayUrl, 'train-neural', '--backend', 'wasm', '--epochs', String(epochs), '--members', '1', '--checkpoint-every', '2', '--seed', '5', '--run-id', runId, '--workers', '1']
 
 /** Runs train-neural and sends SIGTERM once it has logged its first epoch; resolves with its exit code and log lines. */
 function trainUntilTerminated(runId: string): Promise<{ code: number | null; logs: Record<string, unknown>[] }> {

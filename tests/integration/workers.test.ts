@@ -7,8 +7,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cpSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { cpSync, statSync, utimesSync } from 'node:fs'
+import { join } from 'node:path'
+import { filesUnder } from '../helpers/files-under.js'
 import { configDirWith, runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/paths.js'
 
@@ -20,19 +21,6 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
 const asOf = iso(asOfMs)
 // The demo's O has dimensions: its four series are the units of every job's log lines.
 const metrics = ['A', 'G', 'O~channel=app~region=eu', 'O~channel=app~region=us', 'O~channel=web~region=eu', 'O~channel=web~region=us', 'R', 'S']
-
-function filesUnder(root: string, dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>()
-  const walk = (path: string) => {
-    for (const name of readdirSync(path)) {
-      const child = join(path, name)
-      if (statSync(child).isDirectory()) walk(child)
-      else out.set(relative(root, child), readFileSync(child))
-    }
-  }
-  walk(join(root, dir))
-  return out
-}
 
 async function stored(lake: string): Promise<{ predictions: Record<string, unknown[]>; models: unknown }> {
   const predictions: Record<string, unknown[]> = {}
