@@ -75,6 +75,6 @@ export function groupOutcome(group: SeriesGroup, results: ReadonlyMap<string, Se
   const failed = Object.entries(failedSeries)
   const named = failed.slice(0, namedFailures).map(([id, message]) => `${id}: ${message.split('\n')[0]}`)
   if (failed.length > namedFailures) named.push(`and ${failed.length - namedFailures} more`)
-  const error = new SeriesFailedError(`${group.id}: ${failed.length} of ${group.series.length} series failed: ${named.join('; ')}`, mostRetryWorthy(codes))
+  const error = new SeriesFailedError(`${failed.length} of ${group.series.length} series failed: ${named.join('; ')}`, mostRetryWorthy(codes))
   return { metricId: group.id, ok: false, error, durationMs, detail: { series, failedSeries } }
 }

@@ -164,10 +164,13 @@ test('four series of one metric are forecast exactly as four dimensionless metri
   const [one, four] = [await runCli(args, { cwd: together, env }), await runCli(args, { cwd: apart, env })]
   assert.equal(one.code, 0, one.stderr + one.stdout.slice(-2000))
   assert.equal(four.code, 0, four.stderr + four.stdout.slice(-2000))
+  // One copy per group and run, its rows naming their series: the four series' copy is M's.
   const forecasts = async (cwd: string, id: string) => {
-    const dir = join(lakeIn(cwd), `predictions/metric=${id}/date=20240122`)
-    return (await parquetReadObjects({ file: bytesOf(join(dir, 'eq-1.parquet')), columns: ['timestamp', 'value', 'lower', 'upper'], parsers })) as { timestamp: number; value: number; lower: number; upper: number }[]
+    const dir = join(lakeIn(cwd), `predictions/metric=${id.split('~')[0]}/date=20240122`)
+    const rows = (await parquetReadObjects({ file: bytesOf(join(dir, 'eq-1.parquet')), columns: ['timestamp', 'value', 'lower', 'upper', 'series_id'], parsers })) as { timestamp: number; value: number; lower: number; upper: number; series_id?: string }[]
+    return rows.filter((r) => r.series_id === id).map((r) => ({ timestamp: r.timestamp, value: r.value, lower: r.lower, upper: r.upper }))
   }
+  assert.deepEqual(readdirSync(join(lakeIn(together), 'predictions')), ['metric=M'], 'one copy folder for the four series')
   for (const [n, k] of ['a', 'b', 'c', 'd'].entries()) {
     const series = await forecasts(together, `M~k=${k}`)
     assert.equal(series.length, 48)
