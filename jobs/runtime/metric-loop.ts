@@ -33,9 +33,10 @@ export type GroupWork = (group: SeriesGroup, log: Logger, metrics: RunMetrics) =
 export interface GroupJob {
   /**
    * Keeps the series to work on (`train --only drifted`: the flagged ones), in the main thread,
-   * before grouping; each series left out is reported as a success with the detail given.
+   * before grouping; each series left out is reported with the result given (a series whose
+   * check failed, as that failure).
    */
-  scope?: (seriesIds: readonly string[], log: Logger) => Promise<{ series: string[]; left: ReadonlyMap<string, Record<string, unknown>> }>
+  scope?: (seriesIds: readonly string[], log: Logger) => Promise<{ series: string[]; left: ReadonlyMap<string, SeriesResult> }>
   /** Series per group (`train.seriesPerGroup`). */
   seriesPerGroup: number
   work: GroupWork
@@ -126,8 +127,11 @@ export async function forEachGroup(
     }
   }
   const unitsOf = async (ids: readonly string[], log: Logger) => {
-    const scoped = job.scope ? await job.scope(ids, log) : { series: [...ids], left: new Map<string, Record<string, unknown>>() }
-    const left: MetricOutcome[] = [...scoped.left].map(([metricId, detail]) => ({ metricId, ok: true, detail }))
+    const scoped = job.scope ? await job.scope(ids, log) : { series: [...ids], left: new Map<string, SeriesResult>() }
+    const left: MetricOutcome[] = [...scoped.left].map(([metricId, result]) => {
+      if (!result.ok) log.error({ metric: metricId, err: result.error }, 'metric failed')
+      return { metricId, ...result }
+    })
     return { units: groupSeries(scoped.series, job.seriesPerGroup), left }
   }
   return forEachUnit(context, name, root, requested, unitsOf, runUnit, entry)

@@ -41,11 +41,17 @@ export async function runTrain(context: JobContext, requested?: readonly string[
   let neural: Promise<NeuralCandidate> | undefined
   const scope = async (seriesIds: readonly string[]) => {
     const series: string[] = []
-    const left = new Map<string, Record<string, unknown>>()
+    const left = new Map<string, SeriesResult>()
     for (let i = 0; i < seriesIds.length; i += driftReads) {
       const batch = seriesIds.slice(i, i + driftReads)
-      const flags = await Promise.all(batch.map((id) => isDrifted(context.dynamo, table, id)))
-      batch.forEach((id, k) => (flags[k] ? series.push(id) : left.set(id, { skipped: 'not flagged for drift' })))
+      // A flag that cannot be read fails its series (a malformed item: 65; throttled: 75), not the job.
+      const flags = await Promise.allSettled(batch.map((id) => isDrifted(context.dynamo, table, id)))
+      batch.forEach((id, k) => {
+        const flag = flags[k]
+        if (flag.status === 'rejected') left.set(id, { ok: false, error: flag.reason })
+        else if (flag.value) series.push(id)
+        else left.set(id, { ok: true, detail: { skipped: 'not flagged for drift' } })
+      })
     }
     return { series, left }
   }
