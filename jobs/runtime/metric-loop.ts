@@ -168,11 +168,15 @@ async function forEachUnit(
     }
     const { units, left } = await unitsOf(resolved.metrics, log)
     outcomes.push(...left)
-    terminal?.beginTask(job, units.length, 'metrics')
+    // Progress counts series (a metric's unit of features is one): a group moves it by its size.
+    const sizes = new Map(units.map((unit) => [unit.id, unit.series.length]))
+    let seriesDone = 0
+    terminal?.beginTask(job, units.reduce((n, unit) => n + unit.series.length, 0), 'metrics')
     const done: MetricOutcome[] = []
     const record = (outcome: MetricOutcome) => {
       done.push(outcome)
-      terminal?.stepTask(undefined, outcome.metricId)
+      seriesDone += sizes.get(outcome.metricId) ?? 1
+      terminal?.stepTask(seriesDone, outcome.metricId)
     }
     // The main thread is one of the workers: it takes units from the same queue while the others
     // start, so a run of few units is never slower than one thread.

@@ -38,8 +38,18 @@ export function jobExitCode(report: JobReport): ExitCodeValue {
   return codes.length === 0 ? ExitCode.ok : mostRetryWorthy(codes)
 }
 
+/**
+ * What succeeded, as the next job takes it: the metrics of `features` (its unit; a metric stands
+ * for all its series), and of a job working on groups the series that succeeded, those of a group
+ * where others failed included (a group id is no id a job takes).
+ */
 export function succeededMetrics(report: JobReport): string[] {
-  return report.outcomes.filter((o) => o.ok).map((o) => o.metricId)
+  if (report.job === 'features') return report.outcomes.filter((o) => o.ok).map((o) => o.metricId)
+  return report.outcomes.flatMap((o) => {
+    const series = o.detail?.series
+    if (series && typeof series === 'object' && !Array.isArray(series)) return Object.keys(series)
+    return o.ok ? [o.metricId] : []
+  })
 }
 
 /** Some series of a group failed: the exit code of the most retry-worthy of theirs, the message naming each. */

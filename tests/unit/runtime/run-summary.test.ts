@@ -115,3 +115,19 @@ test("a group's outcome is a row per series: the failed ones with their own reas
   const single = groupOutcome({ id: 'G', metricId: 'G', index: 1, count: 1, series: ['G'] }, new Map([['G', { ok: true as const, detail: trainDetail() }]]), 10)
   assert.deepEqual(single, { metricId: 'G', ok: true, detail: trainDetail(), durationMs: 10 })
 })
+
+test('succeeded ids for the next job: metrics of features, the series that succeeded of each group', async () => {
+  const { succeededMetrics } = await import('../../../jobs/runtime/metric-outcome.js')
+  const features: JobReport = { job: 'features', outcomes: [{ metricId: 'O', ok: true, detail: { series: { 'O~k=a': {}, 'O~k=b': {} } } }, { metricId: 'G', ok: true, detail: {} }] }
+  assert.deepEqual(succeededMetrics(features), ['O', 'G'])
+  const train: JobReport = {
+    job: 'train',
+    outcomes: [
+      { metricId: 'O#1of2', ok: true, detail: { series: { 'O~k=a': {} } } },
+      { metricId: 'O#2of2', ok: false, error: new Error('1 of 2 series failed'), detail: { series: { 'O~k=c': {} }, failedSeries: { 'O~k=b': 'no model' } } },
+      { metricId: 'G', ok: true, detail: {} },
+      { metricId: 'S', ok: false, error: new Error('no features') },
+    ],
+  }
+  assert.deepEqual(succeededMetrics(train), ['O~k=a', 'O~k=c', 'G'])
+})
