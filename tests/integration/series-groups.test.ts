@@ -134,6 +134,10 @@ test('train.seriesPerGroup splits a metric into even groups: a pack and a copy e
   assert.deepEqual([...new Set((await inGroup('s1', '1of2')).map((r) => r[0]))], series.slice(0, 2), 'consecutive slices of the sorted ids')
   for (const group of ['1of2', '2of2']) assert.deepEqual(await inGroup('s2', group), await inGroup('s1', group), `${group}: the same forecasts with 2 workers`)
   assert.deepEqual(runs['infer-s2'].logs.filter((l) => l.msg === 'metrics on worker threads').map((l) => l.workers), [2], 'the two groups ran on two workers')
+  // The pipeline hands infer the series train succeeded on, not the group ids.
+  const pipeline = await runCli(['pipeline', '--metrics', 'O', '--as-of', asOf, '--run-id', 's3', '--workers', '1'], { cwd, env: split })
+  assert.equal(pipeline.code, 0, pipeline.stderr)
+  assert.deepEqual(filesUnder('predictions').filter((k) => k.includes('/s3~')), ['1of2', '2of2'].map((g) => `predictions/metric=O/date=${date}/s3~${g}.parquet`))
 })
 
 test('a series failing inside its group leaves the others forecast and fails the group naming it', { timeout: 300_000 }, async () => {
