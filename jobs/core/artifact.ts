@@ -1,5 +1,5 @@
 /**
- * The model artifact saved under models/metric=<id>/<version>/model.json, and forecasting from it.
+ * The model artifact of one series (in its group's models pack, io/model-artifacts.ts), and forecasting from it.
  * Plain JSON and versioned, so a newer reader can refuse an artifact it does not understand
  * (io/model-artifacts.ts holds the schema it is read back with).
  */

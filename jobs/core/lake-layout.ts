@@ -114,18 +114,45 @@ export function metricIdOfPackPrefix(prefix: string): string | undefined {
   return match && metricIdPattern.test(match[1]) ? match[1] : undefined
 }
 
+/** Where train wrote a series' artifact and backtest report before models packs: still read (a registry record naming it). */
 export const modelVersionPrefix = (metricId: string, version: string) => `models/metric=${metricId}/${version}`
 export const modelArtifactKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/model.json`
 export const backtestReportKey = (metricId: string, version: string) => `${modelVersionPrefix(metricId, version)}/backtest.json`
 
+/** A group's slice number and its metric's slice count (core/series-groups.ts); 1 of 1 is the whole metric. */
+export interface GroupSlice {
+  index: number
+  count: number
+}
+
+/**
+ * `models/metric=<metric id>/run=<run id>/group=<k>of<C>.json`: the models pack of one group of a
+ * train run, holding every series' artifact and backtest report (io/model-artifacts.ts). `run=`
+ * never begins a version id (`v...`), so packs and the per-version folders above never share a key.
+ */
+export const modelsPackKey = (metricId: string, runId: string, group: GroupSlice) => `models/metric=${metricId}/run=${runId}/group=${group.index}of${group.count}.json`
+
+/** `predictions/metric=<metric id>`: the Parquet copies of a metric's groups (and, before groups, of one series, under its series id). */
 export const predictionsPrefixForMetric = (metricId: string) => `predictions/metric=${metricId}`
 
 /** `predictions/metric=<id>/date=YYYYMMDD`: the runs whose first forecast step falls on that UTC day. */
 export const predictionsDayPrefix = (metricId: string, dateCompact: string) => `${predictionsPrefixForMetric(metricId)}/date=${dateCompact}`
 
-/** `predictions/metric=<id>/date=YYYYMMDD/<runId>.parquet`. */
-export function predictionsKey(metricId: string, dateCompact: string, runId: string): string {
-  return `${predictionsDayPrefix(metricId, dateCompact)}/${runId}.parquet`
+/**
+ * `predictions/metric=<metric id>/date=YYYYMMDD/<runId>.parquet` for a group of the whole metric
+ * (a dimensionless metric's key as before groups), `<runId>~<k>of<C>.parquet` for one slice: run
+ * ids never hold `~`. One copy per group, run and date, every row naming its series.
+ */
+export function predictionsKey(metricId: string, dateCompact: string, runId: string, group: GroupSlice = { index: 1, count: 1 }): string {
+  const slice = group.count === 1 ? '' : `~${group.index}of${group.count}`
+  return `${predictionsDayPrefix(metricId, dateCompact)}/${runId}${slice}.parquet`
+}
+
+/** The run and group slice of a predictions copy's key (either form of predictionsKey), or undefined when it is not one. */
+export function predictionsCopyOfKey(key: string): { runId: string; group: GroupSlice } | undefined {
+  const match = /\/date=\d{8}\/([^/~]+)(?:~(\d+)of(\d+))?\.parquet$/.exec(key)
+  if (!match) return undefined
+  return { runId: match[1], group: match[2] === undefined ? { index: 1, count: 1 } : { index: Number(match[2]), count: Number(match[3]) } }
 }
 
 const quarantineSegmentChars = 160

@@ -68,8 +68,18 @@ function round(value: number): number {
   return Number(value.toPrecision(9))
 }
 
-/** The run's Parquet copy (predictions/metric=<id>/date=.../<run>.parquet): one row per step, the series named. */
-export function encodePredictionsCopy(seriesId: string, items: PredictionItem[]): Uint8Array {
+/** One series' rows of a predictions copy. */
+export interface CopiedSeries {
+  seriesId: string
+  items: PredictionItem[]
+}
+
+/**
+ * A group's Parquet copy of a run (lake-layout.ts predictionsKey): one row per series and step,
+ * in the order given, each naming its series in `series_id`.
+ */
+export function encodePredictionsCopy(series: readonly CopiedSeries[]): Uint8Array {
+  const items = series.flatMap((s) => s.items)
   return encodeParquet([
     { name: 'metric_id', type: 'STRING', data: items.map((i) => i.metricId) },
     { name: 'timestamp', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.timestamp)) },
@@ -81,6 +91,6 @@ export function encodePredictionsCopy(seriesId: string, items: PredictionItem[])
     { name: 'run_id', type: 'STRING', data: items.map((i) => i.runId) },
     { name: 'generated_at', type: 'TIMESTAMP', data: items.map((i) => Date.parse(i.generatedAt)) },
     // Last, so the version 1 columns keep their positions.
-    { name: 'series_id', type: 'STRING', data: items.map(() => seriesId) },
+    { name: 'series_id', type: 'STRING', data: series.flatMap((s) => s.items.map(() => s.seriesId)) },
   ])
 }

@@ -1,7 +1,12 @@
 /**
- * A per-metric lease lock in the registry table (item `version = "~lock:<job>"`): two runs of the
- * same job on the same metric never overlap, and a run that died (SIGKILL, lost node) holds it only
- * until its lease expires. Acquire and release are conditional writes, so exactly one run wins.
+ * A lease lock in the registry table (item `metric_id = <group id>`, `version = "~lock:<job>"`),
+ * one per group of series `train` and `infer` work on (core/series-groups.ts; a dimensionless
+ * metric's group id is its metric id). Two runs of the same job on the same group never overlap,
+ * and a run that died (SIGKILL, lost node) holds it only until its lease expires. Acquire and
+ * release are conditional writes, so exactly one run wins. Two runs whose groups of a metric came
+ * out otherwise (its series changed between them) may overlap on a series: the registry's pointer
+ * write and the version 2 forecast put are conditional and still let one win; only the version 1
+ * table's batch write relies on the lease alone.
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { z } from 'zod'
@@ -24,6 +29,7 @@ export interface LeaseLock {
 export interface LeaseRequest {
   /** The registry table. */
   table: string
+  /** The group leased (its id). */
   metricId: string
   job: string
   /** Who holds it: the run id. */

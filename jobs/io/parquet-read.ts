@@ -220,8 +220,8 @@ function coveredRows(spans: [number, number][]): number {
   return covered
 }
 
-/** Reads whole rows of a small file of ours (predictions) as objects; timestamps as epoch ms. */
-export async function readRows(file: AsyncBuffer, source: string, columns: string[]): Promise<Record<string, unknown>[]> {
+/** Reads whole rows of a small file of ours (predictions) as objects; timestamps as epoch ms. Without `columns`, every column the file has. */
+export async function readRows(file: AsyncBuffer, source: string, columns?: string[]): Promise<Record<string, unknown>[]> {
   try {
     return await parquetReadObjects({ file, columns, compressors, parsers: readParsers })
   } catch (error) {

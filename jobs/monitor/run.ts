@@ -1,33 +1,59 @@
 /**
- * The `monitor` job: realised accuracy of the served forecasts per metric and day (from the
+ * The `monitor` job: realised accuracy of the served forecasts per series and day (from the
  * predictions Parquet copies, which keep every run), written to the accuracy table and exported as
- * metrics; a metric whose realised error drifts past its backtest expectation is flagged for
- * retraining (`gras train --only drifted` honours the flag).
+ * metrics; a series whose realised error drifts past its backtest expectation is flagged for
+ * retraining (`gras train --only drifted` honours the flag). Per group of series
+ * (core/series-groups.ts): the group's copies are read once for all its series.
  */
-import { predictionsDayPrefix, silverFeaturesRoot } from '../core/lake-layout.js'
+import { predictionsCopyOfKey, predictionsDayPrefix, predictionsPrefixForMetric, silverFeaturesRoot } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { compactDate, dayMs, floorToStep } from '../core/time.js'
+import type { SeriesGroup } from '../core/series-groups.js'
+import { metricOfSeries } from '../core/series-id.js'
 import { putDayAccuracy, putDrift } from '../io/accuracy-table.js'
+import { ModelRegistry } from '../io/model-registry.js'
 import { readRows } from '../io/parquet-read.js'
+import type { ObjectInfo } from '../io/object-store.js'
 import type { JobContext } from '../runtime/job-context.js'
-import type { JobReport } from '../runtime/metric-outcome.js'
-import { forEachMetric } from '../runtime/metric-loop.js'
-import { readArtifact } from '../io/model-artifacts.js'
+import type { Logger } from '../runtime/logger.js'
+import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
+import type { RunMetrics } from '../runtime/run-metrics.js'
+import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
+import { artifactRef, readArtifact } from '../io/model-artifacts.js'
 import { readSilverSeries } from '../io/silver-reader.js'
 import { decideDrift, realisedAccuracy, type ServedRun } from '../core/realised-accuracy.js'
 
 export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const { lookbackDays, driftFactor, accuracyTable } = context.config.monitor
-  return forEachMetric(context, 'monitor', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
+  const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
+  return forEachGroup(context, 'monitor', silverFeaturesRoot, requested, {
+    seriesPerGroup: context.config.train.seriesPerGroup,
+    work: async (group, log, metrics) => {
+      const endDay = floorToStep(context.asOfMs, dayMs)
+      const firstDay = endDay - lookbackDays * dayMs
+      const served = await readGroupRuns(context, group, firstDay - 3 * dayMs, endDay)
+      const results = new Map<string, SeriesResult>()
+      for (const seriesId of group.series) {
+        const seriesLog = log.child({ metric: seriesId })
+        const detail = await seriesStep(group, results, seriesLog, seriesId, async () => {
+          const runs = served.get(seriesId) ?? (await readSingleSeriesRuns(context, seriesId, firstDay - 3 * dayMs, endDay))
+          return monitorSeries(seriesId, runs, firstDay, endDay, seriesLog, metrics)
+        })
+        if (detail) results.set(seriesId, { ok: true, detail })
+      }
+      return results
+    },
+  }, { module: import.meta.url, name: 'runMonitor' })
+
+  async function monitorSeries(metricId: string, runs: ServedRun[], firstDay: number, endDay: number, log: Logger, metrics: RunMetrics): Promise<Record<string, unknown>> {
     const { series, observed } = await readSilverSeries(context.lake, metricId)
-    const endDay = floorToStep(context.asOfMs, dayMs)
-    const firstDay = endDay - lookbackDays * dayMs
-    const runs = await readServedRuns(context, metricId, firstDay - 3 * dayMs, endDay)
     const days = realisedAccuracy(series, observed, runs, firstDay, endDay, seasonalPeriods(series.stepMs)[0])
     const expectedByVersion = new Map<string, number>()
     for (const day of days) {
       if (!expectedByVersion.has(day.modelVersion)) {
-        const artifact = await readArtifact(context.lake, metricId, day.modelVersion).catch(() => undefined)
+        const artifact = await artifactRef(registry, metricId, day.modelVersion)
+          .then((ref) => readArtifact(context.lake, ref))
+          .catch(() => undefined)
         expectedByVersion.set(day.modelVersion, artifact?.backtestMase ?? Number.NaN)
       }
       const date = new Date(day.dayStartMs).toISOString().slice(0, 10)
@@ -51,27 +77,72 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     const detail = { days: days.length, drifted: decision.drifted, realisedMase: decision.realisedMase, expectedMase: decision.expectedMase }
     log.info(detail, 'accuracy computed')
     return detail
-  }, { module: import.meta.url, name: 'runMonitor' })
+  }
 }
 
-/** Every stored forecast run of a metric generated on the UTC days [fromMs, toMs]. */
-async function readServedRuns(context: JobContext, metricId: string, fromMs: number, toMs: number): Promise<ServedRun[]> {
-  const runs: ServedRun[] = []
+/**
+ * Every stored forecast run of the group's series generated on the UTC days [fromMs, toMs], by
+ * series: from the copies of the group's own slice (or of the whole metric). A copy written by a
+ * slice of other bounds (the metric's series or seriesPerGroup changed since) is left to the group
+ * that has its slice now, so each copy is read by one group. A row without `series_id` (a copy
+ * written before the column) is the metric's only series.
+ */
+async function readGroupRuns(context: JobContext, group: SeriesGroup, fromMs: number, toMs: number): Promise<Map<string, ServedRun[]>> {
+  const wanted = new Set(group.series)
+  const runs = new Map<string, ServedRun[]>()
   for (let day = fromMs; day <= toMs; day += dayMs) {
-    for (const info of await context.lake.list(predictionsDayPrefix(metricId, compactDate(day)))) {
-      if (!info.key.endsWith('.parquet')) continue
-      const rows = await readRows(await context.lake.openBuffer(info), info.key, ['timestamp', 'value', 'lower', 'upper', 'model_version', 'run_id', 'generated_at'])
-      if (rows.length === 0) continue
-      runs.push({
-        runId: String(rows[0].run_id),
-        modelVersion: String(rows[0].model_version),
-        generatedAtMs: Number(rows[0].generated_at),
-        timestampsMs: Float64Array.from(rows, (r) => Number(r.timestamp)),
-        value: Float64Array.from(rows, (r) => Number(r.value)),
-        lower: Float64Array.from(rows, (r) => Number(r.lower)),
-        upper: Float64Array.from(rows, (r) => Number(r.upper)),
-      })
+    for (const info of await context.lake.list(predictionsDayPrefix(group.metricId, compactDate(day)))) {
+      const copy = predictionsCopyOfKey(info.key)
+      if (!copy || (copy.group.count > 1 && (copy.group.index !== group.index || copy.group.count !== group.count))) continue
+      for (const [seriesId, run] of await readCopy(context, info, group.metricId)) {
+        if (!wanted.has(seriesId)) continue
+        const list = runs.get(seriesId) ?? []
+        list.push(run)
+        runs.set(seriesId, list)
+      }
     }
   }
   return runs
+}
+
+/**
+ * A series with dimensions that no group copy holds: its own copies, as infer wrote them per series
+ * before groups (`predictions/metric=<series id>/`), so a lake of that release is scored through
+ * the lookback; one listing, and nothing more when there are none.
+ */
+async function readSingleSeriesRuns(context: JobContext, seriesId: string, fromMs: number, toMs: number): Promise<ServedRun[]> {
+  const runs: ServedRun[] = []
+  if (metricOfSeries(seriesId) === seriesId || (await context.lake.listPrefixes(predictionsPrefixForMetric(seriesId))).length === 0) return runs
+  for (let day = fromMs; day <= toMs; day += dayMs) {
+    for (const info of await context.lake.list(predictionsDayPrefix(seriesId, compactDate(day)))) {
+      if (predictionsCopyOfKey(info.key)) runs.push(...(await readCopy(context, info, seriesId)).values())
+    }
+  }
+  return runs
+}
+
+/** One copy's runs by series (a copy holds one run). */
+async function readCopy(context: JobContext, info: ObjectInfo, defaultSeries: string): Promise<Map<string, ServedRun>> {
+  // Every column: a copy written before `series_id` existed has the others only.
+  const rows = await readRows(await context.lake.openBuffer(info), info.key)
+  const bySeries = new Map<string, typeof rows>()
+  for (const row of rows) {
+    const seriesId = row.series_id === undefined || row.series_id === null ? defaultSeries : String(row.series_id)
+    const list = bySeries.get(seriesId) ?? []
+    list.push(row)
+    bySeries.set(seriesId, list)
+  }
+  const out = new Map<string, ServedRun>()
+  for (const [seriesId, list] of bySeries) {
+    out.set(seriesId, {
+      runId: String(list[0].run_id),
+      modelVersion: String(list[0].model_version),
+      generatedAtMs: Number(list[0].generated_at),
+      timestampsMs: Float64Array.from(list, (r) => Number(r.timestamp)),
+      value: Float64Array.from(list, (r) => Number(r.value)),
+      lower: Float64Array.from(list, (r) => Number(r.lower)),
+      upper: Float64Array.from(list, (r) => Number(r.upper)),
+    })
+  }
+  return out
 }

@@ -4,11 +4,12 @@
  * forecast. Through the io/ adapters handed in.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { predictionsPrefixForMetric } from '../core/lake-layout.js'
+import { predictionsCopyOfKey, predictionsPrefixForMetric } from '../core/lake-layout.js'
+import { metricOfSeries } from '../core/series-id.js'
 import { readDayAccuracy, readDrift } from '../io/accuracy-table.js'
 import { readBacktestReport } from '../io/model-artifacts.js'
 import type { ModelRegistry } from '../io/model-registry.js'
-import type { ObjectStore } from '../io/object-store.js'
+import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
 import { readRows } from '../io/parquet-read.js'
 import { InputMissingError } from '../core/errors.js'
 import type { ReportAccuracyDay, ReportBacktest, ReportDrift, ReportForecast, ReportModel } from './report-data.js'
@@ -17,7 +18,7 @@ export async function readApprovedBacktest(lake: ObjectStore, registry: ModelReg
   const approved = await registry.getApproved(metricId)
   if (!approved) throw new InputMissingError(`backtest: metric ${metricId} has no approved version in the registry (run gras train)`)
   const record = await registry.getVersion(metricId, approved.version)
-  const backtest: ReportBacktest = { version: approved.version, ...(await readBacktestReport(lake, metricId, approved.version)) }
+  const backtest: ReportBacktest = { version: approved.version, ...(await readBacktestReport(lake, { metricId, version: approved.version, artifactKey: record?.artifactKey })) }
   const model = record && { version: record.version, model: record.model, decision: record.decision, reason: record.reason, backtestMase: record.backtestMase }
   return { backtest, model }
 }
@@ -29,23 +30,50 @@ export async function readAccuracy(client: DynamoDBClient, table: string, metric
   return { days, drift }
 }
 
-/** The stored forecast with the newest data cutoff: of the runs in the newest date folder, the latest generated. */
-export async function readNewestForecast(lake: ObjectStore, metricId: string): Promise<ReportForecast | undefined> {
-  const dates = (await lake.listPrefixes(predictionsPrefixForMetric(metricId))).filter((p) => /date=\d{8}\/$/.test(p)).sort()
-  const newest = dates[dates.length - 1]
-  if (!newest) return undefined
-  let best: { generatedAtMs: number; forecast: ReportForecast } | undefined
-  for (const info of await lake.list(newest)) {
-    if (!info.key.endsWith('.parquet')) continue
-    const rows = await readRows(await lake.openBuffer(info), info.key, ['timestamp', 'value', 'lower', 'upper', 'interval_level', 'model_version', 'run_id', 'generated_at'])
-    if (rows.length === 0) continue
-    const generatedAtMs = Number(rows[0].generated_at)
-    if (best && best.generatedAtMs >= generatedAtMs) continue
-    const column = (name: string) => rows.map((r) => Number(r[name]))
-    best = {
-      generatedAtMs,
-      forecast: { runId: String(rows[0].run_id), modelVersion: String(rows[0].model_version), intervalLevel: Number(rows[0].interval_level), timestampsMs: column('timestamp'), value: column('value'), lower: column('lower'), upper: column('upper') },
+/**
+ * The series' stored forecast with the newest data cutoff: of the runs in the newest date folder
+ * that has one of the series, the latest generated. The copies are its metric's (one per group and
+ * run, rows by `series_id`); a series with dimensions that none holds is looked for in its own
+ * copies, as infer wrote them per series before groups.
+ */
+export async function readNewestForecast(lake: ObjectStore, seriesId: string): Promise<ReportForecast | undefined> {
+  const metricId = metricOfSeries(seriesId)
+  return (await newestIn(lake, metricId, seriesId)) ?? (metricId === seriesId ? undefined : newestIn(lake, seriesId, seriesId))
+}
+
+async function newestIn(lake: ObjectStore, prefixId: string, seriesId: string): Promise<ReportForecast | undefined> {
+  const dates = (await lake.listPrefixes(predictionsPrefixForMetric(prefixId))).filter((p) => /date=\d{8}\/$/.test(p)).sort()
+  for (const folder of dates.reverse()) {
+    let best: { generatedAtMs: number; forecast: ReportForecast } | undefined
+    for (const info of await lake.list(folder)) {
+      if (!predictionsCopyOfKey(info.key)) continue
+      const rows = (await copyRows(lake, info)).filter((r) => (r.series_id ?? prefixId) === seriesId)
+      if (rows.length === 0) continue
+      const generatedAtMs = Number(rows[0].generated_at)
+      if (best && best.generatedAtMs >= generatedAtMs) continue
+      const column = (name: string) => rows.map((r) => Number(r[name]))
+      best = {
+        generatedAtMs,
+        forecast: { runId: String(rows[0].run_id), modelVersion: String(rows[0].model_version), intervalLevel: Number(rows[0].interval_level), timestampsMs: column('timestamp'), value: column('value'), lower: column('lower'), upper: column('upper') },
+      }
     }
+    if (best) return best.forecast
   }
-  return best?.forecast
+  return undefined
+}
+
+/** Copies read lately: a report asks each copy once per series of its group. */
+const recentCopies = new Map<string, Promise<Record<string, unknown>[]>>()
+
+function copyRows(lake: ObjectStore, info: ObjectInfo): Promise<Record<string, unknown>[]> {
+  const cacheKey = `${lake.uri}\n${info.key}\n${info.etag ?? info.lastModifiedMs ?? ''}`
+  let rows = recentCopies.get(cacheKey)
+  if (!rows) {
+    // Every column: a copy written before `series_id` existed has the others only.
+    rows = lake.openBuffer(info).then((buffer) => readRows(buffer, info.key))
+    recentCopies.set(cacheKey, rows)
+    rows.catch(() => recentCopies.delete(cacheKey))
+    while (recentCopies.size > 8) recentCopies.delete(recentCopies.keys().next().value!)
+  }
+  return rows
 }

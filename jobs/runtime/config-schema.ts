@@ -88,6 +88,12 @@ export const configSchema = z
         arimaMaxOrder: z.number().int().min(0).max(5),
         /** AutoARIMA's final model keeps the order its backtest searched instead of searching again on all the data. */
         arimaSearchOnce: z.boolean(),
+        /**
+         * Series of one metric that train, infer and monitor take as one unit (core/series-groups.ts):
+         * one lease, one models pack and one predictions copy per group. At most 2,000, so a group
+         * trains (about a series a second on a core) well inside train's 2-hour lease.
+         */
+        seriesPerGroup: z.number().int().min(1).max(2000),
       })
       .strict(),
     neural: z
@@ -189,6 +195,8 @@ export const defaultConfig: GrasConfig = {
     arimaMaxLength: 336,
     arimaMaxOrder: 5,
     arimaSearchOnce: false,
+    // docs/capacity.md: 0.01 object requests per series instead of 5, a group trains in minutes.
+    seriesPerGroup: 500,
   },
   neural: { epochs: 20, members: 3, lookbacks: [168], losses: ['mase'], batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.

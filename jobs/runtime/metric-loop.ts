@@ -1,14 +1,16 @@
 /**
- * The loop every job runs: resolve the metrics under a lake root, run each metric with its own
+ * The loop every job runs: resolve the metrics under a lake root, run each unit with its own
  * child logger, keep going past a failure, report every outcome (in the resolved order), and push
- * the run's Prometheus metrics at the end (a failed push is logged, never fatal). With
- * `context.workers` above one and a worker entry, the metrics run on that many threads: this one
+ * the run's Prometheus metrics at the end (a failed push is logged, never fatal). A unit is a
+ * metric (forEachMetric: features, one bronze read per metric) or a group of series of one metric
+ * (forEachGroup: train, infer, monitor, one lease and one set of objects per group). With
+ * `context.workers` above one and a worker entry, the units run on that many threads: this one
  * and worker threads (metric-pool.ts) running the job's own code; the results are those of one.
  */
 import { pino, type DestinationStream } from 'pino'
 import type { JobContext } from './job-context.js'
 import type { Logger } from './logger.js'
-import type { JobReport, MetricOutcome } from './metric-outcome.js'
+import { groupOutcome, type JobReport, type MetricOutcome, type SeriesResult } from './metric-outcome.js'
 import { RunMetrics } from './run-metrics.js'
 import { RecordingMetrics, replay, type MetricsCall } from './recording-metrics.js'
 import { startWorkers, type SentOutcome, type WorkerEntry } from './metric-pool.js'
@@ -16,21 +18,60 @@ import { sendError } from './metric-errors.js'
 import { beginRun, endRun } from './active-runs.js'
 import { activeTerminal } from './terminal.js'
 import { noMetricsError, resolveMetrics } from './resolve-metrics.js'
+import { groupSeries, type SeriesGroup } from '../core/series-groups.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 
-/** Where a metric worker's loop takes its metrics from and sends its outcomes to (metric-worker.ts). */
+/**
+ * The work of one group: every series of `group` gets a result (a series that fails does not
+ * stop the others); an error thrown fails the whole group. `log` is the group's logger (`group`:
+ * the group id); a series' own lines belong on a child with `metric`: its series id.
+ */
+export type GroupWork = (group: SeriesGroup, log: Logger, metrics: RunMetrics) => Promise<ReadonlyMap<string, SeriesResult>>
+
+/** What forEachGroup runs: the groups' work, and optionally what narrows the series before grouping. */
+export interface GroupJob {
+  /**
+   * Keeps the series to work on (`train --only drifted`: the flagged ones), in the main thread,
+   * before grouping; each series left out is reported with the result given (a series whose
+   * check failed, as that failure).
+   */
+  scope?: (seriesIds: readonly string[], log: Logger) => Promise<{ series: string[]; left: ReadonlyMap<string, SeriesResult> }>
+  /** Series per group (`train.seriesPerGroup`). */
+  seriesPerGroup: number
+  work: GroupWork
+}
+
+/**
+ * One step of one series of a group's work: its value, or undefined after recording the series'
+ * failure in `results` (and logging it, unless the series is the group itself, whose failure the
+ * loop logs as the metric's).
+ */
+export async function seriesStep<T>(group: SeriesGroup, results: Map<string, SeriesResult>, seriesLog: Logger, seriesId: string, body: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await body()
+  } catch (error) {
+    if (seriesId !== group.id) seriesLog.error({ err: error }, 'series failed')
+    results.set(seriesId, { ok: false, error })
+    return undefined
+  }
+}
+
+/** Where a worker's loop takes its units from and sends its outcomes to (metric-worker.ts). */
 export interface MetricSource {
-  next(): Promise<string | undefined>
+  next(): Promise<SeriesGroup | undefined>
   report(outcome: SentOutcome, calls: MetricsCall[]): void
 }
 
 let served: MetricSource | undefined
 
-/** Makes every forEachMetric of this thread take its metrics from `source`: called once, by a metric worker. */
+/** Makes every forEachMetric and forEachGroup of this thread take its units from `source`: called once, by a metric worker. */
 export function serveMetrics(source: MetricSource): void {
   served = source
 }
+
+/** Runs one unit; its outcome, whatever it throws. */
+type UnitRunner = (unit: SeriesGroup, log: Logger, metrics: RunMetrics) => Promise<MetricOutcome>
 
 /**
  * Runs `work` for each metric under `root` (or each of `requested`). `entry` names the job function
@@ -44,8 +85,72 @@ export async function forEachMetric(
   work: MetricWork,
   entry?: WorkerEntry,
 ): Promise<JobReport> {
+  const runUnit: UnitRunner = async (unit, log, metrics) => {
+    const metricLog = log.child({ metric: unit.id })
+    const started = context.now()
+    try {
+      return { metricId: unit.id, ok: true, detail: await work(unit.id, metricLog, metrics), durationMs: context.now() - started }
+    } catch (error) {
+      metricLog.error({ err: error }, 'metric failed')
+      return { metricId: unit.id, ok: false, error, durationMs: context.now() - started }
+    }
+  }
+  const unitsOf = async (ids: readonly string[]) => ({ units: ids.map((id) => ({ id, metricId: id, index: 1, count: 1, series: [id] })), left: [] })
+  return forEachUnit(context, job, root, requested, unitsOf, runUnit, entry)
+}
+
+/**
+ * Runs `job.work` for each group of the series under `root` (or of `requested`): the series the
+ * lake (and the shard) holds, narrowed by `job.scope`, grouped by core/series-groups.ts. The
+ * report has one outcome per group (groupOutcome), per series left out of scope, and per
+ * requested id the lake lacks.
+ */
+export async function forEachGroup(
+  context: JobContext,
+  name: JobReport['job'],
+  root: string,
+  requested: readonly string[] | undefined,
+  job: GroupJob,
+  entry?: WorkerEntry,
+): Promise<JobReport> {
+  const runUnit: UnitRunner = async (group, log, metrics) => {
+    const groupLog = log.child({ metric: group.id })
+    const started = context.now()
+    try {
+      const results = await job.work(group, log.child({ group: group.id }), metrics)
+      const outcome = groupOutcome(group, results, context.now() - started)
+      if (!outcome.ok) groupLog.error({ err: outcome.error, series: group.series.length }, 'metric failed')
+      return outcome
+    } catch (error) {
+      groupLog.error({ err: error, series: group.series.length }, 'metric failed')
+      return { metricId: group.id, ok: false, error, durationMs: context.now() - started }
+    }
+  }
+  const unitsOf = async (ids: readonly string[], log: Logger) => {
+    const scoped = job.scope ? await job.scope(ids, log) : { series: [...ids], left: new Map<string, SeriesResult>() }
+    const left: MetricOutcome[] = [...scoped.left].map(([metricId, result]) => {
+      if (!result.ok) log.error({ metric: metricId, err: result.error }, 'metric failed')
+      return { metricId, ...result }
+    })
+    return { units: groupSeries(scoped.series, job.seriesPerGroup), left }
+  }
+  return forEachUnit(context, name, root, requested, unitsOf, runUnit, entry)
+}
+
+/** The units of the resolved ids, and the outcomes of ids that need no work. */
+type UnitsOf = (ids: readonly string[], log: Logger) => Promise<{ units: SeriesGroup[]; left: MetricOutcome[] }>
+
+async function forEachUnit(
+  context: JobContext,
+  job: JobReport['job'],
+  root: string,
+  requested: readonly string[] | undefined,
+  unitsOf: UnitsOf,
+  runUnit: UnitRunner,
+  entry?: WorkerEntry,
+): Promise<JobReport> {
   const log = context.logger.child({ job, run_id: context.runId })
-  if (served) return serveWorkerMetrics(served, context, job, log, work)
+  if (served) return serveWorkerMetrics(served, context, job, log, runUnit)
   const started = context.now()
   const metrics = new RunMetrics(job, started, context.config.observability.maxMetricGroups)
   beginRun(metrics)
@@ -61,28 +166,23 @@ export async function forEachMetric(
       log.error({ metric: metricId, err: error }, 'metric failed')
       outcomes.push({ metricId, ok: false, error })
     }
-    terminal?.beginTask(job, resolved.metrics.length, 'metrics')
-    const runHere = async (metricId: string): Promise<MetricOutcome> => {
-      const metricLog = log.child({ metric: metricId })
-      const metricStarted = context.now()
-      try {
-        const detail = await work(metricId, metricLog, metrics)
-        return { metricId, ok: true, detail, durationMs: context.now() - metricStarted }
-      } catch (error) {
-        metricLog.error({ err: error }, 'metric failed')
-        return { metricId, ok: false, error, durationMs: context.now() - metricStarted }
-      }
-    }
+    const { units, left } = await unitsOf(resolved.metrics, log)
+    outcomes.push(...left)
+    // Progress counts series (a metric's unit of features is one): a group moves it by its size.
+    const sizes = new Map(units.map((unit) => [unit.id, unit.series.length]))
+    let seriesDone = 0
+    terminal?.beginTask(job, units.reduce((n, unit) => n + unit.series.length, 0), 'metrics')
     const done: MetricOutcome[] = []
     const record = (outcome: MetricOutcome) => {
       done.push(outcome)
-      terminal?.stepTask(undefined, outcome.metricId)
+      seriesDone += sizes.get(outcome.metricId) ?? 1
+      terminal?.stepTask(seriesDone, outcome.metricId)
     }
-    // The main thread is one of the workers: it takes metrics from the same queue while the others
-    // start, so a run of few metrics is never slower than one thread.
-    const queue = [...resolved.metrics]
-    const threads = entry ? Math.min(context.workers ?? 1, resolved.metrics.length) - 1 : 0
-    if (threads > 0) log.info({ workers: threads + 1, metrics: resolved.metrics.length }, 'metrics on worker threads')
+    // The main thread is one of the workers: it takes units from the same queue while the others
+    // start, so a run of few units is never slower than one thread.
+    const queue = [...units]
+    const threads = entry ? Math.min(context.workers ?? 1, units.length) - 1 : 0
+    if (threads > 0) log.info({ workers: threads + 1, metrics: units.length }, 'metrics on worker threads')
     const pool =
       threads > 0
         ? startWorkers(threads, workerData(context, job, entry!), queue, {
@@ -94,9 +194,9 @@ export async function forEachMetric(
             onWorkerFailed: (error) => log.error({ err: error }, 'metric worker failed: its metrics run on the others'),
           })
         : undefined
-    for (let metricId = queue.shift(); metricId !== undefined; metricId = queue.shift()) record(await runHere(metricId))
+    for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) record(await runUnit(unit, log, metrics))
     await pool?.finish()
-    const order = new Map(resolved.metrics.map((id, i) => [id, i]))
+    const order = new Map(units.map((unit, i) => [unit.id, i]))
     outcomes.push(...done.sort((a, b) => order.get(a.metricId)! - order.get(b.metricId)!))
   } finally {
     terminal?.endTask()
@@ -119,22 +219,16 @@ function rootStreamOf(logger: Logger): (line: string) => void {
   return (line) => stream.write(line)
 }
 
-/** A metric worker's loop: metrics from the main thread, one at a time; outcomes and metric calls back to it. */
-async function serveWorkerMetrics(source: MetricSource, context: JobContext, job: JobReport['job'], log: Logger, work: MetricWork): Promise<JobReport> {
+/** A metric worker's loop: units from the main thread, one at a time; outcomes and metric calls back to it. */
+async function serveWorkerMetrics(source: MetricSource, context: JobContext, job: JobReport['job'], log: Logger, runUnit: UnitRunner): Promise<JobReport> {
   const metrics = new RecordingMetrics(job, context.now())
-  // AWS retries recorded against this worker's run are sent with the metric they happened in.
+  // AWS retries recorded against this worker's run are sent with the unit they happened in.
   beginRun(metrics)
   try {
-    for (let metricId = await source.next(); metricId !== undefined; metricId = await source.next()) {
-      const metricLog = log.child({ metric: metricId })
-      const started = context.now()
-      try {
-        const detail = await work(metricId, metricLog, metrics)
-        source.report({ metricId, ok: true, detail, durationMs: context.now() - started }, metrics.take())
-      } catch (error) {
-        metricLog.error({ err: error }, 'metric failed')
-        source.report({ metricId, ok: false, error: sendError(error), durationMs: context.now() - started }, metrics.take())
-      }
+    for (let unit = await source.next(); unit !== undefined; unit = await source.next()) {
+      const outcome = await runUnit(unit, log, metrics)
+      const durationMs = outcome.durationMs ?? 0
+      source.report(outcome.ok ? { ...outcome, durationMs } : { ...outcome, durationMs, error: sendError(outcome.error) }, metrics.take())
     }
   } finally {
     endRun(metrics)

@@ -1,13 +1,15 @@
 /**
- * Runs a job's metrics on worker threads, one metric at a time per worker, handed out as workers
- * become free (a long metric never holds up the rest). Each worker runs the job's own code
+ * Runs a job's units (metrics, or groups of series) on worker threads, one at a time per worker,
+ * handed out as workers become free (a long unit never holds up the rest). A unit travels whole
+ * (its id and its series), so a worker needs nothing else to run it. Each worker runs the job's own code
  * (metric-worker.ts); its log lines are written by the main thread's logger, its outcomes and
- * run-metric calls come back here. A worker that dies fails the metric it held, not the others.
+ * run-metric calls come back here. A worker that dies fails the unit it held, not the others.
  */
 import { Worker } from 'node:worker_threads'
 import type { GrasConfig } from './config-schema.js'
 import type { JobReport, MetricOutcome } from './metric-outcome.js'
 import type { MetricsCall } from './recording-metrics.js'
+import type { SeriesGroup } from '../core/series-groups.js'
 import { receiveError, type SentError } from './metric-errors.js'
 
 /** The job function a worker calls as `module[name](context, undefined, ...args)`: the job's own entry. */
@@ -31,9 +33,9 @@ export interface MetricWorkerData {
 
 export type SentOutcome =
   | { metricId: string; ok: true; detail: Record<string, unknown>; durationMs: number }
-  | { metricId: string; ok: false; error: SentError; durationMs: number }
+  | { metricId: string; ok: false; error: SentError; durationMs: number; detail?: Record<string, unknown> }
 
-export type ToWorker = { type: 'metric'; metricId: string } | { type: 'stop' }
+export type ToWorker = { type: 'metric'; unit: SeriesGroup } | { type: 'stop' }
 export type FromWorker =
   | { type: 'log'; line: string }
   | { type: 'next' }
@@ -49,7 +51,7 @@ export interface PoolCallbacks {
 }
 
 export function receiveOutcome(sent: SentOutcome): MetricOutcome {
-  return sent.ok ? sent : { metricId: sent.metricId, ok: false, error: receiveError(sent.error), durationMs: sent.durationMs }
+  return sent.ok ? sent : { ...sent, error: receiveError(sent.error) }
 }
 
 export interface WorkerPool {
@@ -58,10 +60,10 @@ export interface WorkerPool {
 }
 
 /**
- * Starts `count` workers that take metric ids from `queue` (shared with the caller, who may take
+ * Starts `count` workers that take units from `queue` (shared with the caller, who may take
  * from it too) until it is empty.
  */
-export function startWorkers(count: number, data: MetricWorkerData, queue: string[], callbacks: PoolCallbacks): WorkerPool {
+export function startWorkers(count: number, data: MetricWorkerData, queue: SeriesGroup[], callbacks: PoolCallbacks): WorkerPool {
   let stopping = false
   const exits: Promise<void>[] = []
   const idle = new Set<Worker>()
@@ -75,11 +77,11 @@ export function startWorkers(count: number, data: MetricWorkerData, queue: strin
         case 'log':
           return callbacks.writeLog(message.line)
         case 'next': {
-          const metricId = stopping ? undefined : queue.shift()
-          current = metricId === undefined ? undefined : { metricId, startedMs: Date.now() }
+          const unit = stopping ? undefined : queue.shift()
+          current = unit === undefined ? undefined : { metricId: unit.id, startedMs: Date.now() }
           if (current) idle.delete(worker)
           else idle.add(worker)
-          return worker.postMessage((metricId === undefined ? { type: 'stop' } : { type: 'metric', metricId }) satisfies ToWorker)
+          return worker.postMessage((unit === undefined ? { type: 'stop' } : { type: 'metric', unit }) satisfies ToWorker)
         }
         case 'outcome':
           current = undefined

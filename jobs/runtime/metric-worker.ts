@@ -1,8 +1,9 @@
 /**
  * A metric worker thread (metric-pool.ts starts it): opens its own job context from the run's
  * settings (the lake and DynamoDB of the main thread; an embedded DynamoDB is the main thread's
- * server, by its endpoint), then runs the job's own entry function, whose metric loop takes metric
- * ids from the main thread one at a time instead of resolving them (serveMetrics). Log lines,
+ * server, by its endpoint), then runs the job's own entry function, whose loop takes units (a
+ * metric, or a group of series with its series ids) from the main thread one at a time instead of
+ * resolving them (serveMetrics). Log lines,
  * outcomes and run-metric calls go back to the main thread, which writes and records them.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -11,17 +12,18 @@ import { openJobContext } from './job-context.js'
 import { serveMetrics } from './metric-loop.js'
 import { sendError } from './metric-errors.js'
 import type { FromWorker, MetricWorkerData, ToWorker } from './metric-pool.js'
+import type { SeriesGroup } from '../core/series-groups.js'
 
 const port = parentPort!
 const data = workerData as MetricWorkerData
 const post = (message: FromWorker) => port.postMessage(message)
 
-const waiting: ((metricId: string | undefined) => void)[] = []
-port.on('message', (message: ToWorker) => waiting.shift()?.(message.type === 'metric' ? message.metricId : undefined))
+const waiting: ((unit: SeriesGroup | undefined) => void)[] = []
+port.on('message', (message: ToWorker) => waiting.shift()?.(message.type === 'metric' ? message.unit : undefined))
 
 serveMetrics({
   next: () =>
-    new Promise<string | undefined>((resolve) => {
+    new Promise<SeriesGroup | undefined>((resolve) => {
       waiting.push(resolve)
       post({ type: 'next' })
     }),

@@ -63,14 +63,24 @@ export function summariseRun(reports: readonly JobReport[], thresholds: SummaryT
 }
 
 /**
- * A metric with dimensions is one features outcome whose detail holds its series' own (`series`:
- * details by series id): summarised as those series, the units of every later job.
+ * A metric with dimensions is one features outcome, and a group of series one train, infer or
+ * monitor outcome, whose detail holds its series' own (`series`: details by series id; a failed
+ * group's `failedSeries`: messages by series id): summarised as those series, one row each. The
+ * time of a group is spread evenly over its series.
  */
 function seriesOutcomes(outcome: JobReport['outcomes'][number]): JobReport['outcomes'][number][] {
-  const series = outcome.ok ? outcome.detail.series : undefined
-  if (!series || typeof series !== 'object' || Array.isArray(series)) return [outcome]
-  return Object.entries(series as Record<string, Record<string, unknown>>).map(([metricId, detail]) => ({ ...outcome, metricId, detail }))
+  const series = recordOf(outcome.detail?.series)
+  if (!series) return [outcome]
+  const failed = (!outcome.ok && (recordOf(outcome.detail?.failedSeries) as Record<string, string> | undefined)) || {}
+  const count = Object.keys(series).length + Object.keys(failed).length
+  const durationMs = outcome.durationMs === undefined || count === 0 ? outcome.durationMs : outcome.durationMs / count
+  return [
+    ...Object.entries(series as Record<string, Record<string, unknown>>).map(([metricId, detail]) => ({ metricId, ok: true as const, detail, durationMs })),
+    ...Object.entries(failed).map(([metricId, message]) => ({ metricId, ok: false as const, error: new Error(String(message)), durationMs })),
+  ].sort((a, b) => (a.metricId < b.metricId ? -1 : a.metricId > b.metricId ? 1 : 0))
 }
+
+const recordOf = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined)
 
 function applyDetail(row: MetricSummary, job: JobReport['job'], detail: Record<string, unknown>, t: SummaryThresholds): void {
   const num = (key: string) => (typeof detail[key] === 'number' && Number.isFinite(detail[key]) ? (detail[key] as number) : undefined)

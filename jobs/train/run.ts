@@ -1,11 +1,13 @@
 /**
- * The `train` job: per metric, backtest every candidate, select by MASE, save the artifact and the
- * backtest report, register the version, and promote it only if it beats the approved one and
- * was not trained on older data than it (a backfill's version is registered and kept).
+ * The `train` job: per group of series (core/series-groups.ts), under one lease, per series:
+ * backtest every candidate and select by MASE; then the group's models pack (every series'
+ * artifact and backtest report, one object); then per series: register the version, and promote
+ * it only if it beats the approved one and was not trained on older data than it (a backfill's
+ * version is registered and kept). A series that fails does not stop the others of its group.
  */
 import { backtestFamily } from '../core/backtest.js'
 import { artifactSchemaVersion, type ModelArtifact } from '../core/artifact.js'
-import { backtestReportKey, modelArtifactKey, neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
+import { modelsPackKey, neuralRegistryId, silverFeaturesRoot } from '../core/lake-layout.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
@@ -17,28 +19,49 @@ import { acquireLease, withLease } from '../io/lease-lock.js'
 import { settingsFor, type MetricSettings } from '../runtime/config-schema.js'
 import { frequencies } from '../core/ids.js'
 import type { JobContext } from '../runtime/job-context.js'
-import type { JobReport } from '../runtime/metric-outcome.js'
+import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { modelCutoffMs, readArtifact, versionId } from '../io/model-artifacts.js'
+import { modelCutoffMs, modelsPackSchemaVersion, readArtifact, versionId, writeModelsPack, type ModelsPack } from '../io/model-artifacts.js'
 import { readSilverSeries, type SilverSeries } from '../io/silver-reader.js'
-import { forEachMetric } from '../runtime/metric-loop.js'
+import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
+import type { SeriesGroup } from '../core/series-groups.js'
 import { decidePromotion, type PromotionDecision } from './promotion.js'
 
-/** Longer than any training of one metric; a run killed mid-training blocks the next for at most this. */
+/** Longer than any training of one group (train.seriesPerGroup is bounded for it); a run killed mid-training blocks the next for at most this. */
 const trainLeaseMs = 2 * 3_600_000
 
-/** `only: 'drifted'` trains just the metrics the monitor flagged, and clears each flag after training. */
+/** Drift flags read at once by `--only drifted`. */
+const driftReads = 16
+
+/** `only: 'drifted'` trains just the series the monitor flagged, and clears each flag after training. */
 export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const table = context.config.monitor.accuracyTable
-  // Loaded by the first metric that trains: a main thread whose metrics run on workers never loads it.
+  // Loaded by the first group that trains: a main thread whose groups run on workers never loads it.
   let neural: Promise<NeuralCandidate> | undefined
-  return forEachMetric(context, 'train', silverFeaturesRoot, requested, async (metricId, log, metrics) => {
-    if (only === 'drifted' && !(await isDrifted(context.dynamo, table, metricId))) return { skipped: 'not flagged for drift' }
-    const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
-    const detail = await withLease(lock, async () => trainMetric(context, registry, await (neural ??= neuralCandidate(context, registry)), metricId, log, metrics))
-    if (only === 'drifted') await clearDrift(context.dynamo, table, metricId, context.runId, new Date(context.now()).toISOString())
-    return detail
+  const scope = async (seriesIds: readonly string[]) => {
+    const series: string[] = []
+    const left = new Map<string, SeriesResult>()
+    for (let i = 0; i < seriesIds.length; i += driftReads) {
+      const batch = seriesIds.slice(i, i + driftReads)
+      // A flag that cannot be read fails its series (a malformed item: 65; throttled: 75), not the job.
+      const flags = await Promise.allSettled(batch.map((id) => isDrifted(context.dynamo, table, id)))
+      batch.forEach((id, k) => {
+        const flag = flags[k]
+        if (flag.status === 'rejected') left.set(id, { ok: false, error: flag.reason })
+        else if (flag.value) series.push(id)
+        else left.set(id, { ok: true, detail: { skipped: 'not flagged for drift' } })
+      })
+    }
+    return { series, left }
+  }
+  return forEachGroup(context, 'train', silverFeaturesRoot, requested, {
+    seriesPerGroup: context.config.train.seriesPerGroup,
+    scope: only === 'drifted' ? scope : undefined,
+    work: async (group, log, metrics) => {
+      const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId: group.id, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
+      return withLease(lock, async () => trainGroup(context, registry, await (neural ??= neuralCandidate(context, registry)), group, log, metrics, only))
+    },
   }, { module: import.meta.url, name: 'runTrain', args: [only] })
 }
 
@@ -66,16 +89,45 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
   }
 }
 
-/** One metric: select on its features, save and register the version, promote it if it wins. */
-async function trainMetric(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, metricId: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
-  const trained = await selectForMetric(context, neural, metricId)
+/**
+ * One group: select each series on its features, write the group's models pack (before any
+ * registry record names it), then register each series' version and promote it if it wins.
+ */
+async function trainGroup(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, group: SeriesGroup, log: JobContext['logger'], metrics: RunMetrics, only: 'all' | 'drifted'): Promise<Map<string, SeriesResult>> {
+  const results = new Map<string, SeriesResult>()
+  const selected: { trained: TrainedMetric; artifact: ModelArtifact; log: JobContext['logger'] }[] = []
+  for (const seriesId of group.series) {
+    const seriesLog = log.child({ metric: seriesId })
+    const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId))
+    if (trained) selected.push({ trained, artifact: artifactOf(context, trained), log: seriesLog })
+  }
+  if (selected.length === 0) return results
+  const packKey = modelsPackKey(group.metricId, context.runId, group)
+  const pack: ModelsPack = {
+    schemaVersion: modelsPackSchemaVersion,
+    metricId: group.metricId,
+    runId: context.runId,
+    group: group.id,
+    series: Object.fromEntries(selected.map(({ trained, artifact }) => [trained.metricId, { artifact, backtest: backtestReportOf(context, trained) }])),
+  }
+  await writeModelsPack(context.lake, packKey, pack)
+  for (const { trained, artifact, log: seriesLog } of selected) {
+    const detail = await seriesStep(group, results, seriesLog, trained.metricId, async () => {
+      const detail = await registerSeries(context, registry, neural, trained, artifact, packKey, seriesLog, metrics)
+      if (only === 'drifted') await clearDrift(context.dynamo, context.config.monitor.accuracyTable, trained.metricId, context.runId, new Date(context.now()).toISOString())
+      return detail
+    })
+    if (detail) results.set(trained.metricId, { ok: true, detail })
+  }
+  return results
+}
+
+/** One series whose artifact is in the pack at `packKey`: its version registered, promoted if it wins. */
+async function registerSeries(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, trained: TrainedMetric, artifact: ModelArtifact, packKey: string, log: JobContext['logger'], metrics: RunMetrics): Promise<Record<string, unknown>> {
   const { selection, chosen, version } = trained
-  const artifact = artifactOf(context, trained)
-  await context.lake.put(backtestReportKey(metricId, version), JSON.stringify(backtestReportOf(context, trained), null, 2) + '\n')
-  await context.lake.put(modelArtifactKey(metricId, version), JSON.stringify(artifact, null, 2) + '\n')
   recordSelection(log, metrics, trained, artifact.backtestMase)
   const comparison = await compareWithApproved(registry, neural, trained, artifact.backtestMase, context, log)
-  const decision = await decideAndRegister(context, registry, trained, artifact, comparison)
+  const decision = await decideAndRegister(context, registry, trained, artifact, comparison, packKey)
   const { approved } = comparison
   const detail = {
     version,
@@ -86,7 +138,7 @@ async function trainMetric(context: JobContext, registry: ModelRegistry, neural:
     approved: decision.promote ? version : approved?.version,
     candidates: selection.candidates.length,
     fallbacks: selection.fallbacks.length,
-    fitMs: context.now() - trained.fitStartedMs,
+    fitMs: trained.fitMs,
     coverage: chosen?.coverage ?? Number.NaN,
     ...intervalAgainstRange(selection.halfWidths, trained.series.values),
   }
@@ -108,8 +160,8 @@ interface TrainedMetric {
   chosen?: CandidateReport
   version: string
   trainedThroughMs: number
-  /** When selection began: the run summary's fit time counts from here. */
-  fitStartedMs: number
+  /** Wall time of the selection (backtests and final fits). */
+  fitMs: number
 }
 
 /** Reads the metric's features at the run's cutoff and selects among the candidates. */
@@ -130,7 +182,7 @@ async function selectForMetric(context: JobContext, neural: NeuralCandidate, met
   const trainedThroughMs = series.startMs + series.values.length * series.stepMs
   const version = versionId(compactTimestamp(trainedThroughMs), context.runId)
   const chosen = selection.candidates.find((c) => c.model === selection.label)
-  return { metricId, settings, series, manifest, periods, modelContext, catalog, selection, chosen, version, trainedThroughMs, fitStartedMs }
+  return { metricId, settings, series, manifest, periods, modelContext, catalog, selection, chosen, version, trainedThroughMs, fitMs: context.now() - fitStartedMs }
 }
 
 function artifactOf(context: JobContext, trained: TrainedMetric): ModelArtifact {
@@ -204,8 +256,9 @@ async function compareWithApproved(registry: ModelRegistry, neural: NeuralCandid
   const candidateMase = backtestMase
   let approvedMase: number
   let approvedCutoffMs: number | undefined
+  const record = await registry.getVersion(metricId, approved.version)
   try {
-    const current = await readArtifact(context.lake, metricId, approved.version)
+    const current = await readArtifact(context.lake, { metricId, version: approved.version, artifactKey: record?.artifactKey })
     approvedCutoffMs = modelCutoffMs(approved.version, current)
     // The approved model may use an older global model: its backtest networks are re-scored too.
     await neural.models.prepare(catalog, current.model, current.params, neural.current)
@@ -214,7 +267,7 @@ async function compareWithApproved(registry: ModelRegistry, neural: NeuralCandid
     log.warn({ err: error, approved: approved.version }, 'approved model could not be re-scored')
     approvedMase = Number.NaN
   }
-  approvedCutoffMs ??= modelCutoffMs(approved.version, await registry.getVersion(metricId, approved.version))
+  approvedCutoffMs ??= modelCutoffMs(approved.version, record)
   return { approved, candidateMase, approvedMase, approvedCutoffMs }
 }
 
@@ -223,7 +276,7 @@ async function compareWithApproved(registry: ModelRegistry, neural: NeuralCandid
  * step, a rerun after a kill) keeps the decision it recorded first and only completes what is
  * missing (the pointer); it never decides again.
  */
-async function decideAndRegister(context: JobContext, registry: ModelRegistry, { metricId, version, selection, manifest }: TrainedMetric, artifact: ModelArtifact, comparison: Comparison): Promise<PromotionDecision> {
+async function decideAndRegister(context: JobContext, registry: ModelRegistry, { metricId, version, selection, manifest }: TrainedMetric, artifact: ModelArtifact, comparison: Comparison, packKey: string): Promise<PromotionDecision> {
   const { approved, candidateMase, approvedMase, approvedCutoffMs } = comparison
   const recorded = await registry.getVersion(metricId, version)
   const nowIso = new Date(context.now()).toISOString()
@@ -233,16 +286,18 @@ async function decideAndRegister(context: JobContext, registry: ModelRegistry, {
         candidateMs: Date.parse(manifest.window.end),
         approvedMs: Number.isFinite(approvedCutoffMs) ? approvedCutoffMs : undefined,
       })
-  if (!recorded) {
+  // A rerun whose groups came out otherwise (the series of the metric changed) wrote the version
+  // into another pack: the record is moved to it, its decision and time kept.
+  if (!recorded || recorded.artifactKey !== packKey) {
     await registry.register({
       metricId,
       version,
       runId: context.runId,
       model: selection.label,
       backtestMase: artifact.backtestMase,
-      artifactKey: modelArtifactKey(metricId, version),
-      createdAt: nowIso,
-      decision: decision.promote ? 'promoted' : 'kept',
+      artifactKey: packKey,
+      createdAt: recorded?.createdAt ?? nowIso,
+      decision: recorded?.decision ?? (decision.promote ? 'promoted' : 'kept'),
       reason: decision.reason,
       dataCutoff: artifact.dataCutoff,
     })

@@ -13,7 +13,7 @@ import { assertOneErrorLine, runCli } from '../helpers/run-cli.js'
 import { configDir, tempDir } from '../helpers/paths.js'
 import { startS3Store, testCredentials, type S3Server } from '../helpers/servers.js'
 import { embeddedDynamoDir, startEmbeddedDynamo } from '../../jobs/io/embedded-dynamo.js'
-import { modelArtifactKey, backtestReportKey, neuralMetaKey, silverCutoffManifestKey, silverManifestKey } from '../../jobs/core/lake-layout.js'
+import { modelsPackKey, neuralMetaKey, silverCutoffManifestKey, silverManifestKey } from '../../jobs/core/lake-layout.js'
 import { LocalObjectStore } from '../../jobs/io/local-store.js'
 import type { ObjectStore } from '../../jobs/io/object-store.js'
 import type { S3ObjectStore } from '../../jobs/io/s3-store.js'
@@ -58,6 +58,10 @@ async function withDocument(key: string, change: string | ((doc: Record<string, 
   }
 }
 
+const packKey = modelsPackKey('G', 'base', { index: 1, count: 1 })
+type PackEntry = { artifact: Record<string, unknown>; backtest: Record<string, unknown> }
+const entryOf = (pack: Record<string, unknown>) => (pack.series as Record<string, PackEntry>).G
+
 /** Puts `item` into a table of the CLI's embedded DynamoDB (closed again before the CLI runs), or deletes the item of key `item`. */
 async function changeItem(change: 'put' | 'delete', table: string, item: Record<string, AttributeValue>): Promise<void> {
   const server = await startEmbeddedDynamo(embeddedDynamoDir(lakeDir, undefined))
@@ -75,7 +79,8 @@ before(async () => {
   assert.equal((await runCli(['demo-data', '--days', '21', '--end', asOf], { cwd, env })).code, 0)
   const pipeline = await runCli(['pipeline', '--metrics', 'G', '--as-of', asOf, '--run-id', 'base'], { cwd, env })
   assert.equal(pipeline.code, 0, pipeline.stderr)
-  version = readdirSync(join(lakeDir, 'models/metric=G')).find((v) => v.endsWith('-base'))!
+  // The group of a dimensionless metric is the metric: its models pack holds its one series.
+  version = (JSON.parse(readFileSync(join(lakeDir, packKey), 'utf8')) as { series: Record<string, { artifact: { version: string } }> }).series.G.artifact.version
   neuralVersion = readdirSync(join(lakeDir, 'models/neural')).find((v) => v.endsWith('-base'))!
   ;({ s3, store: s3Lake } = await startS3Store('gras-documents', 'gras'))
 })
@@ -106,22 +111,22 @@ test("features re-reading a newest-cutoff manifest with a bad field exits 65 and
   })
 })
 
-test('a model artifact with a non-numeric interval width: infer exits 65 naming the artifact and the field, and writes no forecast', async () => {
-  const key = modelArtifactKey('G', version)
-  await withDocument(key, (doc) => ((doc.halfWidths as unknown[])[2] = 'wide'), async () => {
+test('a model artifact with a non-numeric interval width: infer exits 65 naming the pack, the series and the field, and writes no forecast', async () => {
+  const key = packKey
+  await withDocument(key, (doc) => ((entryOf(doc).artifact.halfWidths as unknown[])[2] = 'wide'), async () => {
     const result = await runCli(['infer', '--metrics', 'G', '--as-of', asOf, '--run-id', 'bad-artifact'], { cwd, env })
     assert.equal(result.code, 65, result.stderr)
-    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: halfWidths\\[2\\]: Invalid input: expected number or null, received string`))
+    assertOneErrorLine(result, new RegExp(`G: ${escape(key)}: series.G.artifact: halfWidths\\[2\\]: Invalid input: expected number or null, received string`))
     assert.ok(!result.logs.some((l) => l.msg === 'forecasts written' && l.metric === 'G'), 'no forecast from a model it could not read')
   })
 })
 
 test('a backtest report with a non-numeric score: gras backtest exits 65 naming the report and the field', async () => {
-  const key = backtestReportKey('G', version)
-  await withDocument(key, (doc) => ((doc.candidates as Record<string, unknown>[])[0].mase = 'low'), async () => {
+  const key = packKey
+  await withDocument(key, (doc) => ((entryOf(doc).backtest.candidates as Record<string, unknown>[])[0].mase = 'low'), async () => {
     const result = await runCli(['backtest', '--metric', 'G'], { cwd, env, allowText: true })
     assert.equal(result.code, 65, result.stderr)
-    assertOneErrorLine(result, new RegExp(`^gras: ${escape(key)}: candidates\\[0\\].mase: Invalid input`))
+    assertOneErrorLine(result, new RegExp(`^gras: ${escape(key)}: series.G.backtest: candidates\\[0\\].mase: Invalid input`))
   })
 })
 

@@ -54,8 +54,10 @@ test('neural joins the candidates of train, is versioned in the registry, and in
   // Every metric's backtest report scores neural like the others, and combinations over it.
   const trained = run.logs.filter((l) => l.msg === 'model trained')
   assert.equal(trained.length, 8, 'A, G, R, S and the four series of O')
+  // Each group's models pack (here each metric's: O's four series in one) holds its series' reports.
+  const packOf = (metric: string) => JSON.parse(readFileSync(join(lakeDir, `models/metric=${metric}/run=nn-1/group=1of1.json`), 'utf8')) as { series: Record<string, { artifact: ModelArtifact; backtest: ReturnType<typeof JSON.parse> }> }
   for (const log of trained) {
-    const report = JSON.parse(readFileSync(join(lakeDir, `models/metric=${log.metric}/${log.version}/backtest.json`), 'utf8'))
+    const report = packOf(String(log.metric).split('~')[0]).series[String(log.metric)].backtest
     const neural = report.candidates.find((c: { model: string }) => c.model === 'neural')
     assert.ok(neural, `${log.metric}: neural among the candidates`)
     for (const field of ['mase', 'smape', 'coverage']) assert.ok(Number.isFinite(neural[field]), `${log.metric}: neural ${field}`)
@@ -73,7 +75,8 @@ test('neural joins the candidates of train, is versioned in the registry, and in
 
   // Approve a version of G that is the neural model alone, as train would when it wins.
   const approvedG = trained.find((l) => l.metric === 'G')!.version as string
-  const artifact = JSON.parse(readFileSync(join(lakeDir, `models/metric=G/${approvedG}/model.json`), 'utf8')) as ModelArtifact
+  const artifact = packOf('G').series.G.artifact
+  assert.equal(artifact.version, approvedG)
   const version = `${approvedG}-nn`
   const neuralArtifact: ModelArtifact = { ...artifact, version, model: 'neural', label: 'neural', params: { version: neuralVersion } }
   mkdirSync(join(lakeDir, `models/metric=G/${version}`), { recursive: true })

@@ -70,7 +70,7 @@ test('demo data and a pipeline run against S3 and DynamoDB endpoints', async () 
   const lake = new S3ObjectStore(s3.client, 'gras-lake', 'prod')
   const keys = (await lake.list('')).map((o) => o.key)
   assert.ok(keys.includes('silver/gras/features/metric=G/_manifest.json'))
-  assert.ok(keys.some((k) => k.startsWith(`models/metric=S/${approved!.version}/model.json`)))
+  assert.ok(keys.includes('models/metric=S/run=cloud-1/group=1of1.json'), 'one models pack per group and run')
   assert.ok(keys.some((k) => k.startsWith('predictions/metric=G/date=') && k.endsWith('/cloud-1.parquet')))
   assert.ok(!existsLocally(join(cwd, '.gras')), 'nothing embedded was used')
   for (const output of [demo.stdout, demo.stderr, run.stdout, run.stderr]) {

@@ -13,6 +13,7 @@ import { chromium, type Page } from 'playwright-core'
 import { runCli } from '../helpers/run-cli.js'
 import { configDir, repoRoot, tempDir } from '../helpers/paths.js'
 import { ExitCode } from '../../jobs/core/errors.js'
+import { modelsPackKey } from '../../jobs/core/lake-layout.js'
 
 const chromiumPath = '/usr/bin/chromium'
 const screenshotDir = join(repoRoot, 'dist/tests/report-screenshots')
@@ -68,13 +69,17 @@ test('gras --version prints the package version', async () => {
   assert.equal((await ok(['--version'])).stdout.trim(), version)
 })
 
+/** The models pack of a dimensionless metric's version: its group is the metric, its run the version's (`v<cutoff>-<run id>`). */
+const packOf = (metric: string, version: string) => modelsPackKey(metric, version.slice(version.indexOf('-') + 1), { index: 1, count: 1 })
+
 test('gras backtest and gras accuracy print the approved candidate table and the realised days', async () => {
   const table = (await ok(['backtest', '--metric', 'G'])).stdout
   assert.match(table, /^G: approved version v\S+-rep-r\d, chosen \S+ \(\*\), 8 origins x 48 steps, 95% interval$/m)
   assert.match(table, /^snaive\s+\d/m)
   const rows = JSON.parse((await ok(['backtest', '--metric', 'G', '--json'])).stdout) as { metricId: string; version: string; candidate: string; chosen: boolean; mase: number; smape: number; coverage: number }[]
   const version = rows[0].version
-  const stored = JSON.parse(readFileSync(join(cwd, '.gras/lake/models/metric=G', version, 'backtest.json'), 'utf8')) as { chosen: string; candidates: { model: string; mase: number; smape: number; coverage: number }[] }
+  const pack = JSON.parse(readFileSync(join(cwd, '.gras/lake', packOf('G', version)), 'utf8')) as { series: Record<string, { backtest: { chosen: string; candidates: { model: string; mase: number; smape: number; coverage: number }[] } }> }
+  const stored = pack.series.G.backtest
   assert.deepEqual(rows.filter((r) => r.chosen).map((r) => r.candidate), [stored.chosen])
   assert.deepEqual(
     rows.map(({ candidate, mase, smape, coverage }) => ({ model: candidate, mase, smape, coverage })).sort((a, b) => a.model.localeCompare(b.model)),
@@ -164,19 +169,19 @@ test('gras report of a pipeline + monitor run renders in headless Chromium', { s
 
 test('a metric whose backtest report is missing still gets a page that names what is missing', async () => {
   const version = (JSON.parse((await ok(['backtest', '--metric', 'S', '--json'])).stdout) as { version: string }[])[0].version
-  const key = join(cwd, '.gras/lake/models/metric=S', version, 'backtest.json')
-  rmSync(key)
+  const key = packOf('S', version)
+  rmSync(join(cwd, '.gras/lake', key))
   const partial = join(cwd, 'report-partial')
   const result = await runCli(['report', '--metrics', 'S,G', '--run-id', 'rep-2', '--out', partial, '--log-level', 'info'], { cwd, env })
   assert.equal(result.code, 0, result.stderr)
   assert.deepEqual(result.logs.find((l) => l.msg === 'report written')?.incomplete, ['S'])
   const html = readFileSync(join(partial, 'metric=S.html'), 'utf8')
-  assert.match(html, new RegExp(`model: backtest: models/metric=S/${version}/backtest.json is missing`))
+  assert.match(html, new RegExp(`model: models: models pack ${key} is missing \\(registered version ${version} of S\\)`))
   assert.match(html, /data-series="forecast"/, 'the parts that exist are still shown')
   assert.match(readFileSync(join(partial, 'index.html'), 'utf8'), /incomplete data/)
   const missing = await runCli(['backtest', '--metric', 'S'], { cwd, env, allowText: true })
   assert.equal(missing.code, ExitCode.noInput)
-  assert.match(missing.stderr, /backtest\.json is missing/)
+  assert.match(missing.stderr, /models pack \S+ is missing/)
 })
 
 interface ModelRow {

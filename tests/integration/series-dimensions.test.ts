@@ -187,17 +187,20 @@ test('four series of one metric are forecast exactly as four dimensionless metri
   const [one, four] = [await runCli(args, { cwd: together, env }), await runCli(args, { cwd: apart, env })]
   assert.equal(one.code, 0, one.stderr + one.stdout.slice(-2000))
   assert.equal(four.code, 0, four.stderr + four.stdout.slice(-2000))
+  // One copy per group and run, its rows naming their series: the four series' copy is M's.
   const forecasts = async (cwd: string, id: string) => {
-    const dir = join(lakeIn(cwd), `predictions/metric=${id}/date=20240122`)
-    return (await parquetReadObjects({ file: bytesOf(join(dir, 'eq-1.parquet')), columns: ['timestamp', 'value', 'lower', 'upper'], parsers })) as { timestamp: number; value: number; lower: number; upper: number }[]
+    const dir = join(lakeIn(cwd), `predictions/metric=${id.split('~')[0]}/date=20240122`)
+    const rows = (await parquetReadObjects({ file: bytesOf(join(dir, 'eq-1.parquet')), columns: ['timestamp', 'value', 'lower', 'upper', 'series_id'], parsers })) as { timestamp: number; value: number; lower: number; upper: number; series_id?: string }[]
+    return rows.filter((r) => r.series_id === id).map((r) => ({ timestamp: r.timestamp, value: r.value, lower: r.lower, upper: r.upper }))
   }
+  assert.deepEqual(readdirSync(join(lakeIn(together), 'predictions')), ['metric=M'], 'one copy folder for the four series')
   for (const [n, k] of ['a', 'b', 'c', 'd'].entries()) {
     const series = await forecasts(together, `M~k=${k}`)
     assert.equal(series.length, 48)
     assert.deepEqual(series, await forecasts(apart, `M${n + 1}`), `M~k=${k} vs M${n + 1}`)
   }
-  const trained = one.logs.filter((l) => l.job === 'train' && l.msg === 'job finished')
-  assert.equal(trained[0]?.metrics, 4, 'train ran on the four series')
+  const trained = one.logs.filter((l) => l.job === 'train' && l.msg === 'model trained').map((l) => l.metric)
+  assert.deepEqual(trained.sort(), ['M~k=a', 'M~k=b', 'M~k=c', 'M~k=d'], 'train ran on the four series')
 
   // The views take series ids; a metric with dimensions stands for its series where that is meant.
   const models = await runCli(['models', 'list', '--json'], { cwd: together, env, allowText: true })

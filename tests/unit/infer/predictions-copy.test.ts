@@ -15,7 +15,7 @@ test('DuckDB reads series_id and metric_id beside the version 1 columns, in thei
   const points = { startMs, stepMs: 3_600_000, mean, lower: mean.map((v) => v - 1), upper: mean.map((v) => v + 1), level: 0.95 }
   const forecast = toForecastItem(points, { seriesId, metricId: 'R', dimensions: { channel: 'web', region: 'eu' }, modelVersion: 'v1', runId: 'run-1', generatedAtMs: startMs, ttlDays: 90 })
   const path = join(tempDir('predictions-copy'), 'run-1.parquet')
-  writeFileSync(path, encodePredictionsCopy(forecast.seriesId, toPredictionItems(forecast)))
+  writeFileSync(path, encodePredictionsCopy([{ seriesId: forecast.seriesId, items: toPredictionItems(forecast) }]))
   const instance = await DuckDBInstance.create(':memory:')
   const db = await instance.connect()
   try {

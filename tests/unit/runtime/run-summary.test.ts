@@ -87,3 +87,47 @@ test('train-neural: one row for the global model, warned when worse than seasona
   assert.equal(summary.metrics[0].model, 'neural v1')
   assert.match(summary.metrics[0].warnings[0], /worse than a seasonal naive/)
 })
+
+test("a group's outcome is a row per series: the failed ones with their own reason, the group's time shared", async () => {
+  const { groupOutcome } = await import('../../../jobs/runtime/metric-outcome.js')
+  const { DataError, InputMissingError } = await import('../../../jobs/core/errors.js')
+  const group = { id: 'O#1of2', metricId: 'O', index: 1, count: 2, series: ['O~k=a', 'O~k=b', 'O~k=c'] }
+  const results = new Map([
+    ['O~k=a', { ok: true as const, detail: trainDetail() }],
+    ['O~k=b', { ok: false as const, error: new InputMissingError('infer: metric O~k=b has no approved model') }],
+    ['O~k=c', { ok: false as const, error: new DataError('models: bad pack') }],
+  ])
+  const outcome = groupOutcome(group, results, 300)
+  assert.equal(outcome.ok, false)
+  const error = (outcome as { error: Error & { exitCode: number } }).error
+  assert.equal(error.message, '2 of 3 series failed: O~k=b: infer: metric O~k=b has no approved model; O~k=c: models: bad pack')
+  assert.equal(error.exitCode, 65, 'the most retry-worthy of the series codes (65 before 66)')
+  const summary = summariseRun([{ job: 'train', outcomes: [outcome] }])
+  assert.deepEqual(
+    summary.metrics.map((m) => [m.metric, m.status, m.durationMs, m.model ?? m.error]),
+    [
+      ['O~k=a', 'ok', 100, 'ets'],
+      ['O~k=b', 'failed', 100, 'infer: metric O~k=b has no approved model'],
+      ['O~k=c', 'failed', 100, 'models: bad pack'],
+    ],
+  )
+  // A dimensionless metric's group is its one series: its outcome is that series' own, as before groups.
+  const single = groupOutcome({ id: 'G', metricId: 'G', index: 1, count: 1, series: ['G'] }, new Map([['G', { ok: true as const, detail: trainDetail() }]]), 10)
+  assert.deepEqual(single, { metricId: 'G', ok: true, detail: trainDetail(), durationMs: 10 })
+})
+
+test('succeeded ids for the next job: metrics of features, the series that succeeded of each group', async () => {
+  const { succeededMetrics } = await import('../../../jobs/runtime/metric-outcome.js')
+  const features: JobReport = { job: 'features', outcomes: [{ metricId: 'O', ok: true, detail: { series: { 'O~k=a': {}, 'O~k=b': {} } } }, { metricId: 'G', ok: true, detail: {} }] }
+  assert.deepEqual(succeededMetrics(features), ['O', 'G'])
+  const train: JobReport = {
+    job: 'train',
+    outcomes: [
+      { metricId: 'O#1of2', ok: true, detail: { series: { 'O~k=a': {} } } },
+      { metricId: 'O#2of2', ok: false, error: new Error('1 of 2 series failed'), detail: { series: { 'O~k=c': {} }, failedSeries: { 'O~k=b': 'no model' } } },
+      { metricId: 'G', ok: true, detail: {} },
+      { metricId: 'S', ok: false, error: new Error('no features') },
+    ],
+  }
+  assert.deepEqual(succeededMetrics(train), ['O~k=a', 'O~k=c', 'G'])
+})
