@@ -20,7 +20,7 @@ import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import { artifactRef, modelCutoffMs, readArtifact } from '../io/model-artifacts.js'
-import { readSilverSeries } from '../io/silver-reader.js'
+import { SilverReads } from '../io/silver-reader.js'
 import { seriesIdOfManifest } from '../io/silver-manifest.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import type { SeriesGroup } from '../core/series-groups.js'
@@ -50,9 +50,10 @@ export async function runInfer(context: JobContext, requested?: readonly string[
   async function inferGroup(group: SeriesGroup, log: Logger, metrics: RunMetrics): Promise<Map<string, SeriesResult>> {
     const results = new Map<string, SeriesResult>()
     const byDate = new Map<string, { copied: CopiedSeries; detail: Record<string, unknown>; log: Logger }[]>()
+    const silver = new SilverReads(context.lake)
     for (const seriesId of group.series) {
       const seriesLog = log.child({ metric: seriesId })
-      const forecast = await seriesStep(group, results, seriesLog, seriesId, () => inferMetric(seriesId, seriesLog, metrics))
+      const forecast = await seriesStep(group, results, seriesLog, seriesId, () => inferMetric(seriesId, seriesLog, metrics, silver))
       if (!forecast) continue
       const day = byDate.get(forecast.date) ?? []
       day.push({ copied: { seriesId, items: forecast.items }, detail: forecast.detail, log: seriesLog })
@@ -70,11 +71,11 @@ export async function runInfer(context: JobContext, requested?: readonly string[
   }
 
   /** One series' forecast, written to DynamoDB; its copy's rows and day, and its detail. */
-  async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics): Promise<{ date: string; items: PredictionItem[]; detail: Record<string, unknown> }> {
+  async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics, silver: SilverReads): Promise<{ date: string; items: PredictionItem[]; detail: Record<string, unknown> }> {
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
     const stepMs = frequencies[settingsFor(context.config, metricId).frequency]
-    const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, stepMs))
+    const { series, manifest } = await silver.read(metricId, floorToStep(context.asOfMs, stepMs))
     const artifact = await modelAsOf(metricId, approved, Date.parse(manifest.window.end), log)
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)

@@ -42,13 +42,43 @@ export interface SilverSeries {
  * a metric with dimensions whose metric has no pack is read from its own folder, as a lake
  * written before packs holds it.
  */
-export async function readSilverSeries(lake: ObjectStore, seriesId: string, cutoffMs?: number): Promise<SilverSeries> {
-  const metricId = metricOfSeries(seriesId)
-  if (metricId === seriesId) return readSeriesFolder(lake, seriesId, cutoffMs)
-  const found = await findPackManifest(lake, metricId, cutoffMs)
-  if (found) return readPackSeries(lake, seriesId, found, cutoffMs)
-  if (await lake.exists(silverManifestKey(seriesId))) return readSeriesFolder(lake, seriesId, cutoffMs)
-  throw new InputMissingError(`silver: no features for series ${seriesId} (${silverPackManifestKey(metricId)} missing): run gras features first`)
+export function readSilverSeries(lake: ObjectStore, seriesId: string, cutoffMs?: number): Promise<SilverSeries> {
+  return new SilverReads(lake).read(seriesId, cutoffMs)
+}
+
+/**
+ * The silver reads of one unit of work (a group of series, train-neural's series), as
+ * readSilverSeries makes them, but each metric's pack is looked up by one listing for all of
+ * them: the series of a group so read the same pack even when features writes a newer one
+ * meanwhile, and a group of 500 series pays one listing instead of 500. Make one per unit, not
+ * per process: a later unit must see the packs written since.
+ */
+export class SilverReads {
+  private readonly packs = new Map<string, Promise<FoundManifest | undefined>>()
+
+  constructor(private readonly lake: ObjectStore) {}
+
+  async read(seriesId: string, cutoffMs?: number): Promise<SilverSeries> {
+    const { lake } = this
+    const metricId = metricOfSeries(seriesId)
+    if (metricId === seriesId) return readSeriesFolder(lake, seriesId, cutoffMs)
+    const found = await this.packOf(metricId, cutoffMs)
+    if (found) return readPackSeries(lake, seriesId, found, cutoffMs)
+    if (await lake.exists(silverManifestKey(seriesId))) return readSeriesFolder(lake, seriesId, cutoffMs)
+    throw new InputMissingError(`silver: no features for series ${seriesId} (${silverPackManifestKey(metricId)} missing): run gras features first`)
+  }
+
+  private packOf(metricId: string, cutoffMs: number | undefined): Promise<FoundManifest | undefined> {
+    const key = `${metricId}\n${cutoffMs ?? ''}`
+    let found = this.packs.get(key)
+    if (!found) {
+      found = findPackManifest(this.lake, metricId, cutoffMs)
+      // A failed listing (throttled, say) is not kept: the next series asks again.
+      found.catch(() => this.packs.get(key) === found && this.packs.delete(key))
+      this.packs.set(key, found)
+    }
+    return found
+  }
 }
 
 /**

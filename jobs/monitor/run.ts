@@ -20,7 +20,7 @@ import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import { artifactRef, readArtifact } from '../io/model-artifacts.js'
-import { readSilverSeries } from '../io/silver-reader.js'
+import { SilverReads } from '../io/silver-reader.js'
 import { decideDrift, realisedAccuracy, type ServedRun } from '../core/realised-accuracy.js'
 
 export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
@@ -33,11 +33,12 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       const firstDay = endDay - lookbackDays * dayMs
       const served = await readGroupRuns(context, group, firstDay - 3 * dayMs, endDay)
       const results = new Map<string, SeriesResult>()
+      const silver = new SilverReads(context.lake)
       for (const seriesId of group.series) {
         const seriesLog = log.child({ metric: seriesId })
         const detail = await seriesStep(group, results, seriesLog, seriesId, async () => {
           const runs = served.get(seriesId) ?? (await readSingleSeriesRuns(context, seriesId, firstDay - 3 * dayMs, endDay))
-          return monitorSeries(seriesId, runs, firstDay, endDay, seriesLog, metrics)
+          return monitorSeries(seriesId, runs, firstDay, endDay, seriesLog, metrics, silver)
         })
         if (detail) results.set(seriesId, { ok: true, detail })
       }
@@ -45,8 +46,8 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     },
   }, { module: import.meta.url, name: 'runMonitor' })
 
-  async function monitorSeries(metricId: string, runs: ServedRun[], firstDay: number, endDay: number, log: Logger, metrics: RunMetrics): Promise<Record<string, unknown>> {
-    const { series, observed } = await readSilverSeries(context.lake, metricId)
+  async function monitorSeries(metricId: string, runs: ServedRun[], firstDay: number, endDay: number, log: Logger, metrics: RunMetrics, silver: SilverReads): Promise<Record<string, unknown>> {
+    const { series, observed } = await silver.read(metricId)
     const days = realisedAccuracy(series, observed, runs, firstDay, endDay, seasonalPeriods(series.stepMs)[0])
     const expectedByVersion = new Map<string, number>()
     for (const day of days) {

@@ -18,7 +18,7 @@ import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
 import { compactTimestamp } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
-import { readSilverSeries } from '../io/silver-reader.js'
+import { SilverReads } from '../io/silver-reader.js'
 import { resolveMetrics } from '../runtime/resolve-metrics.js'
 import { versionId } from '../io/model-artifacts.js'
 import { settingsFor } from '../runtime/config-schema.js'
@@ -90,7 +90,8 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   const { metrics } = await resolveMetrics(context.lake, silverFeaturesRoot, requested)
   record.counts.requested = metrics.length
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
-  const silver = await Promise.all(metrics.map((m) => readSilverSeries(context.lake, m)))
+  const reads = new SilverReads(context.lake)
+  const silver = await Promise.all(metrics.map((m) => reads.read(m)))
   const plan = planNeuralTraining(
     silver.map((s, i) => {
       const settings = settingsFor(context.config, metrics[i])

@@ -22,7 +22,7 @@ import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
 import { modelCutoffMs, modelsPackSchemaVersion, readArtifact, versionId, writeModelsPack, type ModelsPack } from '../io/model-artifacts.js'
-import { readSilverSeries, type SilverSeries } from '../io/silver-reader.js'
+import { SilverReads, type SilverSeries } from '../io/silver-reader.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import type { SeriesGroup } from '../core/series-groups.js'
 import { decidePromotion, type PromotionDecision } from './promotion.js'
@@ -96,9 +96,10 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
 async function trainGroup(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, group: SeriesGroup, log: JobContext['logger'], metrics: RunMetrics, only: 'all' | 'drifted'): Promise<Map<string, SeriesResult>> {
   const results = new Map<string, SeriesResult>()
   const selected: { trained: TrainedMetric; artifact: ModelArtifact; log: JobContext['logger'] }[] = []
+  const silver = new SilverReads(context.lake)
   for (const seriesId of group.series) {
     const seriesLog = log.child({ metric: seriesId })
-    const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId))
+    const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId, silver))
     if (trained) selected.push({ trained, artifact: artifactOf(context, trained), log: seriesLog })
   }
   if (selected.length === 0) return results
@@ -165,10 +166,10 @@ interface TrainedMetric {
 }
 
 /** Reads the metric's features at the run's cutoff and selects among the candidates. */
-async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string): Promise<TrainedMetric> {
+async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string, silver: SilverReads): Promise<TrainedMetric> {
   const settings = settingsFor(context.config, metricId)
   // Features of the run's own cutoff: a backfill trains on what was known then, never on newer data.
-  const { series, manifest } = await readSilverSeries(context.lake, metricId, floorToStep(context.asOfMs, frequencies[settings.frequency]))
+  const { series, manifest } = await silver.read(metricId, floorToStep(context.asOfMs, frequencies[settings.frequency]))
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined

@@ -15,7 +15,7 @@ import { silverFeaturesRoot, silverPackCutoffManifestKey, silverPackFeaturesKey,
 import { DataError, InputMissingError } from '../../jobs/core/errors.js'
 import { LocalObjectStore } from '../../jobs/io/local-store.js'
 import type { ObjectStore } from '../../jobs/io/object-store.js'
-import { readSilverSeries } from '../../jobs/io/silver-reader.js'
+import { SilverReads, readSilverSeries } from '../../jobs/io/silver-reader.js'
 import { resolveMetrics } from '../../jobs/runtime/resolve-metrics.js'
 import { assertOneErrorLine, configDirWith, runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/paths.js'
@@ -172,6 +172,23 @@ test('on S3 (s3rver): every series reads back the same, the manifest and the foo
   assert.deepEqual(gets, [silverPackManifestKey('P'), silverPackCutoffManifestKey('P', asOfMs)], 'each manifest is read once')
   assert.equal(counts.list - opened.list, ids.length - 1, 'one listing per further series')
   assert.equal(counts.slice - opened.slice, ids.length - 1, 'one ranged GET per further series')
+})
+
+test('SilverReads, the reads of one group: one listing for all the series of a pack, one ranged GET each; the next group lists again', { timeout: 120_000 }, async () => {
+  const { store, counts } = counting(s3Lake)
+  const ids = (await resolveMetrics(store, silverFeaturesRoot, ['P'])).metrics
+  const before = { ...counts }
+  const reads = new SilverReads(store)
+  const read = await Promise.all(ids.map((id) => reads.read(id, asOfMs)))
+  assert.equal(counts.list - before.list, 1, 'one listing of the cutoff for every series of the group')
+  assert.ok(counts.slice - before.slice <= ids.length, `at most one ranged GET per series (${counts.slice - before.slice} for ${ids.length})`)
+  for (const [i, id] of ids.entries()) assert.deepEqual(Array.from(read[i].series.values), Array.from((await readSilverSeries(new LocalObjectStore(lakeDir), id, asOfMs)).series.values), id)
+  // A new group's reads list again: a pack written since is seen by the next group, not by this one.
+  const again = { ...counts }
+  await reads.read(ids[0], asOfMs)
+  assert.equal(counts.list, again.list, 'the same group does not list again')
+  await new SilverReads(store).read(ids[0], asOfMs)
+  assert.equal(counts.list, again.list + 1, 'a new group lists again')
 })
 
 test('a backfill writes its own pack and never moves the newest manifest back', { timeout: 120_000 }, async () => {
