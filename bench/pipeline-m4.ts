@@ -2,18 +2,20 @@
  * `gras pipeline` on the M4 Hourly lake (node dist/bench/pipeline-m4.js): the 414 series written as
  * bronze by DuckDB (14,870 daily files), the default config, embedded DynamoDB, one run per build
  * on a fresh copy of the bronze. With `--baseline <repo>` (another checkout, built) the runs
- * alternate between it and this build, `--rounds` times, and every file the runs write under
- * models/ and predictions/ is compared byte for byte: the same forecasts, or the bench fails.
+ * alternate between it and this build, `--rounds` times, and what each run forecast is compared:
+ * every row of the predictions copies by series and step, and the global model's networks byte for
+ * byte (scale/forecast-outputs.ts, which does not depend on how the objects are laid out): the
+ * same forecasts, or the bench fails.
  * Prints each job's wall time (from its first to its last log line) and the ratios; CSV in
  * bench/results/pipeline-m4.csv.
  */
 import { Command } from 'commander'
 import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { filesUnder } from '../tests/helpers/files-under.js'
 import { tempDir } from '../tests/helpers/paths.js'
 import { m4HourlyCsv, writeM4Lake } from './scale/bronze-lakes.js'
 import { machineNote, runGras } from './scale/run-gras.js'
+import { firstDifference, forecastOutputs, type ForecastOutputs } from './scale/forecast-outputs.js'
 
 const options = new Command('bench:pipeline-m4')
   .option('--train <csv>', 'M4 Hourly train CSV', m4HourlyCsv())
@@ -38,7 +40,7 @@ if (options.baseline) {
 const jobs = ['features', 'train-neural', 'train', 'infer'] as const
 type Timing = Record<(typeof jobs)[number] | 'wall', number>
 const timings = new Map<string, Timing[]>(builds.map((b) => [b.label, []]))
-const outputs = new Map<string, Map<string, Buffer>>()
+let firstOutputs: ForecastOutputs | undefined
 const rows: string[] = []
 
 for (let round = 0; round < options.rounds; round++) {
@@ -54,16 +56,16 @@ for (let round = 0; round < options.rounds; round++) {
     const note = machineNote()
     console.log(`${build.label}, round ${round + 1}: ${jobs.map((j) => `${j} ${timing[j].toFixed(1)} s`).join(', ')}; wall ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB (${note})`)
     rows.push([build.label, round + 1, ...jobs.map((j) => timing[j].toFixed(2)), run.seconds.toFixed(2), run.peakRssMb.toFixed(0), note].join(','))
-    const files = new Map([...filesUnder(lake, 'models'), ...filesUnder(lake, 'predictions')])
-    const first = outputs.get('first')
-    if (!first) outputs.set('first', files)
-    else assertSameFiles(first, files, `${build.label}, round ${round + 1}`)
+    const outputs = await forecastOutputs(lake)
+    if (!firstOutputs) firstOutputs = outputs
+    const difference = firstDifference(firstOutputs, outputs)
+    if (difference) throw new Error(`${build.label}, round ${round + 1}: ${difference}, against the first run`)
   }
 }
 if (options.baseline) {
   const mean = (label: string, key: keyof Timing) => timings.get(label)!.reduce((a, t) => a + t[key], 0) / options.rounds
   const ratios = (['wall', ...jobs] as const).map((key) => `${key} ${(mean('baseline', key) / mean('this build', key)).toFixed(2)}x`)
-  console.log(`baseline / this build (mean of ${options.rounds} alternating rounds): ${ratios.join(', ')}; models/ and predictions/ byte-identical`)
+  console.log(`baseline / this build (mean of ${options.rounds} alternating rounds): ${ratios.join(', ')}; the same forecasts and networks`)
 }
 mkdirSync(options.out, { recursive: true })
 const csv = join(options.out, 'pipeline-m4.csv')
@@ -83,10 +85,4 @@ function jobTimes(stdout: string): Record<(typeof jobs)[number], number> {
     spans.set(entry.job, span ? [span[0], ms] : [ms, ms])
   }
   return Object.fromEntries(jobs.map((j) => [j, spans.has(j) ? (spans.get(j)![1] - spans.get(j)![0]) / 1000 : Number.NaN])) as Record<(typeof jobs)[number], number>
-}
-
-function assertSameFiles(expected: Map<string, Buffer>, actual: Map<string, Buffer>, label: string): void {
-  const keys = (m: Map<string, Buffer>) => [...m.keys()].sort().join('\n')
-  if (keys(expected) !== keys(actual)) throw new Error(`${label}: other files under models/ and predictions/ than the first run's`)
-  for (const [key, bytes] of expected) if (!bytes.equals(actual.get(key)!)) throw new Error(`${label}: ${key} differs from the first run's`)
 }
