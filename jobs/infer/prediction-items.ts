@@ -94,3 +94,31 @@ export function encodePredictionsCopy(series: readonly CopiedSeries[]): Uint8Arr
     { name: 'series_id', type: 'STRING', data: series.flatMap((s) => s.items.map(() => s.seriesId)) },
   ])
 }
+
+/**
+ * The series of a copy read back (its rows, as `readRows` gives them), in the order they were
+ * written; a row without `series_id` (a copy written before the column) is `defaultSeries`'s.
+ * Only the columns a copy holds are filled (`ttl` is DynamoDB's, not the copy's: 0).
+ */
+export function copiedSeriesOfRows(rows: readonly Record<string, unknown>[], defaultSeries: string): CopiedSeries[] {
+  const bySeries = new Map<string, PredictionItem[]>()
+  const iso = (v: unknown) => new Date(Number(v)).toISOString().replace('.000Z', 'Z')
+  for (const row of rows) {
+    const seriesId = row.series_id === undefined || row.series_id === null ? defaultSeries : String(row.series_id)
+    const items = bySeries.get(seriesId) ?? []
+    items.push({
+      metricId: String(row.metric_id),
+      timestamp: iso(row.timestamp),
+      value: Number(row.value),
+      lower: Number(row.lower),
+      upper: Number(row.upper),
+      intervalLevel: Number(row.interval_level),
+      modelVersion: String(row.model_version),
+      runId: String(row.run_id),
+      generatedAt: iso(row.generated_at),
+      ttl: 0,
+    })
+    bySeries.set(seriesId, items)
+  }
+  return [...bySeries].map(([seriesId, items]) => ({ seriesId, items }))
+}

@@ -21,13 +21,14 @@ import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import { artifactRef, modelCutoffMs, readArtifact } from '../io/model-artifacts.js'
 import { SilverReads } from '../io/silver-reader.js'
+import { readRows } from '../io/parquet-read.js'
 import { seriesIdOfManifest } from '../io/silver-manifest.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import type { SeriesGroup } from '../core/series-groups.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
 import type { Logger } from '../runtime/logger.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
-import { encodePredictionsCopy, toForecastItem, toPredictionItems, type CopiedSeries } from './prediction-items.js'
+import { copiedSeriesOfRows, encodePredictionsCopy, toForecastItem, toPredictionItems, type CopiedSeries } from './prediction-items.js'
 
 /** Longer than any infer of one group (about 0.1 s a series: docs/capacity.md). */
 const inferLeaseMs = 15 * 60_000
@@ -61,13 +62,27 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     }
     for (const [date, written] of byDate) {
       const key = predictionsKey(group.metricId, date, context.runId, group)
-      await context.lake.put(key, encodePredictionsCopy(written.map((w) => w.copied)))
+      await context.lake.put(key, encodePredictionsCopy([...(await earlierCopy(key, group.metricId, written.map((w) => w.copied.seriesId))), ...written.map((w) => w.copied)]))
       for (const { copied, detail, log: seriesLog } of written) {
         seriesLog.info({ ...detail, parquet: key }, 'forecast written')
         results.set(copied.seriesId, { ok: true, detail: { ...detail, parquet: key } })
       }
     }
     return results
+  }
+
+  /**
+   * The series an earlier attempt of the same run wrote into the copy at `key` and this one did
+   * not (a retry after a crash, a series that failed now, a narrower `--metrics`): kept, so a
+   * forecast already served stays in its run's copy.
+   */
+  async function earlierCopy(key: string, metricId: string, now: readonly string[]): Promise<CopiedSeries[]> {
+    // Asked by a listing first: a GET of a missing key is retried by the S3 store.
+    const bytes = (await context.lake.exists(key)) ? await context.lake.get(key) : undefined
+    if (!bytes) return []
+    const rewritten = new Set(now)
+    const rows = await readRows(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, key)
+    return copiedSeriesOfRows(rows, metricId).filter((s) => !rewritten.has(s.seriesId))
   }
 
   /** One series' forecast, written to DynamoDB; its copy's rows and day, and its detail. */

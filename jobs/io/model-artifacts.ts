@@ -143,9 +143,18 @@ async function packEntry(lake: ObjectStore, ref: ArtifactRef): Promise<{ key: st
   return { key, entry }
 }
 
-/** Writes a group's models pack (before any registry record names it) and keeps it as this process's copy. */
+/**
+ * Writes a group's models pack (before any registry record names it) and keeps it as this
+ * process's copy. An earlier attempt of the same run may have written the key already and
+ * registered its series (a retry after a crash, `--only drifted` after some flags were cleared, a
+ * narrower `--metrics`): its entries for series this attempt did not produce are kept, so no record
+ * is left naming a pack that lost its series.
+ */
 export async function writeModelsPack(lake: ObjectStore, key: string, pack: ModelsPack): Promise<void> {
-  const text = JSON.stringify(pack) + '\n'
+  // Asked by a listing first: a GET of a missing key is retried by the S3 store.
+  const earlier = (await lake.exists(key)) ? await lake.get(key) : undefined
+  const kept = earlier ? parseLakeDocument(packSchema, earlier, key).series : {}
+  const text = JSON.stringify({ ...pack, series: { ...kept, ...pack.series } }) + '\n'
   await lake.put(key, text)
   cachePack(`${lake.uri}\n${key}`, Promise.resolve(parseLakeDocument(packSchema, new TextEncoder().encode(text), key)))
 }

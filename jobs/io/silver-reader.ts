@@ -3,8 +3,8 @@
  * a dimensionless metric's from its own folder, a series of a metric with dimensions from its
  * metric's pack (one file of every series, one row group each). A pack's manifest is parsed once
  * per process (a small cache keyed by its key, etag and size) and its file's footer once (keyed by
- * the file's key and size), so reading its many series one by one costs a listing and one ranged
- * read each.
+ * the file's key and size and the run that wrote it), so reading its many series one by one costs
+ * a ranged read each, and a group's series (SilverReads) one listing between them.
  */
 import { parquetMetadataAsync, parquetRead, cachedAsyncBuffer, type AsyncBuffer, type FileMetaData } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
@@ -195,7 +195,8 @@ function openPackIndex(lake: ObjectStore, metricId: string, found: FoundManifest
 }
 
 function openPackFile(lake: ObjectStore, pack: PackIndex, found: FoundManifest): Promise<PackFile> {
-  return cached(packFiles, `${lake.uri}\n${pack.manifest.dataKey}\n${pack.manifest.dataBytes}`, () => loadPackFile(lake, pack, found))
+  // The run that wrote the file is in the key too: a rerun of the cutoff by another run may write a file of the same size.
+  return cached(packFiles, `${lake.uri}\n${pack.manifest.dataKey}\n${pack.manifest.dataBytes}\n${pack.manifest.runId}`, () => loadPackFile(lake, pack, found))
 }
 
 async function loadPackIndex(lake: ObjectStore, metricId: string, key: string): Promise<PackIndex> {

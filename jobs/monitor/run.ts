@@ -37,8 +37,9 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       for (const seriesId of group.series) {
         const seriesLog = log.child({ metric: seriesId })
         const detail = await seriesStep(group, results, seriesLog, seriesId, async () => {
-          const runs = served.get(seriesId) ?? (await readSingleSeriesRuns(context, seriesId, firstDay - 3 * dayMs, endDay))
-          return monitorSeries(seriesId, runs, firstDay, endDay, seriesLog, metrics, silver)
+          const runs = new Map([[seriesId, [...(served.get(seriesId) ?? [])]]])
+          for (const run of await readSingleSeriesRuns(context, seriesId, firstDay - 3 * dayMs, endDay)) addRun(runs, seriesId, run)
+          return monitorSeries(seriesId, runs.get(seriesId)!, firstDay, endDay, seriesLog, metrics, silver)
         })
         if (detail) results.set(seriesId, { ok: true, detail })
       }
@@ -83,33 +84,35 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
 
 /**
  * Every stored forecast run of the group's series generated on the UTC days [fromMs, toMs], by
- * series: from the copies of the group's own slice (or of the whole metric). A copy written by a
- * slice of other bounds (the metric's series or seriesPerGroup changed since) is left to the group
- * that has its slice now, so each copy is read by one group. A row without `series_id` (a copy
- * written before the column) is the metric's only series.
+ * series: from every copy in the metric's day folders, filtered to the group's series, since a
+ * series' earlier runs may sit in a copy of another slice (the metric's series or seriesPerGroup
+ * changed since, and the slices' bounds with them). A group so reads each day's copies of its
+ * metric: as many as the metric had groups that day. A row without `series_id` (a copy written
+ * before the column) is the metric's only series.
  */
 async function readGroupRuns(context: JobContext, group: SeriesGroup, fromMs: number, toMs: number): Promise<Map<string, ServedRun[]>> {
   const wanted = new Set(group.series)
   const runs = new Map<string, ServedRun[]>()
   for (let day = fromMs; day <= toMs; day += dayMs) {
     for (const info of await context.lake.list(predictionsDayPrefix(group.metricId, compactDate(day)))) {
-      const copy = predictionsCopyOfKey(info.key)
-      if (!copy || (copy.group.count > 1 && (copy.group.index !== group.index || copy.group.count !== group.count))) continue
-      for (const [seriesId, run] of await readCopy(context, info, group.metricId)) {
-        if (!wanted.has(seriesId)) continue
-        const list = runs.get(seriesId) ?? []
-        list.push(run)
-        runs.set(seriesId, list)
-      }
+      if (!predictionsCopyOfKey(info.key)) continue
+      for (const [seriesId, run] of await readCopy(context, info, group.metricId)) if (wanted.has(seriesId)) addRun(runs, seriesId, run)
     }
   }
   return runs
 }
 
+/** Adds a run to a series' runs, once per run id: two copies of one run (a rerun grouped otherwise) both hold it. */
+function addRun(runs: Map<string, ServedRun[]>, seriesId: string, run: ServedRun): void {
+  const list = runs.get(seriesId) ?? []
+  if (!list.some((r) => r.runId === run.runId)) list.push(run)
+  runs.set(seriesId, list)
+}
+
 /**
- * A series with dimensions that no group copy holds: its own copies, as infer wrote them per series
- * before groups (`predictions/metric=<series id>/`), so a lake of that release is scored through
- * the lookback; one listing, and nothing more when there are none.
+ * A series with dimensions' own copies, as infer wrote them per series before groups
+ * (`predictions/metric=<series id>/`): read beside the group copies, so the days before an upgrade
+ * stay in the lookback; one listing, and nothing more when there are none.
  */
 async function readSingleSeriesRuns(context: JobContext, seriesId: string, fromMs: number, toMs: number): Promise<ServedRun[]> {
   const runs: ServedRun[] = []

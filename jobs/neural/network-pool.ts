@@ -6,6 +6,7 @@
  * or on a failure; a stop is passed on to the workers, whose networks checkpoint after their batch.
  */
 import { Worker } from 'node:worker_threads'
+import { TransientError } from '../core/errors.js'
 import type { NeuralPhase } from '../core/lake-layout.js'
 import type { GrasConfig } from '../runtime/config-schema.js'
 import { receiveError, type SentError } from '../runtime/metric-errors.js'
@@ -110,6 +111,9 @@ export function trainOnWorkers(workers: number, data: NetworkWorkerData, tasks: 
     clearInterval(poll)
     const [first] = errors
     if (first) throw first
+    // A stop that came while no network was mid-batch: the ones not started are still to train.
+    const left = tasks.find((task) => !outcomes.has(task))
+    if (left) throw new TransientError(`neural: stopped by SIGTERM before ${left.phase} network ${left.member} was trained; rerun with the same run id to resume`)
     return tasks.map((task) => outcomes.get(task)!)
   })
 }

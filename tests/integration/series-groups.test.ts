@@ -116,6 +116,25 @@ test('a rerun of the same run keeps the recorded decisions and writes the same o
   assert.ok(readFileSync(join(lakeDir, `predictions/metric=O/date=${date}/g1.parquet`)).equals(copy), 'the same copy')
 })
 
+test('a rerun of the same run over fewer series keeps the other series in its models pack and its copy', { timeout: 300_000 }, async () => {
+  const packKey = 'models/metric=O/run=g1/group=1of1.json'
+  const copyKey = `predictions/metric=O/date=${date}/g1.parquet`
+  const before = JSON.parse(readFileSync(join(lakeDir, packKey), 'utf8')) as { series: Record<string, unknown> }
+  const rowsBefore = await copyRows(copyKey)
+  for (const job of ['train', 'infer']) {
+    const rerun = await runCli([job, '--metrics', series[1], '--as-of', asOf, '--run-id', 'g1', '--workers', '1'], { cwd, env })
+    assert.equal(rerun.code, 0, rerun.stderr)
+  }
+  const after = JSON.parse(readFileSync(join(lakeDir, packKey), 'utf8')) as { series: Record<string, unknown> }
+  assert.deepEqual(Object.keys(after.series).sort(), series, 'the series registered by the first attempt are still in the pack their records name')
+  assert.deepEqual(after.series, before.series)
+  const rowsAfter = await copyRows(copyKey)
+  assert.deepEqual([...new Set(rowsAfter.map((r) => r.series_id))].sort(), series, 'the forecasts served by the first attempt are still in the copy')
+  assert.deepEqual(rowsAfter.map((r) => `${r.series_id} ${r.value}`).sort(), rowsBefore.map((r) => `${r.series_id} ${r.value}`).sort())
+  const infer = await runCli(['infer', '--metrics', 'O', '--as-of', asOf, '--run-id', 'g1b', '--workers', '1'], { cwd, env })
+  assert.equal(infer.code, 0, infer.stderr)
+})
+
 test('train.seriesPerGroup splits a metric into even groups: a pack and a copy each, the same forecasts with 1 and 2 workers', { timeout: 300_000 }, async () => {
   const runs: Record<string, Awaited<ReturnType<typeof runCli>>> = {}
   for (const [runId, workers] of [['s1', '1'], ['s2', '2']]) {
