@@ -13,9 +13,7 @@ locals {
   # One statement each: actions on resources; `prefixes` (under the lake prefix) become the
   # s3:prefix condition of a listing.
   list_silver = { sid = "ListSilver", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*"] }
-  # The sharded jobs (--shard i/K) read their shard plan, asking by a listing whether it exists.
-  list_silver_and_plans = { sid = "ListSilverAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "plans/*"] }
-  lake_key              = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
+  lake_key    = { sid = "LakeKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.lake.arn], prefixes = [] }
 
   job_statements = {
     # bronze -> silver; bad bronze files are copied to quarantine/ with a reason file. It lists and
@@ -31,7 +29,8 @@ locals {
     # `train --only drifted` reads and clears the monitor's drift flags. The run's report (reports/)
     # shows each metric's newest stored forecast (predictions/) and realised accuracy (a Query).
     train = [
-      { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
+      # models/: whether an earlier attempt of the run wrote the group's models pack (kept, not replaced).
+      { sid = "ListSilverModelsPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "models/*", "predictions/*", "plans/*"] },
       { sid = "ReadSilverModelsPredictionsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/predictions/*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WriteMetricModelsAndReport", actions = ["s3:PutObject"], resources = ["${local.lake}/models/metric=*", "${local.lake}/reports/*"], prefixes = [] },
       local.lake_key,
@@ -55,7 +54,8 @@ locals {
     # another run forecast the same cutoff). Version 1 (while writePredictionsV1): new steps in
     # batches, a step already forecast replaced by a conditional PutItem after a Query.
     infer = [
-      local.list_silver_and_plans,
+      # predictions/: whether an earlier attempt of the run wrote the group's copy (its other series kept).
+      { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
       { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
       { sid = "WritePredictions", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*"], prefixes = [] },
       local.lake_key,
