@@ -7,6 +7,7 @@ import { toIsoSeconds } from '../core/time.js'
 import type { ForecastItem } from '../io/forecasts-table.js'
 import { encodeParquet } from '../io/parquet-write.js'
 import type { PredictionItem } from '../io/predictions-table.js'
+import { copyRowsBySeries } from '../io/copy-rows.js'
 
 export interface ItemStamp {
   /** The canonical series id (the metric id for a metric without dimensions). */
@@ -101,12 +102,10 @@ export function encodePredictionsCopy(series: readonly CopiedSeries[]): Uint8Arr
  * Only the columns a copy holds are filled (`ttl` is DynamoDB's, not the copy's: 0).
  */
 export function copiedSeriesOfRows(rows: readonly Record<string, unknown>[], defaultSeries: string): CopiedSeries[] {
-  const bySeries = new Map<string, PredictionItem[]>()
   const iso = (v: unknown) => new Date(Number(v)).toISOString().replace('.000Z', 'Z')
-  for (const row of rows) {
-    const seriesId = row.series_id === undefined || row.series_id === null ? defaultSeries : String(row.series_id)
-    const items = bySeries.get(seriesId) ?? []
-    items.push({
+  return [...copyRowsBySeries(rows, defaultSeries)].map(([seriesId, list]) => ({
+    seriesId,
+    items: list.map((row) => ({
       metricId: String(row.metric_id),
       timestamp: iso(row.timestamp),
       value: Number(row.value),
@@ -117,8 +116,6 @@ export function copiedSeriesOfRows(rows: readonly Record<string, unknown>[], def
       runId: String(row.run_id),
       generatedAt: iso(row.generated_at),
       ttl: 0,
-    })
-    bySeries.set(seriesId, items)
-  }
-  return [...bySeries].map(([seriesId, items]) => ({ seriesId, items }))
+    })),
+  }))
 }

@@ -21,6 +21,7 @@ import type { RunMetrics } from '../runtime/run-metrics.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import { artifactRef, readArtifact } from '../io/model-artifacts.js'
 import { SilverReads } from '../io/silver-reader.js'
+import { copyRowsBySeries } from '../io/copy-rows.js'
 import { decideDrift, realisedAccuracy, type ServedRun } from '../core/realised-accuracy.js'
 
 export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
@@ -129,15 +130,8 @@ async function readSingleSeriesRuns(context: JobContext, seriesId: string, fromM
 async function readCopy(context: JobContext, info: ObjectInfo, defaultSeries: string): Promise<Map<string, ServedRun>> {
   // Every column: a copy written before `series_id` existed has the others only.
   const rows = await readRows(await context.lake.openBuffer(info), info.key)
-  const bySeries = new Map<string, typeof rows>()
-  for (const row of rows) {
-    const seriesId = row.series_id === undefined || row.series_id === null ? defaultSeries : String(row.series_id)
-    const list = bySeries.get(seriesId) ?? []
-    list.push(row)
-    bySeries.set(seriesId, list)
-  }
   const out = new Map<string, ServedRun>()
-  for (const [seriesId, list] of bySeries) {
+  for (const [seriesId, list] of copyRowsBySeries(rows, defaultSeries)) {
     out.set(seriesId, {
       runId: String(list[0].run_id),
       modelVersion: String(list[0].model_version),
