@@ -22,6 +22,7 @@ import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import { artifactRef, readArtifact } from '../io/model-artifacts.js'
 import { SilverReads } from '../io/silver-reader.js'
 import { copyRowsBySeries } from '../io/copy-rows.js'
+import { walkRunCopies } from '../core/copy-walk.js'
 import { decideDrift, realisedAccuracy, type ServedRun } from '../core/realised-accuracy.js'
 
 export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
@@ -85,19 +86,34 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
 
 /**
  * Every stored forecast run of the group's series generated on the UTC days [fromMs, toMs], by
- * series: from every copy in the metric's day folders, filtered to the group's series, since a
- * series' earlier runs may sit in a copy of another slice (the metric's series or seriesPerGroup
- * changed since, and the slices' bounds with them). A group so reads each day's copies of its
- * metric: as many as the metric had groups that day. A row without `series_id` (a copy written
- * before the column) is the metric's only series.
+ * series. A series' earlier runs may sit in a copy of another slice (the metric's series or
+ * seriesPerGroup changed since, and the slices' bounds with them), so each run's copies are walked
+ * from the group's own slice outwards (core/copy-walk.ts): about one copy per run and day. A row
+ * without `series_id` (a copy written before the column) is the metric's only series.
  */
 async function readGroupRuns(context: JobContext, group: SeriesGroup, fromMs: number, toMs: number): Promise<Map<string, ServedRun[]>> {
   const wanted = new Set(group.series)
   const runs = new Map<string, ServedRun[]>()
   for (let day = fromMs; day <= toMs; day += dayMs) {
+    // One family per run and slice count: a rerun of a run grouped otherwise wrote a second family.
+    const families = new Map<string, { count: number; copies: Map<number, ObjectInfo> }>()
     for (const info of await context.lake.list(predictionsDayPrefix(group.metricId, compactDate(day)))) {
-      if (!predictionsCopyOfKey(info.key)) continue
-      for (const [seriesId, run] of await readCopy(context, info, group.metricId)) if (wanted.has(seriesId)) addRun(runs, seriesId, run)
+      const copy = predictionsCopyOfKey(info.key)
+      if (!copy) continue
+      const name = `${copy.runId}~${copy.group.count}`
+      const family = families.get(name) ?? { count: copy.group.count, copies: new Map() }
+      family.copies.set(copy.group.index, info)
+      families.set(name, family)
+    }
+    for (const { count, copies } of families.values()) {
+      const parsed = new Map<number, Map<string, ServedRun>>()
+      const read = async (k: number) => {
+        const bySeries = await readCopy(context, copies.get(k)!, group.metricId)
+        parsed.set(k, bySeries)
+        return [...bySeries.keys()]
+      }
+      await walkRunCopies([...copies.keys()], count, group.series, group, read)
+      for (const bySeries of parsed.values()) for (const [seriesId, run] of bySeries) if (wanted.has(seriesId)) addRun(runs, seriesId, run)
     }
   }
   return runs

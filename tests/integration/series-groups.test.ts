@@ -208,3 +208,23 @@ test('a version registered as a single model.json, as the previous release wrote
     await withRegistry((client) => putItem(client, approved))
   }
 })
+
+test('monitor scores each series the same whichever grouping it runs with, reading the copies of a run grouped otherwise', { timeout: 300_000 }, async () => {
+  const yesterday = new Date(asOfMs - day).toISOString().replace('.000Z', 'Z')
+  // Served forecasts from a run in two groups; their first day's actuals are in the features as of asOf.
+  const served = await runCli(['pipeline', '--metrics', 'O', '--as-of', yesterday, '--run-id', 'm1', '--workers', '1'], { cwd, env: split })
+  assert.equal(served.code, 0, served.stderr)
+  const features = await runCli(['features', '--metrics', 'O', '--as-of', asOf, '--run-id', 'm2'], { cwd, env })
+  assert.equal(features.code, 0, features.stderr)
+  const scores: Record<string, string[]> = {}
+  for (const [name, config] of [['in two groups', split], ['in one group', env], ['one series per group', { GRAS_CONFIG: configDirWith(`${settings}  seriesPerGroup: 1\n`) }]] as const) {
+    const monitor = await runCli(['monitor', '--metrics', 'O', '--as-of', asOf, '--run-id', `m-${name.length}`, '--workers', '1'], { cwd, env: config })
+    assert.equal(monitor.code, 0, monitor.stderr)
+    const lines = monitor.logs.filter((l) => l.msg === 'accuracy computed')
+    assert.deepEqual(lines.map((l) => l.metric).sort(), series, `${name}: a line per series`)
+    assert.ok(lines.every((l) => (l.days as number) >= 1), `${name}: every series scored a served day`)
+    scores[name] = lines.map((l) => `${l.metric} ${l.days} ${l.realisedMase}`).sort()
+  }
+  assert.deepEqual(scores['in one group'], scores['in two groups'])
+  assert.deepEqual(scores['one series per group'], scores['in two groups'])
+})
