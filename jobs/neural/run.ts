@@ -16,7 +16,8 @@ import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { networkKeys, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
-import { compactTimestamp } from '../core/time.js'
+import { compactTimestamp, floorToStep } from '../core/time.js'
+import { frequencies } from '../core/ids.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { SilverReads } from '../io/silver-reader.js'
 import { resolveMetrics } from '../runtime/resolve-metrics.js'
@@ -91,7 +92,8 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   record.counts.requested = metrics.length
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
   const reads = new SilverReads(context.lake)
-  const silver = await Promise.all(metrics.map((m) => reads.read(m)))
+  // Features of the run's own cutoff, as train reads them: a backfill never trains on newer data.
+  const silver = await Promise.all(metrics.map((m) => reads.read(m, floorToStep(context.asOfMs, frequencies[settingsFor(context.config, m).frequency]))))
   const plan = planNeuralTraining(
     silver.map((s, i) => {
       const settings = settingsFor(context.config, metrics[i])
