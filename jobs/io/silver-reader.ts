@@ -63,9 +63,19 @@ export class SilverReads {
     const metricId = metricOfSeries(seriesId)
     if (metricId === seriesId) return readSeriesFolder(lake, seriesId, cutoffMs)
     const found = await this.packOf(metricId, cutoffMs)
+    if (found && cutoffMs !== undefined && (await this.packIsNewer(metricId, found, cutoffMs)) && (await lake.exists(silverManifestKey(seriesId)))) {
+      // A cutoff from before packs (a backfill past the upgrade): the series' own folder holds it.
+      return readSeriesFolder(lake, seriesId, cutoffMs)
+    }
     if (found) return readPackSeries(lake, seriesId, found, cutoffMs)
     if (await lake.exists(silverManifestKey(seriesId))) return readSeriesFolder(lake, seriesId, cutoffMs)
     throw new InputMissingError(`silver: no features for series ${seriesId} (${silverPackManifestKey(metricId)} missing): run gras features first`)
+  }
+
+  /** Whether the pack found for `cutoffMs` is not that cutoff's but a newer one's. */
+  private async packIsNewer(metricId: string, found: FoundManifest, cutoffMs: number): Promise<boolean> {
+    if (found.info.key === silverPackCutoffManifestKey(metricId, cutoffMs)) return false
+    return Date.parse((await openPackIndex(this.lake, metricId, found)).manifest.window.end) > cutoffMs
   }
 
   private packOf(metricId: string, cutoffMs: number | undefined): Promise<FoundManifest | undefined> {

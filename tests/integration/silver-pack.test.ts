@@ -11,9 +11,11 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join, relative } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
-import { silverFeaturesRoot, silverPackCutoffManifestKey, silverPackFeaturesKey, silverPackManifestKey } from '../../jobs/core/lake-layout.js'
+import { silverFeaturesKey, silverFeaturesRoot, silverPackCutoffManifestKey, silverPackFeaturesKey, silverPackManifestKey } from '../../jobs/core/lake-layout.js'
 import { DataError, InputMissingError } from '../../jobs/core/errors.js'
 import { LocalObjectStore } from '../../jobs/io/local-store.js'
+import { encodeParquet } from '../../jobs/io/parquet-write.js'
+import { writeSilver } from '../../jobs/features/write-silver.js'
 import type { ObjectStore } from '../../jobs/io/object-store.js'
 import { SilverReads, readSilverSeries } from '../../jobs/io/silver-reader.js'
 import { resolveMetrics } from '../../jobs/runtime/resolve-metrics.js'
@@ -208,6 +210,26 @@ test('a backfill writes its own pack and never moves the newest manifest back', 
   })
   const logged = backfill.logs.find((l) => l.msg === 'features written')
   assert.equal(logged?.latest, false)
+})
+
+test('a cutoff from before packs: a series\' own folder, as the previous release wrote it, still serves a read at that cutoff', { timeout: 120_000 }, async () => {
+  const lake = new LocalObjectStore(lakeDir)
+  const seriesId = 'P~region=eu~store=s0'
+  const oldCutoff = Date.parse('2024-01-02T00:00:00Z')
+  // The previous release's layout: silver/gras/features/metric=<series id>/cutoff=<C>/, a one-series manifest.
+  const n = 24
+  const ts = Float64Array.from({ length: n }, (_, i) => oldCutoff - (n - i) * hour)
+  const values = Float64Array.from({ length: n }, (_, i) => 100 + i)
+  const dataKey = silverFeaturesKey(seriesId, oldCutoff)
+  const data = encodeParquet([{ name: 'ts', type: 'TIMESTAMP', data: ts }, { name: 'value', type: 'DOUBLE', data: values }, { name: 'observed', type: 'BOOLEAN', data: Array(n).fill(true) }], {})
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+  await writeSilver(lake, { schemaVersion: 1, metricId: 'P', seriesId, dimensions: { region: 'eu', store: 's0' }, runId: 'before-packs', dataKey, rows: n, stepMs: hour, startTs: iso(ts[0]), endTs: iso(oldCutoff), filledSteps: 0, window: { start: iso(ts[0]), end: iso(oldCutoff) }, inputFiles: [], quarantined: [], bytesRead: 0 }, data)
+  const read = await new SilverReads(lake).read(seriesId, oldCutoff)
+  assert.equal(read.manifest.runId, 'before-packs')
+  assert.deepEqual([...read.series.values], [...values])
+  // Newer cutoffs still come from the pack, and a series with no folder still gets the pack's error.
+  assert.equal((await new SilverReads(lake).read(seriesId, asOfMs)).manifest.runId, 'pack-1')
+  await assert.rejects(new SilverReads(lake).read('P~region=us~store=s0', oldCutoff), (error: Error) => error instanceof InputMissingError && /is later/.test(error.message))
 })
 
 test('a malformed or inconsistent pack manifest is a DataError naming its key; the jobs exit 65 with one line naming it', { timeout: 120_000 }, async () => {
