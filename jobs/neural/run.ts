@@ -172,7 +172,9 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
  * native backends use every core for one network). The same networks either way.
  */
 async function trainNetworks(context: JobContext, log: JobContext['logger'], backend: BackendName, tasks: readonly NetworkTask[], windows: NetworkWindows, run: NeuralRunOptions, metrics: RunMetrics): Promise<NetworkOutcome[]> {
-  const onEvent = (event: NetworkEvent) => logNetworkEvent(log, event, run)
+  // Epochs done per network: networks on threads report in any order, so progress is their sum.
+  const epochs = new Map<string, number>()
+  const onEvent = (event: NetworkEvent) => logNetworkEvent(log, event, run, tasks.length, epochs)
   const threads = singleCoreBackends.includes(backend) ? Math.min(context.workers ?? 1, tasks.length) : 1
   if (threads > 1) {
     log.info({ workers: threads, networks: tasks.length }, 'networks on worker threads')
@@ -196,12 +198,14 @@ async function trainNetworks(context: JobContext, log: JobContext['logger'], bac
 /** Backends that train a network on one core (wasm without threads under Node: docs/models.md). */
 const singleCoreBackends: readonly BackendName[] = ['wasm', 'cpu']
 
-function logNetworkEvent(log: JobContext['logger'], event: NetworkEvent, run: NeuralRunOptions): void {
+function logNetworkEvent(log: JobContext['logger'], event: NetworkEvent, run: NeuralRunOptions, networks: number, epochs: Map<string, number>): void {
   const { type: _type, ...fields } = event
   if (event.type === 'resumed') return log.info(fields, 'resumed from checkpoint')
   if (event.type === 'stopped') return log.warn(fields, 'stopped by SIGTERM after checkpointing')
   log.info(fields, 'epoch done')
-  showEpochProgress({ phase: event.phase, member: event.member, members: run.members, epoch: event.epoch, epochs: run.epochs, loss: event.loss })
+  epochs.set(`${event.phase} ${event.member}`, event.epoch)
+  const done = [...epochs.values()].reduce((a, b) => a + b, 0)
+  showEpochProgress({ done, total: networks * run.epochs, label: `${event.phase} net ${event.member + 1}/${run.members} epoch ${event.epoch}/${run.epochs} loss ${event.loss.toPrecision(3)}` })
 }
 
 /** Adds one network's run to the phase's counts (a zero-valued call makes the series exist). */

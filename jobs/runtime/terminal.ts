@@ -89,16 +89,16 @@ function writeFd(fd: 1 | 2, text: string): void {
 }
 
 /**
- * train-neural's bar: one task over every epoch of every network, 2 phases (backtest, final) x
- * members x epochs. Called by the training loop itself, so it moves at any log level.
+ * train-neural's bar: one task over every epoch of the networks the run trains (backtest and final
+ * x members, those the run id already saved aside), `done` summed over the networks training side
+ * by side. Called by the training loop itself, so it moves at any log level.
  */
-export function showEpochProgress(p: { phase: 'backtest' | 'final'; member: number; members: number; epoch: number; epochs: number; loss: number }): void {
+export function showEpochProgress(p: { done: number; total: number; label: string }): void {
   const view = active
   if (!view) return
-  const network = (p.phase === 'final' ? p.members : 0) + p.member
-  if (!view.hasTask('train-neural')) view.beginTask('train-neural', 2 * p.members * p.epochs, 'epochs')
-  view.stepTask(network * p.epochs + p.epoch, `${p.phase} net ${p.member + 1}/${p.members} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toPrecision(3)}`)
-  if (network === 2 * p.members - 1 && p.epoch === p.epochs) view.endTask()
+  if (!view.hasTask('train-neural')) view.beginTask('train-neural', p.total, 'epochs')
+  view.stepTask(p.done, p.label)
+  if (p.done >= p.total) view.endTask()
 }
 
 let active: TerminalView | undefined
