@@ -133,7 +133,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   for (const phase of ['backtest', 'final'] as const) {
     const losses = outcomes.filter((o) => o.task.phase === phase && Number.isFinite(o.finalLoss)).map((o) => o.finalLoss)
     if (losses.length > 0) {
-      record.metrics.set('gras_neural_training_loss', "Last epoch's training loss (mean absolute error on scaled residuals), averaged over the networks the last run trained", mean(losses), { phase })
+      record.metrics.set('gras_neural_training_loss', "Last epoch's training loss (each network's own: neural.losses, MASE units or sMAPE), averaged over the networks the last run trained", mean(losses), { phase })
     }
   }
 
