@@ -53,6 +53,16 @@ export function findEventProblem(events: EventBatch, dayStartMs: number, seriesI
 
 /** The smallest timestamp that occurs twice in one series (the lowest such series), or undefined. */
 function firstDuplicateInSeries(tsMs: Float64Array, series: Int32Array): { tsMs: number; series: number } | undefined {
+  // Files usually hold their rows ordered by series then time, or by time then series: then no sort.
+  let bySeries = true
+  let byTime = true
+  for (let i = 1; i < tsMs.length && (bySeries || byTime); i++) {
+    const dt = tsMs[i] - tsMs[i - 1]
+    const ds = series[i] - series[i - 1]
+    bySeries &&= ds > 0 || (ds === 0 && dt > 0)
+    byTime &&= dt > 0 || (dt === 0 && ds > 0)
+  }
+  if (bySeries || byTime) return undefined
   const order = Uint32Array.from(tsMs, (_, i) => i).sort((a, b) => tsMs[a] - tsMs[b] || series[a] - series[b])
   for (let k = 1; k < order.length; k++) {
     const a = order[k - 1]
@@ -64,6 +74,10 @@ function firstDuplicateInSeries(tsMs: Float64Array, series: Int32Array): { tsMs:
 
 /** The smallest timestamp that occurs twice, or undefined. */
 export function firstDuplicate(tsMs: Float64Array): number | undefined {
+  // Files usually hold their events in time order: then no copy and no sort.
+  let increasing = true
+  for (let i = 1; i < tsMs.length && increasing; i++) increasing = tsMs[i] > tsMs[i - 1]
+  if (increasing) return undefined
   const sorted = Float64Array.from(tsMs).sort()
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i]
   return undefined

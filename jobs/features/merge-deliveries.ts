@@ -28,14 +28,22 @@ export interface MergedDeliveries {
   conflicts: { key: string; reason: string }[]
 }
 
-/** The events of one series delivered so far, ascending by timestamp, with the index of the file that delivered each. */
+/**
+ * The events of one series delivered so far, ascending by timestamp, with the index of the file
+ * that delivered each: views of the first `tsMs.length` entries of `room`, which has space after
+ * them, so a file of later events (the usual case: one file per day) is appended, not copied with
+ * everything before it.
+ */
 interface Seen {
   tsMs: Float64Array
   values: Float64Array
   owner: Int32Array
+  room: { tsMs: Float64Array; values: Float64Array; owner: Int32Array }
 }
 
-const noneSeen: Seen = { tsMs: new Float64Array(0), values: new Float64Array(0), owner: new Int32Array(0) }
+const seenOf = (room: Seen['room'], n: number): Seen => ({ tsMs: room.tsMs.subarray(0, n), values: room.values.subarray(0, n), owner: room.owner.subarray(0, n), room })
+const roomOf = (capacity: number): Seen['room'] => ({ tsMs: new Float64Array(capacity), values: new Float64Array(capacity), owner: new Int32Array(capacity) })
+const noneSeen: Seen = seenOf(roomOf(0), 0)
 
 /** What one part of a delivery adds to its series: its fresh events, or its conflicts with earlier files. */
 interface PartCheck {
@@ -178,19 +186,36 @@ function ascendingOrder(tsMs: Float64Array): Uint32Array {
 function mergeSorted(seen: Seen, added: EventBatch, owner: number): Seen {
   const order = ascendingOrder(added.tsMs)
   if (order.length === 0) return seen
-  const n = seen.tsMs.length + order.length
-  const out: Seen = { tsMs: new Float64Array(n), values: new Float64Array(n), owner: new Int32Array(n) }
+  const m = seen.tsMs.length
+  const n = m + order.length
+  if (m === 0 || added.tsMs[order[0]] > seen.tsMs[m - 1]) {
+    let room = seen.room
+    if (room.tsMs.length < n) {
+      // Doubling: a series delivered in F files is copied O(log F) times, not F.
+      room = roomOf(Math.max(2 * room.tsMs.length, n))
+      room.tsMs.set(seen.tsMs)
+      room.values.set(seen.values)
+      room.owner.set(seen.owner)
+    }
+    for (let j = 0; j < order.length; j++) {
+      room.tsMs[m + j] = added.tsMs[order[j]]
+      room.values[m + j] = added.values[order[j]]
+      room.owner[m + j] = owner
+    }
+    return seenOf(room, n)
+  }
+  const out = seenOf(roomOf(n), n)
   // What lies before the file's first and after its last timestamp is copied whole; only the span
   // between is merged event by event.
-  const head = lowerBound(seen.tsMs, added.tsMs[order[0]], 0, seen.tsMs.length)
+  const head = lowerBound(seen.tsMs, added.tsMs[order[0]], 0, m)
   const tail = upperBound(seen.tsMs, added.tsMs[order[order.length - 1]], head)
   for (const name of ['tsMs', 'values', 'owner'] as const) {
     out[name].set(seen[name].subarray(0, head))
-    out[name].set(seen[name].subarray(tail), n - (seen.tsMs.length - tail))
+    out[name].set(seen[name].subarray(tail), n - (m - tail))
   }
   let i = head
   let j = 0
-  for (let k = head; k < n - (seen.tsMs.length - tail); k++) {
+  for (let k = head; k < n - (m - tail); k++) {
     if (j >= order.length || (i < tail && seen.tsMs[i] < added.tsMs[order[j]])) {
       out.tsMs[k] = seen.tsMs[i]
       out.values[k] = seen.values[i]

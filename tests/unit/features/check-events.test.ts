@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { findEventProblem } from '../../../jobs/features/check-events.js'
+import { findEventProblem, firstDuplicate } from '../../../jobs/features/check-events.js'
+import { seededRandom } from '../../../jobs/core/random.js'
 import { buildFeatures } from '../../../jobs/features/build-features.js'
 
 const day = Date.UTC(2024, 0, 29)
@@ -40,4 +41,32 @@ test('with dimensions a timestamp is once per series: the same ts in two series 
   const ids = ['G~region=eu', 'G~region=us']
   assert.equal(findEventProblem({ ...batch([day, day, day + hour], [1, 2, 3]), series: series([0, 1, 0]) }, day, ids), undefined)
   assert.equal(findEventProblem({ ...batch([day, day + hour, day], [1, 2, 3]), series: series([1, 0, 1]) }, day, ids), 'ts: duplicate timestamp 2024-01-29T00:00:00.000000Z in series G~region=us')
+})
+
+test('firstDuplicate: the smallest timestamp that occurs twice, in time order or not', () => {
+  const random = seededRandom(9)
+  for (let trial = 0; trial < 300; trial++) {
+    const ts = Float64Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 60))
+    if (random() < 0.5) ts.sort()
+    const seen = new Set<number>()
+    const twice = [...ts].filter((t) => (seen.has(t) ? true : (seen.add(t), false)))
+    assert.equal(firstDuplicate(ts), twice.length === 0 ? undefined : Math.min(...twice), `trial ${trial}: ${ts.join(' ')}`)
+  }
+})
+
+test('findEventProblem with dimensions: the smallest duplicated timestamp of the lowest series, whatever the row order', () => {
+  const random = seededRandom(11)
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + Math.floor(random() * 40)
+    const rows = Array.from({ length: n }, () => ({ ts: day + Math.floor(random() * 20) * hour, s: Math.floor(random() * 3) }))
+    const order = random()
+    if (order < 0.33) rows.sort((a, b) => a.s - b.s || a.ts - b.ts)
+    else if (order < 0.66) rows.sort((a, b) => a.ts - b.ts || a.s - b.s)
+    const events = { tsMs: Float64Array.from(rows, (r) => r.ts), values: Float64Array.from(rows, () => 1), series: { names: ['k'], tuples: [['a'], ['b'], ['c']], index: Int32Array.from(rows, (r) => r.s) } }
+    const seen = new Set<string>()
+    const twice = rows.filter((r) => (seen.has(`${r.s} ${r.ts}`) ? true : (seen.add(`${r.s} ${r.ts}`), false)))
+    const first = twice.sort((a, b) => a.ts - b.ts || a.s - b.s)[0]
+    const expected = first && `ts: duplicate timestamp ${new Date(first.ts).toISOString().replace('Z', '000Z')} in series ${['a', 'b', 'c'][first.s]}`
+    assert.equal(findEventProblem(events, day, ['a', 'b', 'c']), expected, `trial ${trial}`)
+  }
 })

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mergeDeliveries } from '../../../jobs/features/merge-deliveries.js'
+import { seededRandom } from '../../../jobs/core/random.js'
 
 const day = Date.UTC(2024, 0, 29)
 const hour = 3_600_000
@@ -51,4 +52,39 @@ test('a conflict in one series refuses the file whole, in every series, naming t
   const merged = mergeDeliveries([a, b, c])
   assert.deepEqual(merged.accepted.map((x) => x.key), ['a', 'c'], 'b refused whole: its eu events are not delivered, so c does not conflict with them')
   assert.deepEqual(merged.conflicts.map((x) => x.reason), ['b: ts: 1 timestamp(s) already delivered with a different value by a (first 2024-01-29T03:00:00.000000Z in series G~region=us: 99 here, 3 there)'])
+})
+
+test('over random deliveries (later days appended, overlaps, unsorted files, conflicts), the same result as a map of every (series, ts) delivered', () => {
+  const random = seededRandom(42)
+  for (let trial = 0; trial < 200; trial++) {
+    const deliveries = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, f) => {
+      const start = random() < 0.7 ? f * 24 : Math.floor(random() * f * 24 + 1)
+      const hours = [...new Set(Array.from({ length: 1 + Math.floor(random() * 30) }, () => start + Math.floor(random() * 30)))]
+      if (random() < 0.5) hours.sort((a, b) => a - b)
+      const conflict = random() < 0.1
+      const seriesIds = random() < 0.5 ? ['P~k=a'] : ['P~k=a', 'P~k=b']
+      return { key: `f${f}`, parts: seriesIds.map((seriesId) => ({ seriesId, events: batch(hours, (h) => (conflict ? h + 0.5 : h) + (seriesId === 'P~k=b' ? 1000 : 0)) })) }
+    })
+    // The reference: files in order; a file with a (series, ts) delivered before with another value is refused whole.
+    const delivered = new Map<string, number>()
+    const expected: { key: string; fresh: number[]; redelivered: number }[] = []
+    const refused: string[] = []
+    for (const d of deliveries) {
+      const events = d.parts.flatMap((p) => Array.from(p.events.tsMs, (ts, i) => [`${p.seriesId} ${ts}`, p.events.values[i]] as const))
+      if (events.some(([k, v]) => delivered.has(k) && delivered.get(k) !== v)) {
+        refused.push(d.key)
+        continue
+      }
+      const fresh = events.filter(([k]) => !delivered.has(k))
+      expected.push({ key: d.key, fresh: fresh.map(([, v]) => v).sort((a, b) => a - b), redelivered: events.length - fresh.length })
+      for (const [k, v] of fresh) delivered.set(k, v)
+    }
+    const merged = mergeDeliveries(deliveries)
+    assert.deepEqual(merged.conflicts.map((c) => c.key), refused, `trial ${trial}`)
+    assert.deepEqual(
+      merged.accepted.map((a) => ({ key: a.key, fresh: a.parts.flatMap((p) => Array.from(p.events.values)).sort((x, y) => x - y), redelivered: a.redelivered })),
+      expected,
+      `trial ${trial}`,
+    )
+  }
 })
