@@ -189,6 +189,8 @@ export const neuralModelPrefix = (version: string, phase: NeuralPhase, member: n
 /** Written last by train-neural: a version without it is incomplete. */
 export const neuralMetaKey = (version: string) => `${neuralVersionPrefix(version)}/gras.json`
 export const neuralCheckpointPrefix = (runId: string, phase: NeuralPhase, member: number) => `checkpoints/${runId}/${phase}/m${member}`
+/** The shapes a train-neural run id built its networks with (jobs/neural/run-shapes.ts). */
+export const neuralRunShapesKey = (runId: string) => `checkpoints/${runId}/shapes.json`
 /** A network saved in TensorFlow.js's format under `prefix`: its topology and weight manifest, and its weights. */
 export const networkKeys = (prefix: string) => ({ topology: `${prefix}/model.json`, weights: `${prefix}/weights.bin` })
 /** Names the slot that holds a checkpoint's newest save; written last. */

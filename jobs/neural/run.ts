@@ -20,6 +20,7 @@ import { compactTimestamp, floorToStep } from '../core/time.js'
 import { frequencies } from '../core/ids.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { SilverReads } from '../io/silver-reader.js'
+import { checkRunShapes } from './run-shapes.js'
 import { resolveMetrics } from '../runtime/resolve-metrics.js'
 import { versionId } from '../io/model-artifacts.js'
 import { settingsFor } from '../runtime/config-schema.js'
@@ -114,6 +115,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   if (windows.final.count === 0) throw new InputMissingError(`neural: series too short for one window of ${options.inputSteps} + ${options.horizon} steps`)
   const version = versionId(compactTimestamp(plan.finalThroughMs), context.runId)
 
+  await checkRunShapes(context.lake, context.runId, setup.members.map((m) => m.options))
   const tasks: NetworkTask[] = []
   for (const phase of ['backtest', 'final'] as const) {
     for (let member = 0; member < run.members; member++) {

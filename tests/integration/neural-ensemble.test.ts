@@ -56,3 +56,13 @@ test('members of several input lengths and losses: recorded in gras.json and eac
   assert.equal(bad.code, 78)
   assert.match(bad.stderr + JSON.stringify(bad.logs), /neural\.losses/)
 })
+
+test('a run id rerun with other lookbacks stops with exit 78 naming the settings and the member; with the same ones it keeps its networks', { timeout: 300_000 }, async () => {
+  // mixed-1 (the test above) built its members with lookbacks [48, 168] and losses [mase, smape].
+  const again = await runCli(train('mixed-1'), { cwd, env: { GRAS_CONFIG: configDirWith('neural:\n  lookbacks: [48, 168]\n  losses: [mase, smape]\n') }, timeoutMs: 240_000 })
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(again.logs.filter((l) => l.msg === 'network already saved by this run: not trained again').length, 6)
+  const changed = await runCli(train('mixed-1'), { cwd, env: { GRAS_CONFIG: configDirWith('neural:\n  lookbacks: [96, 168]\n  losses: [mase, smape]\n') }, timeoutMs: 240_000 })
+  assert.equal(changed.code, 78, changed.stderr)
+  assert.match(changed.stderr + JSON.stringify(changed.logs), /run mixed-1 built member 0 with 48 input steps.*the config now gives 96 input steps.*neural\.lookbacks/)
+})
