@@ -169,10 +169,18 @@ async function forEachUnit(
   beginRun(metrics)
   const outcomes: MetricOutcome[] = []
   const terminal = activeTerminal()
+  let idle = false
   try {
     const resolved = await resolveMetrics(context.lake, root, requested, context.shard)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
-    if (resolved.metrics.length === 0 && resolved.missing.length === 0) throw await noMetricsError(context.lake, job, root)
+    // A planned shard may have none for this job (only slices whose metric's features run in the
+    // shard of slice 0, or none of the requested metrics): that is the other shards' work.
+    if (resolved.metrics.length === 0 && resolved.missing.length === 0) {
+      const planned = context.shard?.plan.shards[context.shard.selection.index]
+      if (!planned || planned.metrics.length + (planned.slices?.length ?? 0) === 0) throw await noMetricsError(context.lake, job, root)
+      idle = true
+      log.info({ shard: `${context.shard!.selection.index}/${context.shard!.selection.count}`, plan: context.shard!.plan.planId }, 'nothing for this job in this shard: its planned metrics are run here by other shards (a cut metric\'s features by the shard of its slice 0)')
+    }
     if (resolved.invalidPartitions.length > 0) log.warn({ partitions: resolved.invalidPartitions }, 'skipped partitions with invalid metric ids')
     if (resolved.unplanned.length > 0) log.warn({ plan: context.shard?.plan.planId, metrics: resolved.unplanned }, 'metrics not in the shard plan: placed in this shard by their id; run gras plan to rebalance')
     for (const { metricId, error } of resolved.missing) {
@@ -215,7 +223,7 @@ async function forEachUnit(
     terminal?.endTask()
     endRun(metrics)
     const failed = outcomes.filter((o) => !o.ok).length
-    metrics.finish({ ok: failed === 0 && outcomes.length > 0, metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
+    metrics.finish({ ok: failed === 0 && (outcomes.length > 0 || idle), metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
     log.info({ metrics: outcomes.length, failed, durationMs: context.now() - started }, 'job finished')
     await pushRunMetrics(context, metrics, log)
   }
