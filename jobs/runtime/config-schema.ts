@@ -202,7 +202,7 @@ export const defaultConfig: GrasConfig = {
   },
   neural: { epochs: 20, members: 3, lookbacks: [168], losses: ['mase'], batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.
-  plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256, maxSeriesPerShard: 50_000 },
+  plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256, maxSeriesPerShard: 5_000 },
   infer: { ttlDays: 90 },
   observability: { maxMetricGroups: 500 },
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },
