@@ -1,9 +1,9 @@
 /**
  * A metric cut into slices over several shards, each step a separate CLI run as the
  * WorkflowTemplate's pods are: `gras plan` cuts the demo's O (four series) into four slices over
- * three shards, `features --shard` builds O once, then `train` and `infer --shard` run only the
- * groups of their slices. Every series is trained and forecast exactly once, the forecasts are an
- * unsharded run's, and no lake object is written by two shards.
+ * three shards, `features --shard` builds O once, then `train`, `infer` and `monitor --shard` run
+ * only the groups of their slices. Every series is trained, forecast and monitored exactly once,
+ * the forecasts are an unsharded run's, and no lake object is written by two shards.
  */
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
@@ -106,18 +106,19 @@ test('a metric cut into four slices over three shards: features once, every seri
   }
   assert.deepEqual(built.sort(), ['G', 'O'], 'each metric built exactly once')
 
-  const trained: string[] = []
-  const forecast: string[] = []
-  for (const job of ['train', 'infer'] as const) {
+  const done = { train: [] as string[], infer: [] as string[], monitor: [] as string[] }
+  const events = { train: 'model trained', infer: 'forecast written', monitor: 'accuracy computed' }
+  for (const job of ['train', 'infer', 'monitor'] as const) {
     for (const item of items) {
       const { run, wrote } = await step(sharded, [job, '--shard', item.shard, '--plan', item.plan, '--as-of', asOf, '--run-id', 'r1', ...(job === 'train' ? ['--cutoff', 'exact'] : [])])
       assert.equal(run.code, 0, run.stderr)
-      ;(job === 'train' ? trained : forecast).push(...logged(run, job === 'train' ? 'model trained' : 'forecast written'))
+      done[job].push(...logged(run, events[job]))
       record(item.shard, wrote)
     }
   }
-  assert.deepEqual(trained.sort(), series, 'every series trained by exactly one shard')
-  assert.deepEqual(forecast.sort(), series, 'every series forecast by exactly one shard')
+  assert.deepEqual(done.train.sort(), series, 'every series trained by exactly one shard')
+  assert.deepEqual(done.infer.sort(), series, 'every series forecast by exactly one shard')
+  assert.deepEqual(done.monitor.sort(), series, 'every series monitored by exactly one shard')
   assert.deepEqual([...writers.keys()].filter((k) => k.startsWith('models/metric=O/run=r1/')).sort(), [1, 2, 3, 4].map((k) => `models/metric=O/run=r1/group=${k}of4.json`))
   for (const id of series) assert.deepEqual(await forecasts(sharded, id), await forecasts(whole, id), id)
 })
