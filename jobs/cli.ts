@@ -122,9 +122,10 @@ function addJobCommands(program: Command): void {
   }
   withWorkers(withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
-    .action(async (options: RunOptions & { only: 'all' | 'drifted' }, command: Command) => {
+    .addOption(new Option('--cutoff <which>', "the silver trained on: exact (only the run's cutoff; a series without fails, 66) or at-most (else the newest older)").choices(['exact', 'at-most']).default('at-most').env('GRAS_TRAIN_CUTOFF'))
+    .action(async (options: RunOptions & { only: 'all' | 'drifted'; cutoff: 'exact' | 'at-most' }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => {
-        const report = await runTrain(context, metrics, options.only)
+        const report = await runTrain(context, metrics, options.only, options.cutoff)
         await publishUnlessShard(context, metrics)
         return [report]
       })

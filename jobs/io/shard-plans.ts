@@ -6,21 +6,36 @@
 import { z } from 'zod'
 import { latestShardPlanKey, shardPlanKey } from '../core/lake-layout.js'
 import { InputMissingError } from '../core/errors.js'
-import { shardPlanSchemaVersion, type ShardPlan } from '../core/shard-plan.js'
+import { findSlicesProblem, shardPlanSchemaVersion, type ShardPlan } from '../core/shard-plan.js'
 import { parseLakeDocument } from './lake-document.js'
 import type { ObjectStore } from './object-store.js'
 
-const shardPlanSchema = z.object({
-  schemaVersion: z.literal(shardPlanSchemaVersion),
-  planId: z.string().min(1),
-  createdAt: z.iso.datetime(),
-  asOf: z.iso.datetime(),
-  requested: z.array(z.string()).optional(),
-  shards: z
-    .array(z.object({ index: z.number().int().min(0), metrics: z.array(z.string()), bytes: z.number().min(0) }))
-    .min(1)
-    .refine((shards) => shards.every((s, i) => s.index === i), 'shard indexes must be 0, 1, 2, ... in order'),
+const sliceSchema = z.object({
+  metricId: z.string().min(1),
+  slice: z.number().int().min(0),
+  count: z.number().int().min(2),
+  series: z.number().int().min(0),
+  bytes: z.number().min(0),
 })
+
+// Version 1 (before slices) is read as version 2 without slices: its shards are what they were.
+const shardPlanSchema = z
+  .object({
+    schemaVersion: z.union([z.literal(1), z.literal(shardPlanSchemaVersion)]),
+    planId: z.string().min(1),
+    createdAt: z.iso.datetime(),
+    asOf: z.iso.datetime(),
+    requested: z.array(z.string()).optional(),
+    shards: z
+      .array(z.object({ index: z.number().int().min(0), metrics: z.array(z.string()), slices: z.array(sliceSchema).optional(), bytes: z.number().min(0) }))
+      .min(1)
+      .refine((shards) => shards.every((s, i) => s.index === i), 'shard indexes must be 0, 1, 2, ... in order')
+      .superRefine((shards, ctx) => {
+        const problem = findSlicesProblem(shards)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      }),
+  })
+  .transform((plan): ShardPlan => ({ ...plan, schemaVersion: shardPlanSchemaVersion }))
 
 /** The plan id `latest` stands for the newest plan written. */
 export const latestPlanId = 'latest'

@@ -1,10 +1,14 @@
 /**
- * `gras plan`: sizes every bronze metric's history window (one listing per metric), splits the
- * metrics into shards balanced by those bytes, and writes the plan to the lake. What it returns is
- * what Argo fans out over (`withParam`): one item per shard, each naming the plan and `i/K`.
+ * `gras plan`: sizes every bronze metric's history window (one listing per metric), counts the
+ * series of each metric with dimensions from its newest silver pack manifest, splits the metrics
+ * into shards balanced by those bytes (a metric of more than plan.maxSeriesPerShard series as
+ * slices, core/shard-slices.ts), and writes the plan to the lake. What it returns is what Argo
+ * fans out over (`withParam`): one item per shard, each naming the plan and `i/K`.
  */
-import { bronzeMetricPrefix, bronzePartitionDay, bronzeRoot } from '../core/lake-layout.js'
+import { z } from 'zod'
+import { bronzeMetricPrefix, bronzePartitionDay, bronzeRoot, silverPackManifestKey, silverPackNewestPrefix } from '../core/lake-layout.js'
 import { balanceShards, shardCountFor, shardPlanSchemaVersion, type MetricSize, type ShardPlan } from '../core/shard-plan.js'
+import { parseLakeDocument } from '../io/lake-document.js'
 import { dayMs, floorToStep } from '../core/time.js'
 import type { ObjectStore } from '../io/object-store.js'
 import { writeShardPlan } from '../io/shard-plans.js'
@@ -16,7 +20,9 @@ import { noMetricsError, resolveMetrics } from '../runtime/resolve-metrics.js'
 export interface ShardItem {
   shard: string
   plan: string
+  /** Whole metrics, and slices of cut ones. */
   metrics: number
+  slices: number
   bytes: number
 }
 
@@ -25,7 +31,11 @@ export async function runPlan(context: JobContext, requested: readonly string[] 
   const resolved = await resolveMetrics(context.lake, bronzeRoot, requested)
   if (resolved.metrics.length === 0) throw resolved.missing[0]?.error ?? (await noMetricsError(context.lake, 'plan', bronzeRoot))
   const sizes: MetricSize[] = []
-  for (const metricId of resolved.metrics) sizes.push({ metricId, bytes: await windowBytes(context.lake, context.config, metricId, context.asOfMs) })
+  for (const metricId of resolved.metrics) {
+    const bytes = await windowBytes(context.lake, context.config, metricId, context.asOfMs)
+    const series = settingsFor(context.config, metricId).dimensions.length > 0 ? await packSeriesCount(context.lake, metricId) : undefined
+    sizes.push({ metricId, bytes, ...(series === undefined ? {} : { series }) })
+  }
   // A requested metric without bronze stays in the plan: its shard fails it by name, the others run.
   for (const { metricId, error } of resolved.missing) {
     log.warn({ metric: metricId, err: error }, 'requested metric has no bronze data: planned so that its shard reports it')
@@ -33,19 +43,23 @@ export async function runPlan(context: JobContext, requested: readonly string[] 
   }
   const total = sizes.reduce((sum, s) => sum + s.bytes, 0)
   const settings = context.config.plan
-  const count = shards ?? (settings.shards > 0 ? settings.shards : shardCountFor(total, settings.targetShardBytes, settings.maxShards))
+  // From the sizes: enough shards for the bytes, and for the series at maxSeriesPerShard each.
+  const totalSeries = sizes.reduce((sum, s) => sum + (s.series ?? 1), 0)
+  const fromSizes = Math.max(shardCountFor(total, settings.targetShardBytes, settings.maxShards), shardCountFor(totalSeries, settings.maxSeriesPerShard, settings.maxShards))
+  const count = shards ?? (settings.shards > 0 ? settings.shards : fromSizes)
   const plan: ShardPlan = {
     schemaVersion: shardPlanSchemaVersion,
     planId: context.runId,
     createdAt: new Date(context.now()).toISOString(),
     asOf: new Date(context.asOfMs).toISOString(),
     ...(requested && requested.length > 0 ? { requested: [...requested] } : {}),
-    shards: balanceShards(sizes, count),
+    shards: balanceShards(sizes, count, { maxSeriesPerShard: settings.maxSeriesPerShard, seriesPerGroup: context.config.train.seriesPerGroup }),
   }
   const { key } = await writeShardPlan(context.lake, plan)
   const largest = Math.max(...plan.shards.map((s) => s.bytes))
-  log.info({ plan: plan.planId, key, metrics: sizes.length, bytes: total, shards: plan.shards.length, largestShardBytes: largest }, 'plan written')
-  const items = plan.shards.map((s) => ({ shard: `${s.index}/${plan.shards.length}`, plan: plan.planId, metrics: s.metrics.length, bytes: s.bytes }))
+  const cut = [...new Set(plan.shards.flatMap((s) => (s.slices ?? []).map((c) => c.metricId)))].sort()
+  log.info({ plan: plan.planId, key, metrics: sizes.length, series: totalSeries, bytes: total, shards: plan.shards.length, largestShardBytes: largest, ...(cut.length > 0 ? { cut } : {}) }, 'plan written')
+  const items = plan.shards.map((s) => ({ shard: `${s.index}/${plan.shards.length}`, plan: plan.planId, metrics: s.metrics.length, slices: s.slices?.length ?? 0, bytes: s.bytes }))
   return { plan, key, items }
 }
 
@@ -59,4 +73,19 @@ async function windowBytes(lake: ObjectStore, config: GrasConfig, metricId: stri
     if (day !== undefined && day >= firstDayMs && day < endMs) bytes += info.size
   }
   return bytes
+}
+
+// Only the series list is counted: the rest of the manifest is the silver reader's to check.
+const packSeriesSchema = z.object({ series: z.array(z.unknown()) })
+
+/**
+ * The series of a metric's newest silver pack: one listing of its newest/ folder (a GET of a
+ * missing key is retried, and refused to a role that may not list the bucket), then one GET of the
+ * manifest; undefined when the metric has no pack yet (its first features run is to come).
+ */
+async function packSeriesCount(lake: ObjectStore, metricId: string): Promise<number | undefined> {
+  const key = silverPackManifestKey(metricId)
+  if (!(await lake.list(silverPackNewestPrefix(metricId))).some((f) => f.key === key)) return undefined
+  const bytes = await lake.get(key)
+  return bytes && parseLakeDocument(packSeriesSchema, bytes, key).series.length
 }

@@ -134,6 +134,8 @@ export const configSchema = z
         /** Bronze bytes (in the history windows) one shard should hold. */
         targetShardBytes: z.number().int().min(1),
         maxShards: z.number().int().min(1).max(10_000),
+        /** Series one shard should run at most: a metric of more is cut into ceil(n / this) slices. */
+        maxSeriesPerShard: z.number().int().min(1),
       })
       .strict(),
     infer: z
@@ -200,7 +202,7 @@ export const defaultConfig: GrasConfig = {
   },
   neural: { epochs: 20, members: 3, lookbacks: [168], losses: ['mase'], batchSize: 64, checkpointEvery: 2, seed: 7 },
   // Larger shards spend less on pod start-up, smaller ones finish sooner; docs/capacity.md has the rates to size them.
-  plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256 },
+  plan: { shards: 0, targetShardBytes: 256 * 1024 * 1024, maxShards: 256, maxSeriesPerShard: 5_000 },
   infer: { ttlDays: 90 },
   observability: { maxMetricGroups: 500 },
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },

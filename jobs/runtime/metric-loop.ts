@@ -18,7 +18,9 @@ import { sendError } from './metric-errors.js'
 import { beginRun, endRun } from './active-runs.js'
 import { activeTerminal } from './terminal.js'
 import { noMetricsError, resolveMetrics } from './resolve-metrics.js'
+import { metricOfSeries } from '../core/series-id.js'
 import { groupSeries, type SeriesGroup } from '../core/series-groups.js'
+import { groupsOfSlices, type MetricSlices } from '../core/shard-slices.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 
@@ -126,19 +128,30 @@ export async function forEachGroup(
       return { metricId: group.id, ok: false, error, durationMs: context.now() - started }
     }
   }
-  const unitsOf = async (ids: readonly string[], log: Logger) => {
-    const scoped = job.scope ? await job.scope(ids, log) : { series: [...ids], left: new Map<string, SeriesResult>() }
+  const unitsOf = async (ids: readonly string[], log: Logger, slices: ReadonlyMap<string, MetricSlices>) => {
+    // A metric cut into slices is grouped over every series found, before the scope narrows it:
+    // each shard so computes the same groups and runs only its slices' (core/shard-slices.ts).
+    const cut = ids.filter((id) => slices.has(metricOfSeries(id)))
+    const sliced = groupsOfSlices(groupSeries(cut, job.seriesPerGroup), slices)
+    for (const { metricId, slices: of, groups } of sliced.idle) log.info({ metric: metricId, slices: of.owned, sliceCount: of.count, groups }, 'no group of the metric in this shard\'s slices: nothing to do')
+    const whole = ids.filter((id) => !slices.has(metricOfSeries(id)))
+    const candidates = [...whole, ...sliced.groups.flatMap((g) => g.series)]
+    const scoped = job.scope ? await job.scope(candidates, log) : { series: candidates, left: new Map<string, SeriesResult>() }
     const left: MetricOutcome[] = [...scoped.left].map(([metricId, result]) => {
       if (!result.ok) log.error({ metric: metricId, err: result.error }, 'metric failed')
       return { metricId, ...result }
     })
-    return { units: groupSeries(scoped.series, job.seriesPerGroup), left }
+    const kept = new Set(scoped.series)
+    const ofSlices = sliced.groups.map((g) => ({ ...g, series: g.series.filter((id) => kept.has(id)) })).filter((g) => g.series.length > 0)
+    const units = [...groupSeries(scoped.series.filter((id) => !slices.has(metricOfSeries(id))), job.seriesPerGroup), ...ofSlices]
+    units.sort((a, b) => (a.metricId < b.metricId ? -1 : a.metricId > b.metricId ? 1 : a.index - b.index))
+    return { units, left }
   }
   return forEachUnit(context, name, root, requested, unitsOf, runUnit, entry)
 }
 
-/** The units of the resolved ids, and the outcomes of ids that need no work. */
-type UnitsOf = (ids: readonly string[], log: Logger) => Promise<{ units: SeriesGroup[]; left: MetricOutcome[] }>
+/** The units of the resolved ids (of a sharded run, with the slices it runs), and the outcomes of ids that need no work. */
+type UnitsOf = (ids: readonly string[], log: Logger, slices: ReadonlyMap<string, MetricSlices>) => Promise<{ units: SeriesGroup[]; left: MetricOutcome[] }>
 
 async function forEachUnit(
   context: JobContext,
@@ -156,17 +169,25 @@ async function forEachUnit(
   beginRun(metrics)
   const outcomes: MetricOutcome[] = []
   const terminal = activeTerminal()
+  let idle = false
   try {
     const resolved = await resolveMetrics(context.lake, root, requested, context.shard)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
-    if (resolved.metrics.length === 0 && resolved.missing.length === 0) throw await noMetricsError(context.lake, job, root)
+    // A planned shard may have none for this job (only slices whose metric's features run in the
+    // shard of slice 0, or none of the requested metrics): that is the other shards' work.
+    if (resolved.metrics.length === 0 && resolved.missing.length === 0) {
+      const planned = context.shard?.plan.shards[context.shard.selection.index]
+      if (!planned || planned.metrics.length + (planned.slices?.length ?? 0) === 0) throw await noMetricsError(context.lake, job, root)
+      idle = true
+      log.info({ shard: `${context.shard!.selection.index}/${context.shard!.selection.count}`, plan: context.shard!.plan.planId }, 'nothing for this job in this shard: its planned metrics are run here by other shards (a cut metric\'s features by the shard of its slice 0)')
+    }
     if (resolved.invalidPartitions.length > 0) log.warn({ partitions: resolved.invalidPartitions }, 'skipped partitions with invalid metric ids')
     if (resolved.unplanned.length > 0) log.warn({ plan: context.shard?.plan.planId, metrics: resolved.unplanned }, 'metrics not in the shard plan: placed in this shard by their id; run gras plan to rebalance')
     for (const { metricId, error } of resolved.missing) {
       log.error({ metric: metricId, err: error }, 'metric failed')
       outcomes.push({ metricId, ok: false, error })
     }
-    const { units, left } = await unitsOf(resolved.metrics, log)
+    const { units, left } = await unitsOf(resolved.metrics, log, resolved.slices)
     outcomes.push(...left)
     // Progress counts series (a metric's unit of features is one): a group moves it by its size.
     const sizes = new Map(units.map((unit) => [unit.id, unit.series.length]))
@@ -202,7 +223,7 @@ async function forEachUnit(
     terminal?.endTask()
     endRun(metrics)
     const failed = outcomes.filter((o) => !o.ok).length
-    metrics.finish({ ok: failed === 0 && outcomes.length > 0, metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
+    metrics.finish({ ok: failed === 0 && (outcomes.length > 0 || idle), metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
     log.info({ metrics: outcomes.length, failed, durationMs: context.now() - started }, 'job finished')
     await pushRunMetrics(context, metrics, log)
   }

@@ -15,6 +15,7 @@ import type { ObjectStore } from '../io/object-store.js'
 import { metricIdPattern } from '../core/ids.js'
 import { InputMissingError, UsageError } from '../core/errors.js'
 import { emptyShardPlan, metricsOfShard, type ShardPlan, type ShardSelection } from '../core/shard-plan.js'
+import type { MetricSlices } from '../core/shard-slices.js'
 import { findShardPlan, latestPlanId, readShardPlan } from '../io/shard-plans.js'
 import { listPackSeries } from '../io/silver-reader.js'
 import type { Logger } from './logger.js'
@@ -33,6 +34,8 @@ export interface ResolvedMetrics {
   invalidPartitions: string[]
   /** With a shard: metrics of this shard the plan did not name (placed by hash; reported). */
   unplanned: string[]
+  /** With a shard, outside bronze: the metrics cut into slices of which this shard runs some, by metric id (core/shard-slices.ts). */
+  slices: ReadonlyMap<string, MetricSlices>
 }
 
 /**
@@ -49,20 +52,22 @@ export async function loadShardScope(lake: ObjectStore, selection: ShardSelectio
 
 /**
  * Lists `metric=` partitions under `root`; `requested` (if any) narrows and checks them, and
- * `shard` (if any) keeps the ones of that shard.
+ * `shard` (if any) keeps the ones of that shard: under bronze a metric cut into slices is the
+ * work of the shard of its slice 0, elsewhere of every shard holding one of its slices.
  */
 export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined, shard?: ShardScope): Promise<ResolvedMetrics> {
   for (const id of requested ?? []) checkRequestedId(id, '--metrics')
   if (root === bronzeRoot && requested) requested = [...new Set(requested.map(metricOfSeries))]
   const partitions = await metricPartitions(lake, root)
-  const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found) : { metrics: partitions.found, unplanned: [], absent: [] }
+  const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found, root === bronzeRoot ? 'metric' : 'series') : { metrics: partitions.found, unplanned: [], absent: [], slices: new Map<string, MetricSlices>() }
   const found = inShard.metrics
+  const slices = inShard.slices
   const unplanned = inShard.unplanned
   const invalidPartitions = partitions.invalidPartitions
   if (!requested || requested.length === 0) {
     // A metric the plan gave this shard and the lake lacks is this shard's failure, not silence.
     const missing = await missingErrors(lake, root, inShard.absent)
-    return withBrokenPacks({ metrics: found, missing, invalidPartitions, unplanned }, partitions.broken)
+    return withBrokenPacks({ metrics: found, missing, invalidPartitions, unplanned, slices }, partitions.broken)
   }
   // A requested metric of another shard is that shard's work, not missing from this one.
   const metrics = [...new Set(requested.flatMap((id) => found.filter((f) => selects(id, f))))]
@@ -71,7 +76,7 @@ export async function resolveMetrics(lake: ObjectStore, root: string, requested:
     ...unknown.filter((id) => partitions.broken.has(metricOfSeries(id))).map((id) => ({ metricId: id, error: partitions.broken.get(metricOfSeries(id))! })),
     ...(await missingErrors(lake, root, unknown.filter((id) => !partitions.broken.has(metricOfSeries(id))))),
   ]
-  return withBrokenPacks({ metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)) }, partitions.broken)
+  return withBrokenPacks({ metrics, missing, invalidPartitions, unplanned: unplanned.filter((id) => metrics.includes(id)), slices }, partitions.broken)
 }
 
 /** A metric whose pack manifest cannot be read stands as its metric id until here: it fails with that error instead of running. */

@@ -159,7 +159,7 @@ export function neuralSummary(trained: { version: string; backtestMase: number; 
 }
 
 /** `plan` splits the lake rather than processing metrics: its summary is a row per shard. */
-export function shardPlanSummary(shards: readonly { shard: string; metrics: number; bytes: number }[]): RunSummary {
-  const rows: MetricSummary[] = shards.map((s) => ({ metric: `shard ${s.shard}`, status: 'ok', durationMs: 0, model: `${s.metrics} metric(s), ${(s.bytes / 1048576).toFixed(1)} MiB of bronze`, warnings: [] }))
+export function shardPlanSummary(shards: readonly { shard: string; metrics: number; slices?: number; bytes: number }[]): RunSummary {
+  const rows: MetricSummary[] = shards.map((s) => ({ metric: `shard ${s.shard}`, status: 'ok', durationMs: 0, model: `${s.metrics} metric(s), ${s.slices ? `${s.slices} slice(s), ` : ''}${(s.bytes / 1048576).toFixed(1)} MiB of bronze`, warnings: [] }))
   return { jobs: ['plan'], metrics: rows, ok: rows.length, failed: 0, warned: 0 }
 }

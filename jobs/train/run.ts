@@ -13,6 +13,7 @@ import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel, type CandidateReport, type Selection } from '../core/select.js'
 import { compactTimestamp, floorToStep, toIsoSeconds } from '../core/time.js'
+import { InputMissingError } from '../core/errors.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { clearDrift, isDrifted } from '../io/accuracy-table.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
@@ -33,8 +34,12 @@ const trainLeaseMs = 2 * 3_600_000
 /** Drift flags read at once by `--only drifted`. */
 const driftReads = 16
 
-/** `only: 'drifted'` trains just the series the monitor flagged, and clears each flag after training. */
-export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all'): Promise<JobReport> {
+/**
+ * `only: 'drifted'` trains just the series the monitor flagged, and clears each flag after training.
+ * `cutoff: 'exact'` (a run whose own features step came first) fails a series (66) that has no
+ * features of the run's cutoff, rather than train it on the newest older ones as `at-most` does.
+ */
+export async function runTrain(context: JobContext, requested?: readonly string[], only: 'all' | 'drifted' = 'all', cutoff: TrainCutoff = 'at-most'): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const table = context.config.monitor.accuracyTable
   // Loaded by the first group that trains: a main thread whose groups run on workers never loads it.
@@ -60,10 +65,13 @@ export async function runTrain(context: JobContext, requested?: readonly string[
     scope: only === 'drifted' ? scope : undefined,
     work: async (group, log, metrics) => {
       const lock = acquireLease(context.dynamo, { table: context.config.dynamodb.modelsTable, metricId: group.id, job: 'train', owner: context.runId, nowMs: context.now(), leaseMs: trainLeaseMs })
-      return withLease(lock, async () => trainGroup(context, registry, await (neural ??= neuralCandidate(context, registry)), group, log, metrics, only))
+      return withLease(lock, async () => trainGroup(context, registry, await (neural ??= neuralCandidate(context, registry)), group, log, metrics, only, cutoff))
     },
-  }, { module: import.meta.url, name: 'runTrain', args: [only] })
+  }, { module: import.meta.url, name: 'runTrain', args: [only, cutoff] })
 }
+
+/** Which silver train takes: that of the run's cutoff only, or the newest not after it. */
+export type TrainCutoff = 'exact' | 'at-most'
 
 interface NeuralCandidate {
   models: NeuralOnDemand
@@ -93,13 +101,13 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
  * One group: select each series on its features, write the group's models pack (before any
  * registry record names it), then register each series' version and promote it if it wins.
  */
-async function trainGroup(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, group: SeriesGroup, log: JobContext['logger'], metrics: RunMetrics, only: 'all' | 'drifted'): Promise<Map<string, SeriesResult>> {
+async function trainGroup(context: JobContext, registry: ModelRegistry, neural: NeuralCandidate, group: SeriesGroup, log: JobContext['logger'], metrics: RunMetrics, only: 'all' | 'drifted', cutoff: TrainCutoff): Promise<Map<string, SeriesResult>> {
   const results = new Map<string, SeriesResult>()
   const selected: { trained: TrainedMetric; artifact: ModelArtifact; log: JobContext['logger'] }[] = []
   const silver = new SilverReads(context.lake)
   for (const seriesId of group.series) {
     const seriesLog = log.child({ metric: seriesId })
-    const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId, silver))
+    const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId, silver, cutoff))
     if (trained) selected.push({ trained, artifact: artifactOf(context, trained), log: seriesLog })
   }
   if (selected.length === 0) return results
@@ -166,10 +174,15 @@ interface TrainedMetric {
 }
 
 /** Reads the metric's features at the run's cutoff and selects among the candidates. */
-async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string, silver: SilverReads): Promise<TrainedMetric> {
+async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string, silver: SilverReads, cutoff: TrainCutoff): Promise<TrainedMetric> {
   const settings = settingsFor(context.config, metricId)
   // Features of the run's own cutoff: a backfill trains on what was known then, never on newer data.
-  const { series, manifest } = await silver.read(metricId, floorToStep(context.asOfMs, frequencies[settings.frequency]))
+  const cutoffMs = floorToStep(context.asOfMs, frequencies[settings.frequency])
+  const { series, manifest } = await silver.read(metricId, cutoffMs)
+  if (cutoff === 'exact' && Date.parse(manifest.window.end) !== cutoffMs) {
+    // The run's features step failed for it (or never ran): older features would pass for this run's.
+    throw new InputMissingError(`train: no features of ${metricId} as of ${toIsoSeconds(cutoffMs)} (the newest, to ${manifest.window.end}, is older): features of this run failed or did not run for it (--cutoff exact); run gras features --as-of ${toIsoSeconds(cutoffMs)}`)
+  }
   const periods = seasonalPeriods(series.stepMs)
   const modelContext: ModelContext = { periods, phase0: Math.round(series.startMs / series.stepMs), stepMs: series.stepMs }
   const neuralFamily = neural.current ? await neural.models.family([neural.current], neural.current) : undefined

@@ -71,6 +71,7 @@ ServiceAccount, resources and retries. The steps differ only in what this dict h
   key        the job's key under serviceAccounts and resources (camelCase: trainNeural)
   args       the CLI arguments; an Argo placeholder ("{{...}}") is quoted, the rest written as is
   perShard   true when the step runs one shard of a plan: inputs shard (i/K) and plan, passed as --shard and --plan
+  inputs     optional, with perShard: names of further inputs every task of the template passes (args use them)
   activeDeadlineSeconds  optional: a deadline of the pod's own, under the workflow's
   gpu        true for the GPU step: the GPU NodePool and its taint; never consolidated away
 */}}
@@ -80,7 +81,7 @@ ServiceAccount, resources and retries. The steps differ only in what this dict h
   serviceAccountName: {{ (index $values.serviceAccounts .key).name }}
   {{- if .perShard }}
   inputs:
-    parameters: [{ name: shard }, { name: plan }]
+    parameters: [{ name: shard }, { name: plan }{{ range .inputs }}, { name: {{ . }} }{{ end }}]
   {{- end }}
   {{- with .activeDeadlineSeconds }}
   activeDeadlineSeconds: {{ . }}

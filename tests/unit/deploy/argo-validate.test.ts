@@ -72,30 +72,30 @@ test('validate.go:1351-1353: no continueOn in a DAG that uses depends; every wor
 
 test('validate.go:1372-1377: every name a depends expression reads is a task of the same DAG', () => {
   rejects(
-    changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && (train-nueral.Succeeded || train-nueral.Failed)')),
+    changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && (train-nueral.Succeeded || train-nueral.Failed)')),
     /templates\.pipeline\.tasks\.shard dependency 'train-nueral' not defined/,
     'validate.go:1372-1377',
   )
   // A task of another DAG (the branch's features) is not visible from the outer DAG.
-  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && features')), /dependency 'features' not defined/, 'validate.go:1372-1377')
+  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && monitor')), /dependency 'monitor' not defined/, 'validate.go:1372-1377')
   assert.deepEqual(dependsReferences('a && (b.Succeeded || !c-d.Failed)'), [{ task: 'a' }, { task: 'b', result: 'Succeeded' }, { task: 'c-d', result: 'Failed' }])
 })
 
 test('ancestry.go:89-106: a depends result is one Argo knows', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
+  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
 })
 
 test('validate.go:1377-1381: withParam with depends is allowed, but .AnySucceeded/.AllFailed need a fanned-out dependency', () => {
   // validate.go has no rule against withParam on a task that uses depends (our `shard` task).
   assert.deepEqual(validateArgo(template, installed), [])
-  rejects(changed((t) => (dag(t, 'pipeline')[2].depends = 'plan && train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
+  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
   const onFanOut = changed((t) => dag(t, 'pipeline').push({ name: 'report', template: 'train-neural', depends: 'shard.AnySucceeded || shard.AllFailed' }))
   assert.deepEqual(validateArgo(onFanOut, [onFanOut]), [])
 })
 
 test('validate.go:1343-1353: depends and dependencies are not mixed, task names do not start with a digit', () => {
-  rejects(changed((t) => (dag(t, 'shard-pipeline')[2].dependencies = ['train'])), /templates\.shard-pipeline cannot use both 'depends' and 'dependencies'/, 'validate.go:1347-1349')
-  rejects(changed((t) => (dag(t, 'shard-pipeline')[0].name = '1features')), /name cannot begin with a digit/, 'validate.go:1343-1345')
+  rejects(changed((t) => (dag(t, 'shard-pipeline')[1].dependencies = ['train'])), /templates\.shard-pipeline cannot use both 'depends' and 'dependencies'/, 'validate.go:1347-1349')
+  rejects(changed((t) => (dag(t, 'shard-pipeline')[0].name = '1train')), /name cannot begin with a digit/, 'validate.go:1343-1345')
 })
 
 test('validate.go:1386 and 1505-1539: no dependency cycle', () => {
@@ -103,7 +103,7 @@ test('validate.go:1386 and 1505-1539: no dependency cycle', () => {
 })
 
 test('validate.go:557-566 and 239-241: the entrypoint and every task template exist', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[2].template = 'shard-pipline')), /templates\.pipeline\.tasks\.shard template name 'shard-pipline' undefined/, 'validate.go:557-566')
+  rejects(changed((t) => (dag(t, 'pipeline')[3].template = 'shard-pipline')), /templates\.pipeline\.tasks\.shard template name 'shard-pipline' undefined/, 'validate.go:557-566')
   const errors = validateArgo(workflow('retrain'), installed)
   assert.ok(errors.some((e) => /template name 'retrain' undefined/.test(e)), JSON.stringify(errors))
   for (const entrypoint of ['pipeline', 'refresh', 'backtest']) assert.deepEqual(validateArgo(workflow(entrypoint), installed), [], `entrypoint ${entrypoint}`)
@@ -121,7 +121,7 @@ test('validate.go:674-712, 736-739, 1413-1438: every {{inputs.parameters.x}}, {{
     'validate.go:736-739',
   )
   rejects(
-    changed((t) => (dag(t, 'shard-pipeline')[1].arguments!.parameters![0].value = '{{inputs.parameters.shards}}')),
+    changed((t) => (dag(t, 'shard-pipeline')[0].arguments!.parameters![0].value = '{{inputs.parameters.shards}}')),
     /templates\.shard-pipeline\.tasks\.train failed to resolve \{\{inputs\.parameters\.shards\}\}/,
     'validate.go:1413-1438',
   )
@@ -143,7 +143,7 @@ test('validate.go:674-712, 736-739, 1413-1438: every {{inputs.parameters.x}}, {{
 
 test('util.go:165-168 (from validate.go:1447-1451): every task supplies its template\'s inputs', () => {
   rejects(changed((t) => delete dag(t, 'shard-refresh')[1].arguments), /templates\.shard-refresh\.tasks\.infer inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
-  rejects(changed((t) => delete dag(t, 'pipeline')[2].arguments), /templates\.pipeline\.tasks\.shard inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
+  rejects(changed((t) => delete dag(t, 'pipeline')[3].arguments), /templates\.pipeline\.tasks\.shard inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
 })
 
 test('validate.go:582-590, 724-728, 850-852: retry policies are Argo\'s, deadlines on leaves, parallelism on DAGs', () => {
@@ -185,25 +185,67 @@ test('operator.go:1950-1951, 2104-2106, 3961-3966, 4105-4126: retries on the con
 })
 
 /**
- * Per-metric independence. A task waits until every task its depends names is fulfilled; for a
- * fanned-out task that is its TaskGroup, so every item (dag.go:853-857, 868-886). And a DAG with
- * failFast unset stops at the first failed branch (dag.go:195, 213-219; types.go:3172-3179). So in
- * a DAG that fans out over metrics, no task may depend on the fan-out, and failFast is false.
+ * Per-shard independence. A task waits until every task its depends names is fulfilled; for a
+ * fanned-out task that is its TaskGroup, so every item (dag.go:853-857), and the group's phase is
+ * Failed or Error as soon as one item's is (dag.go:630-642). So a task may wait for a fan-out (the
+ * pipeline's train fan-out waits for the features fan-out) only if its depends holds whatever the
+ * items' outcomes: evaluated here as the controller does (dag.go:845-902: results from the node's
+ * phase, AnySucceeded and AllFailed from the items'; a bare name is `(x.Succeeded || x.Skipped ||
+ * x.Daemoned)`, common/ancestry.go:123-137), every other dependency Succeeded. And a DAG with
+ * failFast unset stops at the first failed branch (dag.go:195, 213-219; types.go:3172-3179), so
+ * failFast is false.
  */
+type Phase = 'Succeeded' | 'Failed' | 'Error'
+const itemOutcomes: Phase[][] = [['Succeeded', 'Succeeded'], ['Succeeded', 'Failed'], ['Failed', 'Failed'], ['Error', 'Succeeded'], ['Failed', 'Error']]
+
+/** Whether `depends` lets its task run when the tasks named have these items' phases (a task not named: Succeeded). */
+function dependsHolds(depends: string, items: ReadonlyMap<string, Phase[]>): boolean {
+  const result = (task: string, name: string): boolean => {
+    const phases = items.get(task) ?? ['Succeeded']
+    // dag.go:630-642: the group's phase is the last failed or errored item's, else Succeeded.
+    const phase = phases.reduce<Phase>((group, p) => (p === 'Failed' || p === 'Error' ? p : group), 'Succeeded')
+    const results: Record<string, boolean> = {
+      Succeeded: phase === 'Succeeded', Failed: phase === 'Failed', Errored: phase === 'Error', Skipped: false, Omitted: false, Daemoned: false,
+      AnySucceeded: phases.includes('Succeeded'), AllFailed: phases.every((p) => p === 'Failed'),
+    }
+    return results[name]
+  }
+  const js = depends
+    .split(/(\s*(?:&&|\|\||!|\(|\))\s*)/)
+    .map((token) => {
+      const term = token.trim()
+      if (!term || ['&&', '||', '!', '(', ')'].includes(term)) return token
+      const ref = dependsReferences(term)[0]
+      return ref.result ? JSON.stringify(result(ref.task, ref.result)) : `(${['Succeeded', 'Skipped', 'Daemoned'].map((r) => result(ref.task, r)).join(' || ')})`
+    })
+    .join('')
+  return new Function(`return ${js}`)() as boolean
+}
+
 function independence(object: ArgoObject): string[] {
   const errors: string[] = []
   for (const t of (object.spec as { templates: Template[] }).templates) {
     const tasks = t.dag?.tasks ?? []
     const fanned = new Set(tasks.filter((task) => task.withParam || task.withItems).map((task) => task.name))
     if (fanned.size === 0) continue
-    if (t.dag!.failFast !== false) errors.push(`templates.${t.name}: failFast is not false, so one failed metric stops the others (dag.go:195, 213-219)`)
-    for (const task of tasks) for (const ref of dependsReferences(task.depends ?? '')) if (fanned.has(ref.task)) errors.push(`templates.${t.name}.tasks.${task.name} waits for every item of ${ref.task} (dag.go:853-857)`)
+    if (t.dag!.failFast !== false) errors.push(`templates.${t.name}: failFast is not false, so one failed shard stops the others (dag.go:195, 213-219)`)
+    for (const task of tasks) {
+      for (const ref of dependsReferences(task.depends ?? '')) {
+        if (!fanned.has(ref.task)) continue
+        const stopped = itemOutcomes.find((outcomes) => !dependsHolds(task.depends!, new Map([[ref.task, outcomes]])))
+        if (stopped) errors.push(`templates.${t.name}.tasks.${task.name} waits for every item of ${ref.task} and does not run when they end ${stopped.join(', ')} (dag.go:630-642, 845-902)`)
+      }
+    }
   }
   return errors
 }
 
-test('dag.go:195, 213-219, 853-857, 868-886: no metric waits on another metric, a failed metric fails only its branch', () => {
+test('dag.go:195, 213-219, 630-642, 845-902: no shard waits on another shard\'s outcome, a failed shard fails only its branch', () => {
   for (const objects of Object.values(renderings)) for (const t of objects.filter((o) => o.kind === 'WorkflowTemplate')) assert.deepEqual(independence(t), [])
+  // The evaluator reads the expressions as the controller does.
+  assert.equal(dependsHolds('plan && train', new Map([['train', ['Succeeded', 'Failed']]])), false)
+  assert.equal(dependsHolds('plan && (train.Succeeded || train.Failed || train.Errored)', new Map([['train', ['Error', 'Failed']]])), true)
+  assert.equal(dependsHolds('train.AnySucceeded', new Map([['train', ['Failed', 'Failed']]])), false)
   // Before: infer `depends: train` over the expanded train task, in a failFast DAG.
   const before = changed((t) => {
     t.get('pipeline')!.dag = {
@@ -214,8 +256,13 @@ test('dag.go:195, 213-219, 853-857, 868-886: no metric waits on another metric, 
     }
   })
   const errors = independence(before).join('\n')
-  assert.match(errors, /templates\.pipeline\.tasks\.infer waits for every item of train/)
+  assert.match(errors, /templates\.pipeline\.tasks\.infer waits for every item of train and does not run when they end Succeeded, Failed/)
   assert.match(errors, /templates\.pipeline: failFast is not false/)
+  // The train fan-out after the features fan-out: a bare `features` stops every shard's training for one failed features shard.
+  const bare = changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && features && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
+  assert.match(independence(bare).join('\n'), /templates\.pipeline\.tasks\.shard waits for every item of features and does not run when they end Succeeded, Failed/)
+  const noErrored = changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && (features.Succeeded || features.Failed) && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
+  assert.match(independence(noErrored).join('\n'), /tasks\.shard waits for every item of features and does not run when they end Error, Succeeded/)
 })
 
 test('validate.go:1069-1072 and workflow_types.go:3142-3144: the fan-out reads the plan step\'s stdout, which only a container step has, and only once it ran', () => {

@@ -193,20 +193,29 @@ for (const [name, file] of Object.entries(renderings)) {
       assert.equal(retry.limit, values.workflow.retryLimit)
     }
 
-    // One branch per shard of the plan (features -> train -> infer), after the global neural step whatever its outcome.
+    // Features per shard of the plan, then one branch per shard (train -> infer) once every
+    // features shard has ended and the global neural step too, whatever their outcomes.
     const byName = (n: string) => (template.templates as any[]).find((t) => t.name === n)
     const pipeline = byName('pipeline')
     assert.equal(pipeline.dag.failFast, false, 'a failed shard does not stop the others')
-    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'plan', 'shard'])
-    const [neuralTask, planTask, shardTask] = pipeline.dag.tasks
+    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'plan', 'features', 'shard'])
+    const [neuralTask, planTask, featuresTask, shardTask] = pipeline.dag.tasks
     assert.equal(neuralTask.depends, undefined)
     assert.equal(planTask.depends, undefined, 'the plan runs beside the GPU step')
+    assert.equal(featuresTask.depends, 'plan', 'the features beside the GPU step too')
     assert.equal(shardTask.template, 'shard-pipeline')
-    assert.equal(shardTask.withParam, '{{tasks.plan.outputs.result}}')
-    assert.deepEqual(shardTask.arguments.parameters, [{ name: 'shard', value: '{{item.shard}}' }, { name: 'plan', value: '{{item.plan}}' }])
-    for (const outcome of ['Succeeded', 'Failed', 'Errored']) assert.match(shardTask.depends, new RegExp(`train-neural\\.${outcome}`), `branches run after train-neural ${outcome}`)
+    for (const fanOut of [featuresTask, shardTask]) {
+      assert.equal(fanOut.withParam, '{{tasks.plan.outputs.result}}')
+      assert.deepEqual(fanOut.arguments.parameters, [{ name: 'shard', value: '{{item.shard}}' }, { name: 'plan', value: '{{item.plan}}' }])
+    }
+    for (const step of ['train-neural', 'features']) for (const outcome of ['Succeeded', 'Failed', 'Errored']) assert.match(shardTask.depends, new RegExp(`${step}\\.${outcome}`), `branches run after ${step} ${outcome}`)
     const chain = (t: string) => byName(t).dag.tasks.map((task: any) => `${task.depends ?? ''}>${task.template}`)
-    assert.deepEqual(chain('shard-pipeline'), ['>features', 'features>train', 'train>infer'])
+    assert.deepEqual(chain('shard-pipeline'), ['>train', 'train>infer'])
+    // After this run's features, train takes only their cutoff; backtest, without a features step, the newest not after it.
+    const cutoffOf = (task: any) => task.arguments.parameters.find((p: any) => p.name === 'cutoff')?.value
+    assert.equal(cutoffOf(byName('shard-pipeline').dag.tasks[0]), 'exact')
+    assert.equal(cutoffOf(byName('backtest').dag.tasks.find((t: any) => t.template === 'train')), 'at-most')
+    for (const cutoff of ['exact', 'at-most']) parseWithCli(byName('train').container.args.map((arg: string) => substitute(arg).replace('{{inputs.parameters.cutoff}}', cutoff)))
     assert.deepEqual(chain('shard-refresh'), ['>monitor', 'monitor>infer'])
     assert.deepEqual(chain('refresh'), ['>plan', 'plan>shard-refresh'])
     assert.deepEqual(chain('backtest'), ['>plan', 'plan>train'])
@@ -261,6 +270,7 @@ function substitute(arg: string): string {
   return arg
     .replace('{{inputs.parameters.shard}}', '1/4')
     .replace('{{inputs.parameters.plan}}', 'gras-retrain-x7k2p')
+    .replace('{{inputs.parameters.cutoff}}', 'exact')
     .replace('{{workflow.parameters.shards}}', '0')
     .replace('{{workflow.parameters.run-id}}', 'gras-retrain-x7k2p')
     .replace('{{workflow.parameters.as-of}}', '2024-01-29T14:00:00Z')
