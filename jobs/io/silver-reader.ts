@@ -92,11 +92,12 @@ export class SilverReads {
 }
 
 /**
- * The series ids of metric `metricId`'s newest pack, in order, or undefined when it has no pack.
- * A malformed or inconsistent pack manifest is a DataError naming its key.
+ * The series ids of metric `metricId`'s pack of `cutoffMs` when there is one, else of its newest
+ * pack, in order; undefined when it has no pack. A malformed or inconsistent pack manifest is a
+ * DataError naming its key.
  */
-export async function listPackSeries(lake: ObjectStore, metricId: string): Promise<string[] | undefined> {
-  const found = await findPackManifest(lake, metricId, undefined)
+export async function listPackSeries(lake: ObjectStore, metricId: string, cutoffMs?: number): Promise<string[] | undefined> {
+  const found = await findPackManifest(lake, metricId, cutoffMs)
   if (!found) return undefined
   return (await openPackIndex(lake, metricId, found)).manifest.series.map((s) => s.seriesId)
 }

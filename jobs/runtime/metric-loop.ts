@@ -21,6 +21,9 @@ import { noMetricsError, resolveMetrics } from './resolve-metrics.js'
 import { metricOfSeries } from '../core/series-id.js'
 import { groupSeries, type SeriesGroup } from '../core/series-groups.js'
 import { groupsOfSlices, type MetricSlices } from '../core/shard-slices.js'
+import { floorToStep } from '../core/time.js'
+import { frequencies } from '../core/ids.js'
+import { settingsFor } from './config-schema.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 
@@ -145,13 +148,13 @@ export async function forEachGroup(
     const ofSlices = sliced.groups.map((g) => ({ ...g, series: g.series.filter((id) => kept.has(id)) })).filter((g) => g.series.length > 0)
     const units = [...groupSeries(scoped.series.filter((id) => !slices.has(metricOfSeries(id))), job.seriesPerGroup), ...ofSlices]
     units.sort((a, b) => (a.metricId < b.metricId ? -1 : a.metricId > b.metricId ? 1 : a.index - b.index))
-    return { units, left }
+    return { units, left, idle: sliced.idle.length > 0 }
   }
   return forEachUnit(context, name, root, requested, unitsOf, runUnit, entry)
 }
 
 /** The units of the resolved ids (of a sharded run, with the slices it runs), and the outcomes of ids that need no work. */
-type UnitsOf = (ids: readonly string[], log: Logger, slices: ReadonlyMap<string, MetricSlices>) => Promise<{ units: SeriesGroup[]; left: MetricOutcome[] }>
+type UnitsOf = (ids: readonly string[], log: Logger, slices: ReadonlyMap<string, MetricSlices>) => Promise<{ units: SeriesGroup[]; left: MetricOutcome[]; idle?: boolean }>
 
 async function forEachUnit(
   context: JobContext,
@@ -171,7 +174,9 @@ async function forEachUnit(
   const terminal = activeTerminal()
   let idle = false
   try {
-    const resolved = await resolveMetrics(context.lake, root, requested, context.shard)
+    // The run's own cutoff lists a cut metric's series: its shards then group the same list.
+    const packCutoff = (metricId: string) => floorToStep(context.asOfMs, frequencies[settingsFor(context.config, metricId).frequency])
+    const resolved = await resolveMetrics(context.lake, root, requested, context.shard, packCutoff)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
     // A planned shard may have none for this job (only slices whose metric's features run in the
     // shard of slice 0, or none of the requested metrics): that is the other shards' work.
@@ -187,7 +192,9 @@ async function forEachUnit(
       log.error({ metric: metricId, err: error }, 'metric failed')
       outcomes.push({ metricId, ok: false, error })
     }
-    const { units, left } = await unitsOf(resolved.metrics, log, resolved.slices)
+    const { units, left, idle: idleSlices } = await unitsOf(resolved.metrics, log, resolved.slices)
+    // Slices that own no group this run (fewer groups than slices): the other shards' work, not a failure.
+    if (idleSlices && units.length === 0 && left.length === 0 && outcomes.length === 0) idle = true
     outcomes.push(...left)
     // Progress counts series (a metric's unit of features is one): a group moves it by its size.
     const sizes = new Map(units.map((unit) => [unit.id, unit.series.length]))
@@ -223,8 +230,10 @@ async function forEachUnit(
     terminal?.endTask()
     endRun(metrics)
     const failed = outcomes.filter((o) => !o.ok).length
-    metrics.finish({ ok: failed === 0 && (outcomes.length > 0 || idle), metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
-    log.info({ metrics: outcomes.length, failed, durationMs: context.now() - started }, 'job finished')
+    const ok = failed === 0 && (outcomes.length > 0 || idle)
+    metrics.finish({ ok, metricsOk: outcomes.length - failed, metricsFailed: failed }, context.now())
+    // `ok` is what gras_job_failed reports (0 or 1): the alert's reason, in the log too.
+    log.info({ metrics: outcomes.length, failed, ok, durationMs: context.now() - started }, 'job finished')
     await pushRunMetrics(context, metrics, log)
   }
   return { job, outcomes }

@@ -55,10 +55,15 @@ export async function loadShardScope(lake: ObjectStore, selection: ShardSelectio
  * `shard` (if any) keeps the ones of that shard: under bronze a metric cut into slices is the
  * work of the shard of its slice 0, elsewhere of every shard holding one of its slices.
  */
-export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined, shard?: ShardScope): Promise<ResolvedMetrics> {
+/**
+ * `packCutoff`: the data cutoff (epoch ms) whose pack lists a metric with dimensions' series: the
+ * run's own, so every shard of a run groups the same series list, whatever features wrote since
+ * (absent: the newest pack's).
+ */
+export async function resolveMetrics(lake: ObjectStore, root: string, requested: readonly string[] | undefined, shard?: ShardScope, packCutoff?: (metricId: string) => number): Promise<ResolvedMetrics> {
   for (const id of requested ?? []) checkRequestedId(id, '--metrics')
   if (root === bronzeRoot && requested) requested = [...new Set(requested.map(metricOfSeries))]
-  const partitions = await metricPartitions(lake, root)
+  const partitions = await metricPartitions(lake, root, packCutoff)
   const inShard = shard ? metricsOfShard(shard.plan, shard.selection, partitions.found, root === bronzeRoot ? 'metric' : 'series') : { metrics: partitions.found, unplanned: [], absent: [], slices: new Map<string, MetricSlices>() }
   const found = inShard.metrics
   const slices = inShard.slices
@@ -120,7 +125,7 @@ async function missingErrors(lake: ObjectStore, root: string, unknown: readonly 
  * still holds). `broken`: metrics whose pack manifest cannot be read, by id, with the error; each
  * is in `found` as its metric id.
  */
-async function metricPartitions(lake: ObjectStore, root: string): Promise<{ found: string[]; invalidPartitions: string[]; broken: Map<string, Error> }> {
+async function metricPartitions(lake: ObjectStore, root: string, packCutoff?: (metricId: string) => number): Promise<{ found: string[]; invalidPartitions: string[]; broken: Map<string, Error> }> {
   const listed = await lake.listPrefixes(root)
   const found: string[] = []
   const invalidPartitions: string[] = []
@@ -141,7 +146,7 @@ async function metricPartitions(lake: ObjectStore, root: string): Promise<{ foun
       continue
     }
     try {
-      const ids = await listPackSeries(lake, metricId)
+      const ids = await listPackSeries(lake, metricId, packCutoff?.(metricId))
       if (!ids) continue
       packed.add(metricId)
       series.push(...ids)

@@ -133,6 +133,8 @@ test('groups counted at run time: fewer groups than slices leaves a slice idle, 
     assert.equal(run.code, 0, run.stderr)
     trained.push(...logged(run, 'model trained'))
     idle += run.logs.filter((l) => /no group of the metric in this shard's slices/.test(String(l.msg)) && l.metric === 'O' && l.groups === 2).length
+    // An idle shard succeeded: gras_job_failed 0, no GrasJobFailed alert.
+    assert.equal(run.logs.find((l) => l.msg === 'job finished')?.ok, true, `${shard}: the job finished ok`)
   }
   assert.deepEqual(trained.sort(), oSeries)
   assert.ok(idle >= 1, 'a shard whose slices own no group says so')

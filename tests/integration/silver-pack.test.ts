@@ -257,10 +257,26 @@ test('a malformed or inconsistent pack manifest is a DataError naming its key; t
       })
     }
     writeFileSync(path, original.replace('"series"', '"series_"'))
-    const train = await runCli(['train', '--metrics', 'P', '--as-of', asOf], { cwd, env: { GRAS_CONFIG: config } })
+    // An hour later: no pack of that cutoff, so the jobs list the series from the newest manifest.
+    const train = await runCli(['train', '--metrics', 'P', '--as-of', new Date(asOfMs + hour).toISOString()], { cwd, env: { GRAS_CONFIG: config } })
     assert.equal(train.code, 65, train.stderr)
     assertOneErrorLine(train, /P: silver\/gras\/features\/pack=P\/newest\/_manifest\.json: series: Invalid input/)
   } finally {
     writeFileSync(path, original)
   }
+})
+
+test('resolveMetrics lists a metric\'s series from the pack of the run\'s cutoff when given one: every shard of a run groups the same list', { timeout: 120_000 }, async () => {
+  // As of 2024-01-02 the late series (its first event on that day) is in no pack yet.
+  const early = Date.parse('2024-01-02T00:00:00Z')
+  const features = await runCli(['features', '--metrics', 'P', '--as-of', '2024-01-02T00:00:00Z', '--run-id', 'pack-early'], { cwd, env: { GRAS_CONFIG: config } })
+  assert.equal(features.code, 0, features.stderr)
+  const lake = new LocalObjectStore(lakeDir)
+  const newest = (await resolveMetrics(lake, silverFeaturesRoot, ['P'])).metrics
+  const ofCutoff = (await resolveMetrics(lake, silverFeaturesRoot, ['P'], undefined, () => early)).metrics
+  assert.equal(newest.length, 7)
+  assert.deepEqual(ofCutoff, newest.filter((id) => ofCutoff.includes(id)))
+  assert.equal(ofCutoff.length, 6, `the cutoff's pack: ${ofCutoff.join(' ')}`)
+  // A cutoff without a pack of its own lists the newest.
+  assert.deepEqual((await resolveMetrics(lake, silverFeaturesRoot, ['P'], undefined, () => early + hour)).metrics, newest)
 })

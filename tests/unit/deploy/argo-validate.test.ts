@@ -72,23 +72,23 @@ test('validate.go:1351-1353: no continueOn in a DAG that uses depends; every wor
 
 test('validate.go:1372-1377: every name a depends expression reads is a task of the same DAG', () => {
   rejects(
-    changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && (train-nueral.Succeeded || train-nueral.Failed)')),
+    changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && (train-nueral.Succeeded || train-nueral.Failed)')),
     /templates\.pipeline\.tasks\.shard dependency 'train-nueral' not defined/,
     'validate.go:1372-1377',
   )
   // A task of another DAG (the branch's features) is not visible from the outer DAG.
-  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && monitor')), /dependency 'monitor' not defined/, 'validate.go:1372-1377')
+  rejects(changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && monitor')), /dependency 'monitor' not defined/, 'validate.go:1372-1377')
   assert.deepEqual(dependsReferences('a && (b.Succeeded || !c-d.Failed)'), [{ task: 'a' }, { task: 'b', result: 'Succeeded' }, { task: 'c-d', result: 'Failed' }])
 })
 
 test('ancestry.go:89-106: a depends result is one Argo knows', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
+  rejects(changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && train-neural.Success')), /task result 'Success' for task 'train-neural' is invalid/, 'workflow/common/ancestry.go:89-106')
 })
 
 test('validate.go:1377-1381: withParam with depends is allowed, but .AnySucceeded/.AllFailed need a fanned-out dependency', () => {
   // validate.go has no rule against withParam on a task that uses depends (our `shard` task).
   assert.deepEqual(validateArgo(template, installed), [])
-  rejects(changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
+  rejects(changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && train-neural.AnySucceeded')), /dependency 'train-neural' uses an items-based condition/, 'validate.go:1377-1381')
   const onFanOut = changed((t) => dag(t, 'pipeline').push({ name: 'report', template: 'train-neural', depends: 'shard.AnySucceeded || shard.AllFailed' }))
   assert.deepEqual(validateArgo(onFanOut, [onFanOut]), [])
 })
@@ -103,7 +103,7 @@ test('validate.go:1386 and 1505-1539: no dependency cycle', () => {
 })
 
 test('validate.go:557-566 and 239-241: the entrypoint and every task template exist', () => {
-  rejects(changed((t) => (dag(t, 'pipeline')[3].template = 'shard-pipline')), /templates\.pipeline\.tasks\.shard template name 'shard-pipline' undefined/, 'validate.go:557-566')
+  rejects(changed((t) => (taskOf(t, 'pipeline', 'shard').template = 'shard-pipline')), /templates\.pipeline\.tasks\.shard template name 'shard-pipline' undefined/, 'validate.go:557-566')
   const errors = validateArgo(workflow('retrain'), installed)
   assert.ok(errors.some((e) => /template name 'retrain' undefined/.test(e)), JSON.stringify(errors))
   for (const entrypoint of ['pipeline', 'refresh', 'backtest']) assert.deepEqual(validateArgo(workflow(entrypoint), installed), [], `entrypoint ${entrypoint}`)
@@ -143,7 +143,7 @@ test('validate.go:674-712, 736-739, 1413-1438: every {{inputs.parameters.x}}, {{
 
 test('util.go:165-168 (from validate.go:1447-1451): every task supplies its template\'s inputs', () => {
   rejects(changed((t) => delete dag(t, 'shard-refresh')[1].arguments), /templates\.shard-refresh\.tasks\.infer inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
-  rejects(changed((t) => delete dag(t, 'pipeline')[3].arguments), /templates\.pipeline\.tasks\.shard inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
+  rejects(changed((t) => delete taskOf(t, 'pipeline', 'shard').arguments), /templates\.pipeline\.tasks\.shard inputs\.parameters\.shard was not supplied/, 'workflow/common/util.go:165-168')
 })
 
 test('validate.go:582-590, 724-728, 850-852: retry policies are Argo\'s, deadlines on leaves, parallelism on DAGs', () => {
@@ -199,6 +199,13 @@ type Phase = 'Succeeded' | 'Failed' | 'Error'
 const itemOutcomes: Phase[][] = [['Succeeded', 'Succeeded'], ['Succeeded', 'Failed'], ['Failed', 'Failed'], ['Error', 'Succeeded'], ['Failed', 'Error']]
 
 /** Whether `depends` lets its task run when the tasks named have these items' phases (a task not named: Succeeded). */
+/** The task `name` of DAG template `template` (by name: tasks are added over time). */
+function taskOf(templates: Map<string, Template>, template: string, name: string): NonNullable<Template['dag']>['tasks'][number] {
+  const task = dag(templates, template).find((t) => t.name === name)
+  assert.ok(task, `${template} has a task ${name}`)
+  return task
+}
+
 function dependsHolds(depends: string, items: ReadonlyMap<string, Phase[]>): boolean {
   const result = (task: string, name: string): boolean => {
     const phases = items.get(task) ?? ['Succeeded']
@@ -229,7 +236,20 @@ function independence(object: ArgoObject): string[] {
     const fanned = new Set(tasks.filter((task) => task.withParam || task.withItems).map((task) => task.name))
     if (fanned.size === 0) continue
     if (t.dag!.failFast !== false) errors.push(`templates.${t.name}: failFast is not false, so one failed shard stops the others (dag.go:195, 213-219)`)
+    const templates = new Map((object.spec as { templates: Template[] }).templates.map((x) => [x.name, x]))
+    const dependedOn = new Set(tasks.flatMap((task) => dependsReferences(task.depends ?? '').map((ref) => ref.task)))
+    // A leaf that runs nothing (a suspend) only carries a fan-out's phase to the DAG: waiting is its job.
+    const carriesPhase = (task: (typeof tasks)[number]) => !dependedOn.has(task.name) && templates.get(task.template ?? '')?.suspend !== undefined
+    for (const name of fanned) {
+      if (!dependedOn.has(name)) continue
+      // assessDAGPhase (dag.go:130-219) looks at leaves only, an Omitted one taking its branch's phase:
+      // a fan-out that is not a leaf fails the DAG only through a leaf that does not run after it failed.
+      const failing = new Map([[name, ['Succeeded', 'Failed'] as Phase[]]])
+      const leaves = tasks.filter((task) => !dependedOn.has(task.name) && dependsReferences(task.depends ?? '').some((ref) => ref.task === name))
+      if (!leaves.some((leaf) => !dependsHolds(leaf.depends!, failing))) errors.push(`templates.${t.name}: a failed item of ${name} fails no leaf, so the workflow Succeeds (dag.go:130-219)`)
+    }
     for (const task of tasks) {
+      if (carriesPhase(task)) continue
       for (const ref of dependsReferences(task.depends ?? '')) {
         if (!fanned.has(ref.task)) continue
         const stopped = itemOutcomes.find((outcomes) => !dependsHolds(task.depends!, new Map([[ref.task, outcomes]])))
@@ -259,10 +279,13 @@ test('dag.go:195, 213-219, 630-642, 845-902: no shard waits on another shard\'s 
   assert.match(errors, /templates\.pipeline\.tasks\.infer waits for every item of train and does not run when they end Succeeded, Failed/)
   assert.match(errors, /templates\.pipeline: failFast is not false/)
   // The train fan-out after the features fan-out: a bare `features` stops every shard's training for one failed features shard.
-  const bare = changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && features && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
+  const bare = changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && features && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
   assert.match(independence(bare).join('\n'), /templates\.pipeline\.tasks\.shard waits for every item of features and does not run when they end Succeeded, Failed/)
-  const noErrored = changed((t) => (dag(t, 'pipeline')[3].depends = 'plan && (features.Succeeded || features.Failed) && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
+  const noErrored = changed((t) => (taskOf(t, 'pipeline', 'shard').depends = 'plan && (features.Succeeded || features.Failed) && (train-neural.Succeeded || train-neural.Failed || train-neural.Errored)'))
   assert.match(independence(noErrored).join('\n'), /tasks\.shard waits for every item of features and does not run when they end Error, Succeeded/)
+  // Without the features-done leaf, a failed features shard leaves every leaf Succeeded: so the workflow.
+  const noLeaf = changed((t) => (t.get('pipeline')!.dag!.tasks = dag(t, 'pipeline').filter((task) => task.name !== 'features-done')))
+  assert.match(independence(noLeaf).join('\n'), /templates\.pipeline: a failed item of features fails no leaf, so the workflow Succeeds/)
 })
 
 test('validate.go:1069-1072 and workflow_types.go:3142-3144: the fan-out reads the plan step\'s stdout, which only a container step has, and only once it ran', () => {

@@ -198,8 +198,11 @@ for (const [name, file] of Object.entries(renderings)) {
     const byName = (n: string) => (template.templates as any[]).find((t) => t.name === n)
     const pipeline = byName('pipeline')
     assert.equal(pipeline.dag.failFast, false, 'a failed shard does not stop the others')
-    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'plan', 'features', 'shard'])
-    const [neuralTask, planTask, featuresTask, shardTask] = pipeline.dag.tasks
+    assert.deepEqual(pipeline.dag.tasks.map((t: any) => t.name), ['train-neural', 'plan', 'features', 'features-done', 'shard'])
+    const [neuralTask, planTask, featuresTask, featuresDone, shardTask] = pipeline.dag.tasks
+    // A failed features shard fails the workflow through this leaf, which runs no pod.
+    assert.equal(featuresDone.depends, 'features')
+    assert.deepEqual(byName(featuresDone.template).suspend, { duration: '0' })
     assert.equal(neuralTask.depends, undefined)
     assert.equal(planTask.depends, undefined, 'the plan runs beside the GPU step')
     assert.equal(featuresTask.depends, 'plan', 'the features beside the GPU step too')
