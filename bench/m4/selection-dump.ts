@@ -5,7 +5,8 @@
  * forecast and interval half-widths. Two dumps compare byte for byte (`cmp`) when a change keeps the
  * forecasts identical: numbers are written as JSON, which round-trips a double exactly.
  *
- * node dist/bench/m4/selection-dump.js <M4-train.csv> <n> <out.json> [hourly|weekly]
+ * node dist/bench/m4/selection-dump.js <M4-train.csv> <n> <out.json> [hourly|weekly] [once|twice]
+ * (the last: AutoARIMA's search, train.arimaSearchOnce; default the config's)
  * (node --cpu-prof ... to profile the train step's statistical search without worker threads)
  */
 import { writeFileSync } from 'node:fs'
@@ -15,11 +16,12 @@ import type { ModelContext } from '../../jobs/core/models/model.js'
 import { selectModel } from '../../jobs/core/select.js'
 import { readM4Csv } from './read-m4.js'
 
-const [file, count = '60', out, freqName = 'hourly'] = process.argv.slice(2)
-if (!file || !out) throw new Error('usage: selection-dump <M4-train.csv> <series> <out.json> [hourly|weekly]')
+const [file, count = '60', out, freqName = 'hourly', search] = process.argv.slice(2)
+if (!file || !out) throw new Error('usage: selection-dump <M4-train.csv> <series> <out.json> [hourly|weekly] [once|twice]')
+if (search !== undefined && search !== 'once' && search !== 'twice') throw new Error(`selection-dump: the AutoARIMA search is once or twice, got ${search}`)
 const freq = freqName === 'weekly' ? { horizon: 13, periods: [52], maseLag: 1 } : { horizon: 48, periods: [24, 168], maseLag: 24 }
 const train = defaultConfig.train
-const catalog = modelCatalog({ arimaMaxLength: train.arimaMaxLength, arimaSearch: { maxOrder: train.arimaMaxOrder, searchOnce: train.arimaSearchOnce } })
+const catalog = modelCatalog({ arimaMaxLength: train.arimaMaxLength, arimaSearch: { maxOrder: train.arimaMaxOrder, searchOnce: search === undefined ? train.arimaSearchOnce : search === 'once' } })
 const families = [...new Set(['snaive' as const, ...train.candidates.filter((name) => name !== 'neural')])].map((name) => catalog[name])
 const options = { horizon: freq.horizon, originCount: train.backtestOrigins, level: 0.95, maseLag: freq.maseLag, combinationMargin: train.combinationMargin }
 const context: ModelContext = { periods: freq.periods, phase0: 0 }
