@@ -5,16 +5,16 @@
  * forecast and interval half-widths. Two dumps compare byte for byte (`cmp`) when a change keeps the
  * forecasts identical: numbers are written as JSON, which round-trips a double exactly.
  *
- * node dist/bench/m4/selection-dump.js <M4-train.csv> <n> <out.json> [hourly|weekly] [once|twice]
+ * node dist/bench/m4-selection-dump.js <M4-train.csv> <n> <out.json> [hourly|weekly] [once|twice]
  * (the last: AutoARIMA's search, train.arimaSearchOnce; default the config's)
  * (node --cpu-prof ... to profile the train step's statistical search without worker threads)
  */
 import { writeFileSync } from 'node:fs'
-import { defaultConfig } from '../../jobs/runtime/config-schema.js'
-import { modelCatalog } from '../../jobs/core/models/catalog.js'
-import type { ModelContext } from '../../jobs/core/models/model.js'
-import { selectModel } from '../../jobs/core/select.js'
-import { readM4Csv } from './read-m4.js'
+import { defaultConfig } from '../jobs/runtime/config-schema.js'
+import { modelCatalog } from '../jobs/core/models/catalog.js'
+import type { ModelContext } from '../jobs/core/models/model.js'
+import { selectModel } from '../jobs/core/select.js'
+import { readM4Csv } from './m4/read-m4.js'
 
 const [file, count = '60', out, freqName = 'hourly', search] = process.argv.slice(2)
 if (!file || !out) throw new Error('usage: selection-dump <M4-train.csv> <series> <out.json> [hourly|weekly] [once|twice]')
