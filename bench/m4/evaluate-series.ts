@@ -13,7 +13,8 @@ import { combineForecasts, inverseErrorWeights } from '../../jobs/core/models/co
 import { forecastNaive2 } from '../../jobs/core/models/naive2.js'
 import type { ModelContext, ModelFamily, ModelKind } from '../../jobs/core/models/model.js'
 import { createNeuralFamily } from '../../jobs/core/models/neural.js'
-import { backtestCandidates, chooseModel, finalParams } from '../../jobs/core/select.js'
+import { backtestCandidates, chooseModel, finalParams, type Backtested, type Selection } from '../../jobs/core/select.js'
+import { withDecompositionMemo } from '../../jobs/core/models/seasonal-adjustment.js'
 import { precomputedNeural, type NeuralForecasts } from './neural-forecasts.js'
 import type { ModelName } from '../../jobs/core/ids.js'
 import type { SeriesBacktest } from './selection-variants.js'
@@ -65,7 +66,7 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const started = performance.now()
   const y = task.values
   const h = task.horizon
-  const context: ModelContext = { periods: task.periods, phase0: 0 }
+  const context: ModelContext = withDecompositionMemo({ periods: task.periods, phase0: 0 })
   const neural = task.neural ? createNeuralFamily(new Map([['bench', precomputedNeural(task.neural)]]), 'bench') : undefined
   const modelSeconds: Record<string, number> = {}
   const catalog = timed(fittingOnce(modelCatalog({ arimaMaxLength: 336, arimaSearch: task.arimaSearch, neural: neural as ModelFamily | undefined }), y), modelSeconds)
@@ -76,10 +77,17 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const onTrial = (name: string) => task.trial.includes(name as ModelName)
   const selection = chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural' && !onTrial(name))
   const withNeural = neural ? chooseModel(y, backtested, context, selectionOptions, (name) => !onTrial(name)) : undefined
-  const trials = task.trial.length === 0 ? [] : [
-    ['selected+trial', chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')] as const,
-    ...(neural ? [['selected-with-neural+trial', chooseModel(y, backtested, context, selectionOptions)] as const] : []),
+  const trials: [string, Selection][] = task.trial.length === 0 ? [] : [
+    ['selected+trial', chooseModel(y, backtested, context, selectionOptions, (name) => name !== 'neural')],
+    ...(neural ? [['selected-with-neural+trial', chooseModel(y, backtested, context, selectionOptions)] as [string, Selection]] : []),
   ]
+  // AutoARIMA searched once (train.arimaSearchOnce) differs from searching again only in the final
+  // fits: the backtest is the same, so the same run scores both settings.
+  const searchedOnce = task.arimaSearch?.searchOnce || !task.candidates.includes('arima') ? undefined : arimaSearchedOnce(backtested)
+  if (searchedOnce) {
+    trials.push(['selected:arima-once', chooseModel(y, searchedOnce, context, selectionOptions, (name) => name !== 'neural' && !onTrial(name))])
+    if (neural) trials.push(['selected-with-neural:arima-once', chooseModel(y, searchedOnce, context, selectionOptions, (name) => !onTrial(name))])
+  }
   const methods: Record<string, MethodForecast> = {}
   const withWidths = (mean: Float64Array, errors: Float64Array | undefined): MethodForecast => {
     const widths = errors && errors.length > 0 ? conformalHalfWidths({ errors, origins: errors.length / h, horizon: h }, task.level) : selection.halfWidths
@@ -121,6 +129,15 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
     const mean = catalog[chosen.model].forecast(chosen.params, y, h, context)
     methods[label] = { mean, lower: mean.map((v, i) => v - chosen.halfWidths[i]), upper: mean.map((v, i) => v + chosen.halfWidths[i]) }
   }
+  if (searchedOnce) {
+    // A failed backtest or forecast counts as the `arima` row does: seasonal naive for this series.
+    const arimaOnce = searchedOnce.singles.find((s) => s.family.name === 'arima')
+    try {
+      methods['arima:once'] = arimaOnce ? withWidths(catalog.arima.forecast(arimaOnce.sharedParams, y, h, context), selection.candidateErrors.arima) : methods.arima
+    } catch {
+      methods['arima:once'] = methods.arima
+    }
+  }
   const backtest: SeriesBacktest = {
     origins: backtested.origins.length,
     actual: backtested.truth.actual,
@@ -131,6 +148,11 @@ export function evaluateSeries(task: SeriesTask): SeriesResult {
   const naive2 = forecastNaive2(y, h, task.maseLag)
   methods.naive2 = { mean: naive2, lower: naive2, upper: naive2 }
   return { index: task.index, methods, selected: selection.label, selectedWithNeural: withNeural?.label, fallbacks: backtested.fallbacks.length, seconds: (performance.now() - started) / 1000, modelSeconds, backtest }
+}
+
+/** The backtest with AutoARIMA's final model keeping the order its backtest searched (ModelFamily.finalFromBacktest). */
+function arimaSearchedOnce(backtested: Backtested): Backtested {
+  return { ...backtested, singles: backtested.singles.map((s) => (s.family.name === 'arima' ? { ...s, family: { ...s.family, finalFromBacktest: true } } : s)) }
 }
 
 /**

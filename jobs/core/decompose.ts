@@ -53,6 +53,36 @@ export function decomposeSeasonal(y: Float64Array, periods: readonly number[], p
   return { periods: used, profiles, adjusted, components }
 }
 
+/** decomposeSeasonal's signature: a ModelContext may carry a memoised one (decompositionMemo). */
+export type Decompose = (y: Float64Array, periods: readonly number[], phase0: number) => SeasonalDecomposition
+
+/**
+ * decomposeSeasonal computing each distinct input once: a selection decomposes the same prefixes of
+ * one series for every candidate (the fit before the first origin, each origin, the final fit), and
+ * STL is the costly part of the cheaper models. An input is the same when its length, periods, phase
+ * and every value (Object.is: NaN, -0) are, so the result is what decomposeSeasonal returns for it;
+ * each caller gets its own copy of `adjusted`, the rest is shared and must not be written to. Holds
+ * the newest `capacity` inputs.
+ */
+export function decompositionMemo(capacity = 32): Decompose {
+  const entries: { y: Float64Array; key: string; decomposition: SeasonalDecomposition }[] = []
+  return (y, periods, phase0) => {
+    const key = `${periods.join(',')}@${phase0}`
+    let entry = entries.find((e) => e.y.length === y.length && e.key === key && sameValues(e.y, y))
+    if (!entry) {
+      entry = { y: Float64Array.from(y), key, decomposition: decomposeSeasonal(y, periods, phase0) }
+      entries.push(entry)
+      if (entries.length > capacity) entries.shift()
+    }
+    return { ...entry.decomposition, adjusted: Float64Array.from(entry.decomposition.adjusted) }
+  }
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
+  return true
+}
+
 /** Sum of the seasonal components at absolute step `phase`. */
 export function seasonalAt(profiles: readonly Float64Array[], periods: readonly number[], phase: number): number {
   let sum = 0

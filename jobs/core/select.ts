@@ -15,6 +15,7 @@ import { backtestRun, backtestTruth, planOrigins, scoreBacktest, type BacktestPl
 import { calibratedLevel, conformalHalfWidths, type ErrorMatrix } from './conformal.js'
 import { combineForecasts, inverseErrorWeights, type CombinationMethod, type CombinationParams } from './models/combination.js'
 import { ModelFitError, type ModelContext, type ModelFamily, type ModelKind } from './models/model.js'
+import { withDecompositionMemo } from './models/seasonal-adjustment.js'
 import { normalQuantile } from './normal-quantile.js'
 
 export interface CandidateReport {
@@ -97,7 +98,8 @@ export function selectionOrigins(length: number, options: SelectionOptions, cont
 }
 
 /** Stage one: backtests each family on the shared origins; failures become fallbacks. */
-export function backtestCandidates(y: Float64Array, families: readonly ModelFamily[], context: ModelContext, options: SelectionOptions): Backtested {
+export function backtestCandidates(y: Float64Array, families: readonly ModelFamily[], seriesContext: ModelContext, options: SelectionOptions): Backtested {
+  const context = withDecompositionMemo(seriesContext)
   const origins = selectionOrigins(y.length, options, context)
   const plan: BacktestPlan = { horizon: options.horizon, origins, maseLag: options.maseLag, level: options.level }
   const truth = backtestTruth(y, plan)
@@ -116,7 +118,8 @@ export function backtestCandidates(y: Float64Array, families: readonly ModelFami
 }
 
 /** Stage two: scores combinations of the backtested singles (all, or those `include` accepts), fits the best. */
-export function chooseModel(y: Float64Array, backtested: Backtested, context: ModelContext, options: SelectionOptions, include: (name: string) => boolean = () => true): Selection {
+export function chooseModel(y: Float64Array, backtested: Backtested, seriesContext: ModelContext, options: SelectionOptions, include: (name: string) => boolean = () => true): Selection {
+  const context = withDecompositionMemo(seriesContext)
   const { origins, truth } = backtested
   const singles = backtested.singles.filter((s) => include(s.family.name))
   const fallbacks = backtested.fallbacks.filter((f) => include(f.model))

@@ -192,7 +192,7 @@ function etsInput(y: Float64Array, context: ModelContext): { period: number; inp
   for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i])) throw new ModelFitError('ets-seasonal', 'failed', `value ${i} is not finite`)
   const longer = context.periods.filter((p) => p > period)
   if (longer.length === 0) return { period, input: y, rest: { profiles: [], periods: [] } }
-  const decomposition = decomposeSeasonal(y, context.periods, context.phase0)
+  const decomposition = (context.decompose ?? decomposeSeasonal)(y, context.periods, context.phase0)
   const input = Float64Array.from(y)
   const periods: number[] = []
   const profiles: Float64Array[] = []

@@ -3,6 +3,7 @@
  * that applies fixed parameters to a (possibly newer) series and forecasts. Keeping the two apart is
  * what lets `infer` use the newest data with the approved parameters without refitting.
  */
+import type { Decompose } from '../decompose.js'
 import type { ModelName } from '../ids.js'
 
 export interface ModelContext {
@@ -12,6 +13,8 @@ export interface ModelContext {
   phase0: number
   /** Step length in ms, when the series has real times (the neural model checks its cutoffs with it). */
   stepMs?: number
+  /** How the seasonal models decompose (default decomposeSeasonal); selection passes a memoised one (decompositionMemo). */
+  decompose?: Decompose
 }
 
 /** A single model, or a combination of several. */

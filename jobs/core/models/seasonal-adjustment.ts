@@ -4,8 +4,13 @@
  * The seasonal pattern is additive: its amplitude does not follow the level. The decomposition is
  * recomputed from the series each time: it is state, not a parameter.
  */
-import { decomposeSeasonal, seasonalAt } from '../decompose.js'
+import { decomposeSeasonal, decompositionMemo, seasonalAt } from '../decompose.js'
 import type { ModelContext } from './model.js'
+
+/** `context` with a memoised decomposition (decompositionMemo), unless it has one: for the many fits and forecasts of one series. */
+export function withDecompositionMemo(context: ModelContext): ModelContext {
+  return context.decompose ? context : { ...context, decompose: decompositionMemo() }
+}
 
 /** Adjusts `y`, forecasts the adjusted part with `forecastAdjusted`, and reseasonalises. */
 export function forecastWithSeasonalAdjustment(
@@ -14,7 +19,7 @@ export function forecastWithSeasonalAdjustment(
   context: ModelContext,
   forecastAdjusted: (adjusted: Float64Array) => Float64Array,
 ): Float64Array {
-  const decomposition = decomposeSeasonal(y, context.periods, context.phase0)
+  const decomposition = (context.decompose ?? decomposeSeasonal)(y, context.periods, context.phase0)
   const out = forecastAdjusted(decomposition.adjusted)
   const firstFuturePhase = context.phase0 + y.length
   for (let h = 0; h < horizon; h++) out[h] += seasonalAt(decomposition.profiles, decomposition.periods, firstFuturePhase + h)
@@ -23,5 +28,5 @@ export function forecastWithSeasonalAdjustment(
 
 /** The seasonally adjusted series alone, for fitting parameters. */
 export function seasonallyAdjusted(y: Float64Array, context: ModelContext): Float64Array {
-  return decomposeSeasonal(y, context.periods, context.phase0).adjusted
+  return (context.decompose ?? decomposeSeasonal)(y, context.periods, context.phase0).adjusted
 }
