@@ -10,12 +10,11 @@ import { forecastFromArtifact, type ModelArtifact } from '../core/artifact.js'
 import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
-import { compactDate, floorToStep, toIsoSeconds } from '../core/time.js'
+import { compactDate, toIsoSeconds } from '../core/time.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { writeForecastContracts } from '../io/forecast-writes.js'
 import type { PredictionItem } from '../io/predictions-table.js'
-import { settingsFor } from '../runtime/config-schema.js'
-import { frequencies } from '../core/ids.js'
+import { runCutoffMs, settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
@@ -89,8 +88,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
   async function inferMetric(metricId: string, log: Logger, metrics: RunMetrics, silver: SilverReads): Promise<{ date: string; items: PredictionItem[]; detail: Record<string, unknown> }> {
     const approved = await registry.getApproved(metricId)
     if (!approved) throw new InputMissingError(`infer: metric ${metricId} has no approved model: run gras train (or gras models approve)`)
-    const stepMs = frequencies[settingsFor(context.config, metricId).frequency]
-    const { series, manifest } = await silver.read(metricId, floorToStep(context.asOfMs, stepMs))
+    const { series, manifest } = await silver.read(metricId, runCutoffMs(settingsFor(context.config, metricId), context.asOfMs))
     const artifact = await modelAsOf(metricId, approved, Date.parse(manifest.window.end), log)
     await neural.prepare(catalog, artifact.model, artifact.params)
     const points = forecastFromArtifact(artifact, catalog[artifact.model], series)

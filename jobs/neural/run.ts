@@ -16,14 +16,13 @@ import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { networkKeys, neuralMetaKey, neuralModelPrefix, neuralRegistryId, silverFeaturesRoot, type NeuralPhase } from '../core/lake-layout.js'
 import { seasonalPeriods } from '../core/models/catalog.js'
 import { createNeuralFamily } from '../core/models/neural.js'
-import { compactTimestamp, floorToStep } from '../core/time.js'
-import { frequencies } from '../core/ids.js'
+import { compactTimestamp } from '../core/time.js'
 import { ModelRegistry } from '../io/model-registry.js'
 import { SilverReads } from '../io/silver-reader.js'
 import { checkRunShapes } from './run-shapes.js'
 import { resolveMetrics } from '../runtime/resolve-metrics.js'
 import { versionId } from '../io/model-artifacts.js'
-import { settingsFor } from '../runtime/config-schema.js'
+import { runCutoffMs, settingsFor } from '../runtime/config-schema.js'
 import { InputMissingError, TransientError } from '../core/errors.js'
 import type { JobContext } from '../runtime/job-context.js'
 import { disableGracefulStop, enableGracefulStop, stopRequested } from '../runtime/termination.js'
@@ -94,7 +93,7 @@ async function trainNeural(context: JobContext, log: JobContext['logger'], reque
   if (metrics.length === 0) throw new InputMissingError('neural: no metrics with features: run gras features first')
   const reads = new SilverReads(context.lake)
   // Features of the run's own cutoff, as train reads them: a backfill never trains on newer data.
-  const silver = await Promise.all(metrics.map((m) => reads.read(m, floorToStep(context.asOfMs, frequencies[settingsFor(context.config, m).frequency]))))
+  const silver = await Promise.all(metrics.map((m) => reads.read(m, runCutoffMs(settingsFor(context.config, m), context.asOfMs))))
   const plan = planNeuralTraining(
     silver.map((s, i) => {
       const settings = settingsFor(context.config, metrics[i])

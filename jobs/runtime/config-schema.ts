@@ -208,9 +208,17 @@ export const defaultConfig: GrasConfig = {
   monitor: { driftFactor: 1.5, lookbackDays: 7, accuracyTable: 'gras-accuracy' },
 }
 
-/** The bronze a run reads for a metric: historyDays ending at the as-of floored to the metric's step. */
+/**
+ * A run's data cutoff for a metric: the as-of floored to the metric's step. Features end their
+ * window there, and train, infer and train-neural read the silver of exactly that cutoff.
+ */
+export function runCutoffMs(settings: MetricSettings, asOfMs: number): number {
+  return floorToStep(asOfMs, frequencies[settings.frequency])
+}
+
+/** The bronze a run reads for a metric: historyDays ending at the run's cutoff. */
 export function historyWindow(settings: MetricSettings, asOfMs: number): { startMs: number; endMs: number } {
-  const endMs = floorToStep(asOfMs, frequencies[settings.frequency])
+  const endMs = runCutoffMs(settings, asOfMs)
   return { startMs: endMs - settings.historyDays * dayMs, endMs }
 }
 

@@ -21,9 +21,7 @@ import { noMetricsError, resolveMetrics } from './resolve-metrics.js'
 import { metricOfSeries } from '../core/series-id.js'
 import { groupSeries, type SeriesGroup } from '../core/series-groups.js'
 import { groupsOfSlices, type MetricSlices } from '../core/shard-slices.js'
-import { floorToStep } from '../core/time.js'
-import { frequencies } from '../core/ids.js'
-import { settingsFor } from './config-schema.js'
+import { runCutoffMs, settingsFor } from './config-schema.js'
 
 export type MetricWork = (metricId: string, log: Logger, metrics: RunMetrics) => Promise<Record<string, unknown>>
 
@@ -175,7 +173,7 @@ async function forEachUnit(
   let idle = false
   try {
     // The run's own cutoff lists a cut metric's series: its shards then group the same list.
-    const packCutoff = (metricId: string) => floorToStep(context.asOfMs, frequencies[settingsFor(context.config, metricId).frequency])
+    const packCutoff = (metricId: string) => runCutoffMs(settingsFor(context.config, metricId), context.asOfMs)
     const resolved = await resolveMetrics(context.lake, root, requested, context.shard, packCutoff)
     // No success without work: an empty or missing lake is an error, not a run over zero metrics.
     // A planned shard may have none for this job (only slices whose metric's features run in the

@@ -12,13 +12,12 @@ import { NeuralOnDemand } from '../neural/on-demand.js'
 import { modelCatalog, seasonalPeriods } from '../core/models/catalog.js'
 import type { ModelContext, ModelFamily } from '../core/models/model.js'
 import { selectModel, type CandidateReport, type Selection } from '../core/select.js'
-import { compactTimestamp, floorToStep, toIsoSeconds } from '../core/time.js'
+import { compactTimestamp, toIsoSeconds } from '../core/time.js'
 import { InputMissingError } from '../core/errors.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { clearDrift, isDrifted } from '../io/accuracy-table.js'
 import { acquireLease, withLease } from '../io/lease-lock.js'
-import { settingsFor, type MetricSettings } from '../runtime/config-schema.js'
-import { frequencies } from '../core/ids.js'
+import { runCutoffMs, settingsFor, type MetricSettings } from '../runtime/config-schema.js'
 import type { JobContext } from '../runtime/job-context.js'
 import type { JobReport, SeriesResult } from '../runtime/metric-outcome.js'
 import type { RunMetrics } from '../runtime/run-metrics.js'
@@ -177,7 +176,7 @@ interface TrainedMetric {
 async function selectForMetric(context: JobContext, neural: NeuralCandidate, metricId: string, silver: SilverReads, cutoff: TrainCutoff): Promise<TrainedMetric> {
   const settings = settingsFor(context.config, metricId)
   // Features of the run's own cutoff: a backfill trains on what was known then, never on newer data.
-  const cutoffMs = floorToStep(context.asOfMs, frequencies[settings.frequency])
+  const cutoffMs = runCutoffMs(settings, context.asOfMs)
   const { series, manifest } = await silver.read(metricId, cutoffMs)
   if (cutoff === 'exact' && Date.parse(manifest.window.end) !== cutoffMs) {
     // The run's features step failed for it (or never ran): older features would pass for this run's.
