@@ -30,7 +30,7 @@ export async function publishReport(context: JobContext, metrics?: readonly stri
   const lakeKey = await storeReport(context, report)
   const path = outDir === null ? undefined : await writeReportFolder(report.files, outDir ?? defaultReportDir(runId))
   const incomplete = report.input.metrics.filter((m) => m.problems.length > 0).map((m) => m.metricId)
-  context.logger.info({ path, lakeKey, runId, metrics: report.input.metrics.length, incomplete }, 'report written')
+  context.logger.info({ job: 'report', run_id: context.runId, path, lakeKey, runId, metrics: report.input.metrics.length, incomplete }, 'report written')
   return { path, lakeKey, incomplete }
 }
 

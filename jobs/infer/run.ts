@@ -35,7 +35,7 @@ const inferLeaseMs = 15 * 60_000
 export async function runInfer(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const catalog = modelCatalog({ arimaMaxLength: context.config.train.arimaMaxLength })
-  const neural = new NeuralOnDemand(context.lake, context.logger)
+  const neural = new NeuralOnDemand(context.lake, context.logger.child({ job: 'infer', run_id: context.runId }))
   return forEachGroup(context, 'infer', silverFeaturesRoot, requested, {
     seriesPerGroup: context.config.train.seriesPerGroup,
     work: (group, log, metrics) => {

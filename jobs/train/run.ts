@@ -83,7 +83,8 @@ interface NeuralCandidate {
  * Without one (or unreadable), the candidate is a recorded fallback of every metric, not a failure.
  */
 async function neuralCandidate(context: JobContext, registry: ModelRegistry): Promise<NeuralCandidate> {
-  const models = new NeuralOnDemand(context.lake, context.logger)
+  const log = context.logger.child({ job: 'train', run_id: context.runId })
+  const models = new NeuralOnDemand(context.lake, log)
   if (!context.config.train.candidates.includes('neural')) return { models }
   const approved = await registry.getApproved(neuralRegistryId)
   if (!approved) return { models }
@@ -91,7 +92,7 @@ async function neuralCandidate(context: JobContext, registry: ModelRegistry): Pr
     await models.family([approved.version])
     return { models, current: approved.version }
   } catch (error) {
-    context.logger.warn({ err: error, neuralVersion: approved.version }, 'approved neural model could not be loaded: neural left out of this run')
+    log.warn({ err: error, neuralVersion: approved.version }, 'approved neural model could not be loaded: neural left out of this run')
     return { models }
   }
 }

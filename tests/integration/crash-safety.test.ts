@@ -44,19 +44,53 @@ function environment(dynamo: DynamoServer): Record<string, string> {
   }
 }
 
-/** Starts the CLI and SIGKILLs it after `delayMs`; resolves with whether it was still running. */
-function runAndKill(cwd: string, env: Record<string, string>, delayMs: number): Promise<boolean> {
+/** What a log line says happened: the same step of a rerun logs the same signature. */
+function signature(line: Record<string, unknown>): string {
+  return [line.job, line.metric, line.phase, line.msg].map((part) => part ?? '').join('|')
+}
+
+/**
+ * Kill points keyed to progress, not time: a rerun resumes the work and is shorter than a clean run,
+ * so delays taken from the clean run's time miss on a loaded machine. Each point is a step of the
+ * clean run's log (a repeated step, like an epoch line, counts once, at its first line, so every phase is as likely),
+ * drawn in the order of the run: the rerun after a kill at one point has not yet done the next.
+ */
+function killPoints(cleanLogs: Record<string, unknown>[], count: number, random: () => number): { step: string; jitterMs: number }[] {
+  const steps = [...new Set(cleanLogs.map(signature))]
+  // The last two are the report and the run's summary, a millisecond apart: a kill there kills nothing.
+  const inner = steps.slice(0, -2)
+  const picked = Array.from({ length: count }, () => Math.floor(random() * inner.length)).sort((a, b) => a - b)
+  // The jitter lands some kills inside the writes that follow a line, not only between steps.
+  return picked.map((index) => ({ step: inner[index]!, jitterMs: Math.floor(random() * 150) }))
+}
+
+/** Starts the CLI and SIGKILLs it `jitterMs` after it logs `step`; resolves with whether it was still running. */
+function runAndKill(cwd: string, env: Record<string, string>, point: { step: string; jitterMs: number }): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, ...env }, stdio: 'ignore' })
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] })
     let exited = false
+    let armed = false
+    let pending = ''
     child.on('exit', () => {
       exited = true
     })
-    setTimeout(() => {
-      const killed = !exited && child.kill('SIGKILL')
-      child.on('close', () => resolve(killed))
-      if (exited) resolve(false)
-    }, delayMs)
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString()
+      const lines = pending.split('\n')
+      pending = lines.pop()!
+      for (const line of lines) {
+        if (armed || !line.startsWith('{') || signature(JSON.parse(line)) !== point.step) continue
+        armed = true
+        setTimeout(() => {
+          const killed = !exited && child.kill('SIGKILL')
+          if (killed) child.on('close', () => resolve(true))
+          else resolve(false)
+        }, point.jitterMs)
+      }
+    })
+    child.on('close', () => {
+      if (!armed) resolve(false)
+    })
   })
 }
 
@@ -93,17 +127,15 @@ test('SIGKILL at random points, then a rerun, ends exactly like an uninterrupted
   // The same bronze bytes and modification times (local etags), so the manifests can match exactly.
   cpSync(join(referenceDir, '.gras/lake'), join(crashDir, '.gras/lake'), { recursive: true, preserveTimestamps: true })
 
-  const started = Date.now()
   const clean = await runCli(args, { cwd: referenceDir, env: environment(reference) })
   assert.equal(clean.code, 0, clean.stderr)
-  const cleanMs = Date.now() - started
 
-  // Kill points spread over the whole run: start-up, features, train, infer and the final writes.
-  const random = seededRandom(killSeed)
-  const delays = Array.from({ length: 6 }, () => Math.floor((0.1 + 0.85 * random()) * cleanMs))
+  // Kill points spread over the whole run: start-up, features, train-neural, train, infer, report.
+  const points = killPoints(clean.logs, 6, seededRandom(killSeed))
   let kills = 0
-  for (const delay of delays) if (await runAndKill(crashDir, environment(crashed), delay)) kills++
-  assert.ok(kills >= 2, `killed ${kills} of ${delays.length} runs mid-way (delays ${delays})`)
+  for (const point of points) if (await runAndKill(crashDir, environment(crashed), point)) kills++
+  // A point the killed runs already passed is not logged again, so a run may finish unkilled.
+  assert.ok(kills >= 4, `killed ${kills} of ${points.length} runs mid-way (points ${JSON.stringify(points)})`)
   const recovered = await runCli(args, { cwd: crashDir, env: environment(crashed) })
   assert.equal(recovered.code, 0, recovered.stderr)
 
@@ -115,5 +147,5 @@ test('SIGKILL at random points, then a rerun, ends exactly like an uninterrupted
   assert.deepEqual(Object.keys(actual.objects).sort(), Object.keys(expected.objects).sort(), 'the same lake objects (no partial or temporary file visible)')
   const differing = Object.keys(expected.objects).filter((key) => actual.objects[key] !== expected.objects[key])
   assert.deepEqual(differing, [], 'every lake object is identical')
-  console.log(JSON.stringify({ seed: killSeed, delays, kills }))
+  console.log(JSON.stringify({ seed: killSeed, points, kills }))
 })
