@@ -17,6 +17,7 @@ import { bronzeFileKey } from '../jobs/core/lake-layout.js'
 import { encodeParquet } from '../jobs/io/parquet-write.js'
 import { LocalObjectStore } from '../jobs/io/local-store.js'
 import type { ObjectStore } from '../jobs/io/object-store.js'
+import { counted, type RequestKind as Kind } from './counted-store.js'
 import { loadConfig } from '../jobs/runtime/config-load.js'
 import { openJobContext } from '../jobs/runtime/job-context.js'
 import { createLogger } from '../jobs/runtime/logger.js'
@@ -31,33 +32,6 @@ const hourMs = 3_600_000
 const dayMs = 24 * hourMs
 const endMs = Date.UTC(2024, 1, 1)
 const out = 'bench/results'
-
-type Kind = 'PUT' | 'LIST' | 'GET'
-
-/** The lake with every call counted by the S3 request it is. */
-function counted(lake: ObjectStore, counts: Record<Kind, number>): ObjectStore {
-  const add = (kind: Kind) => counts[kind]++
-  return {
-    uri: lake.uri,
-    list: (prefix) => (add('LIST'), lake.list(prefix)),
-    listPrefixes: (prefix) => (add('LIST'), lake.listPrefixes(prefix)),
-    listLevel: (prefix) => (add('LIST'), lake.listLevel(prefix)),
-    exists: (key) => (add('LIST'), lake.exists(key)),
-    get: (key) => (add('GET'), lake.get(key)),
-    put: (key, body) => (add('PUT'), lake.put(key, body)),
-    copy: (from, to) => (add('PUT'), lake.copy(from, to)),
-    async openBuffer(info) {
-      const buffer = await lake.openBuffer(info)
-      return {
-        byteLength: buffer.byteLength,
-        get bytesFetched() {
-          return buffer.bytesFetched
-        },
-        slice: (start: number, end?: number) => (add('GET'), buffer.slice(start, end)),
-      }
-    },
-  }
-}
 
 async function writeBronze(lake: ObjectStore): Promise<void> {
   const ids = Array.from({ length: seriesCount }, (_, i) => `s${String(i).padStart(5, '0')}`)

@@ -57,7 +57,9 @@ locals {
       # predictions/: whether an earlier attempt of the run wrote the group's copy (its other series kept).
       { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
       { sid = "ReadSilverModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/models/*", "${local.lake}/plans/*"], prefixes = [] },
-      { sid = "WritePredictions", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*"], prefixes = [] },
+      # monitor/served/metric=<id>/_late-run.json: a copy written into a day that had ended voids
+      # monitor's kept served runs of that metric.
+      { sid = "WritePredictionsAndLateRunMark", actions = ["s3:PutObject"], resources = ["${local.lake}/predictions/*", "${local.lake}/monitor/served/metric=*/_late-run.json"], prefixes = [] },
       local.lake_key,
       { sid = "WriteForecastsTable", actions = ["dynamodb:PutItem"], resources = [module.forecasts_table.dynamodb_table_arn], prefixes = [] },
       { sid = "WritePredictionsTable", actions = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.predictions_table.dynamodb_table_arn], prefixes = [] },
@@ -66,10 +68,11 @@ locals {
     # served predictions against silver actuals -> the accuracy table and drift flags. The run's
     # report (reports/) reads back the accuracy (a Query), the drift flag (a GetItem) and each
     # metric's approved version.
+    # monitor/: the served runs it keeps per group and window, and what it last wrote per group.
     monitor = [
-      { sid = "ListSilverPredictionsAndPlans", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*"] },
-      { sid = "ReadSilverPredictionsModelsAndPlans", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*"], prefixes = [] },
-      { sid = "WriteReport", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*"], prefixes = [] },
+      { sid = "ListSilverPredictionsPlansAndMonitor", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*", "monitor/*"] },
+      { sid = "ReadSilverPredictionsModelsPlansAndMonitor", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*", "${local.lake}/monitor/*"], prefixes = [] },
+      { sid = "WriteReportAndMonitor", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*", "${local.lake}/monitor/*"], prefixes = [] },
       local.lake_key,
       { sid = "WriteAndReadAccuracy", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ReadApprovedModels", actions = ["dynamodb:GetItem"], resources = [local.models_table], prefixes = [] },

@@ -72,6 +72,16 @@ module "lake_bucket" {
       noncurrent_version_expiration          = { days = 1 }
       abort_incomplete_multipart_upload_days = 1
     },
+    {
+      # monitor keeps the served runs of one day's window (a folder per day and metric): only that
+      # day's monitor runs read them. A lost late-run mark only makes monitor read the copies again.
+      id                                     = "expire-monitor-served-runs"
+      enabled                                = true
+      filter                                 = { prefix = "${local.lake_key_prefix}monitor/served/" }
+      expiration                             = { days = 3 }
+      noncurrent_version_expiration          = { days = 1 }
+      abort_incomplete_multipart_upload_days = 1
+    },
   ]
 
   tags = var.tags

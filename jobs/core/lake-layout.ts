@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { metricIdPattern } from './ids.js'
 import { parseSeriesId } from './series-id.js'
-import { compactTimestamp } from './time.js'
+import { compactDate, compactTimestamp } from './time.js'
 
 export const bronzeRoot = 'bronze/gras'
 
@@ -154,6 +154,23 @@ export function predictionsCopyOfKey(key: string): { runId: string; group: Group
   if (!match) return undefined
   return { runId: match[1], group: match[2] === undefined ? { index: 1, count: 1 } : { index: Number(match[2]), count: Number(match[3]) } }
 }
+
+/**
+ * `monitor/served/metric=<metric id>/window=<first>-<end>/group=<k>of<C>.parquet`: the runs that
+ * served a monitor group's series on the UTC days [first, end) (io/served-runs.ts), kept so the
+ * monitor runs of one day read them once, not every run's copies every hour.
+ */
+export const servedRunsWindowPrefix = (metricId: string, firstDayMs: number, endDayMs: number) => `monitor/served/metric=${metricId}/window=${compactDate(firstDayMs)}-${compactDate(endDayMs)}`
+
+export const servedRunsKey = (metricId: string, firstDayMs: number, endDayMs: number, group: GroupSlice) => `${servedRunsWindowPrefix(metricId, firstDayMs, endDayMs)}/group=${group.index}of${group.count}.parquet`
+
+/** `monitor/served/metric=<metric id>/_late-run.json`: infer wrote a copy into a day that had already ended; kept served runs older than it are read again. */
+export const lateRunMarkerKey = (metricId: string) => `monitor/served/metric=${metricId}/_late-run.json`
+
+/** `monitor/written/metric=<metric id>/group=<k>of<C>.json`: what monitor last wrote to the accuracy table for a group's series (io/monitor-written.ts). */
+export const monitorWrittenPrefix = (metricId: string) => `monitor/written/metric=${metricId}`
+
+export const monitorWrittenKey = (metricId: string, group: GroupSlice) => `${monitorWrittenPrefix(metricId)}/group=${group.index}of${group.count}.json`
 
 const quarantineSegmentChars = 160
 const quarantineKeyChars = 800

@@ -80,6 +80,28 @@ export function realisedAccuracy(
   return out
 }
 
+/**
+ * The runs `realisedAccuracy` would score over [firstDayMs, endDayMs), each cut to the points of
+ * the days it served: realisedAccuracy over these gives what it gives over all of `runs`. A past
+ * day's served run never changes once the day has begun, so this is what monitor keeps between
+ * its runs of one day (io/served-runs.ts) instead of reading every run's copy again.
+ */
+export function servedRunsOf(runs: readonly ServedRun[], firstDayMs: number, endDayMs: number): ServedRun[] {
+  const sorted = [...runs].sort((a, b) => a.generatedAtMs - b.generatedAtMs)
+  const days = new Map<ServedRun, number[]>()
+  for (let day = firstDayMs; day < endDayMs; day += dayMs) {
+    const served = sorted.filter((r) => r.generatedAtMs <= day).pop()
+    if (served) days.set(served, [...(days.get(served) ?? []), day])
+  }
+  // In the order of `runs`: a tie on generatedAtMs then resolves as it did.
+  return runs.filter((run) => days.has(run)).map((run) => {
+    const starts = days.get(run)!
+    const keep = Array.from(run.timestampsMs, (t) => starts.some((day) => t >= day && t < day + dayMs))
+    const pick = (values: Float64Array) => values.filter((_, k) => keep[k])
+    return { ...run, timestampsMs: pick(run.timestampsMs), value: pick(run.value), lower: pick(run.lower), upper: pick(run.upper) }
+  })
+}
+
 export interface DriftDecision {
   drifted: boolean
   realisedMase: number

@@ -11,6 +11,7 @@ import { predictionsKey, silverFeaturesRoot } from '../core/lake-layout.js'
 import { modelCatalog } from '../core/models/catalog.js'
 import { NeuralOnDemand } from '../neural/on-demand.js'
 import { compactDate, toIsoSeconds } from '../core/time.js'
+import { markLateRun } from '../io/served-runs.js'
 import { ModelRegistry, type ApprovedPointer } from '../io/model-registry.js'
 import { writeForecastContracts } from '../io/forecast-writes.js'
 import type { PredictionItem } from '../io/predictions-table.js'
@@ -62,6 +63,9 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     for (const [date, written] of byDate) {
       const key = predictionsKey(group.metricId, date, context.runId, group)
       await context.lake.put(key, encodePredictionsCopy([...(await earlierCopy(key, group.metricId, written.map((w) => w.copied.seriesId))), ...written.map((w) => w.copied)]))
+      // A copy of a day that has ended (a backfill, a run finishing after midnight) may change which
+      // run served that day: monitor's kept served runs walked before now are read again.
+      if (date < compactDate(context.now())) await markLateRun(context.lake, group.metricId, context.runId, date, context.now())
       for (const { copied, detail, log: seriesLog } of written) {
         seriesLog.info({ ...detail, parquet: key }, 'forecast written')
         results.set(copied.seriesId, { ok: true, detail: { ...detail, parquet: key } })

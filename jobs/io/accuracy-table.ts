@@ -4,6 +4,7 @@
  * drift item per metric (date = "~drift") that `gras train --only drifted` reads and clears.
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { queryAll } from './dynamo-query.js'
 import { parseDynamoItem } from './dynamo-item.js'
@@ -23,26 +24,36 @@ export interface AccuracyRecord extends DayAccuracy {
   backtestMase: number
 }
 
+function dayAccuracyItem(record: AccuracyRecord, runId: string): Record<string, AttributeValue> {
+  return {
+    metric_id: { S: record.metricId },
+    date: { S: record.date },
+    mase: n(record.mase),
+    smape: n(record.smape),
+    bias: n(record.bias),
+    coverage: n(record.coverage),
+    points: n(record.points),
+    backtest_mase: n(record.backtestMase),
+    model_version: { S: record.modelVersion },
+    served_run_id: { S: record.runId },
+    computed_by: { S: runId },
+    contract_version: accuracyContractVersion,
+  }
+}
+
+/** Who wrote an item and when: not part of what it says. */
+const volatileAttributes = new Set(['computed_by', 'updated_by', 'updated_at'])
+
+/** A short hash of what an item says (every attribute but who wrote it and when), as it would be stored. */
+function fingerprint(item: Record<string, AttributeValue>): string {
+  const said = Object.keys(item).filter((name) => !volatileAttributes.has(name)).sort().map((name) => [name, item[name]])
+  return createHash('sha256').update(JSON.stringify(said)).digest('base64url').slice(0, 16)
+}
+
+export const dayAccuracyFingerprint = (record: AccuracyRecord) => fingerprint(dayAccuracyItem(record, ''))
+
 export async function putDayAccuracy(client: DynamoDBClient, table: string, record: AccuracyRecord, runId: string): Promise<void> {
-  await client.send(
-    new PutItemCommand({
-      TableName: table,
-      Item: {
-        metric_id: { S: record.metricId },
-        date: { S: record.date },
-        mase: n(record.mase),
-        smape: n(record.smape),
-        bias: n(record.bias),
-        coverage: n(record.coverage),
-        points: n(record.points),
-        backtest_mase: n(record.backtestMase),
-        model_version: { S: record.modelVersion },
-        served_run_id: { S: record.runId },
-        computed_by: { S: runId },
-        contract_version: accuracyContractVersion,
-      },
-    }),
-  )
+  await client.send(new PutItemCommand({ TableName: table, Item: dayAccuracyItem(record, runId) }))
 }
 
 /** A day's item as read back: the figures `gras accuracy` and the report show. */
@@ -93,23 +104,24 @@ export async function queryAccuracy(client: DynamoDBClient, table: string, metri
   return items.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : (v.S ?? v.BOOL ?? Number.NaN)])))
 }
 
+function driftItem(metricId: string, decision: DriftDecision, runId: string, nowIso: string): Record<string, AttributeValue> {
+  return {
+    metric_id: { S: metricId },
+    date: { S: driftKey },
+    drifted: { BOOL: decision.drifted },
+    realised_mase: n(decision.realisedMase),
+    expected_mase: n(decision.expectedMase),
+    reason: { S: decision.reason },
+    updated_by: { S: runId },
+    updated_at: { S: nowIso },
+    contract_version: accuracyContractVersion,
+  }
+}
+
+export const driftFingerprint = (metricId: string, decision: DriftDecision) => fingerprint(driftItem(metricId, decision, '', ''))
+
 export async function putDrift(client: DynamoDBClient, table: string, metricId: string, decision: DriftDecision, runId: string, nowIso: string): Promise<void> {
-  await client.send(
-    new PutItemCommand({
-      TableName: table,
-      Item: {
-        metric_id: { S: metricId },
-        date: { S: driftKey },
-        drifted: { BOOL: decision.drifted },
-        realised_mase: n(decision.realisedMase),
-        expected_mase: n(decision.expectedMase),
-        reason: { S: decision.reason },
-        updated_by: { S: runId },
-        updated_at: { S: nowIso },
-        contract_version: accuracyContractVersion,
-      },
-    }),
-  )
+  await client.send(new PutItemCommand({ TableName: table, Item: driftItem(metricId, decision, runId, nowIso) }))
 }
 
 export async function isDrifted(client: DynamoDBClient, table: string, metricId: string): Promise<boolean> {

@@ -90,6 +90,9 @@ test('a metric cut into four slices over three shards: features once, every seri
   const writers = new Map<string, string>()
   const record = (shard: string, wrote: string[]) => {
     for (const key of wrote) {
+      // The late-run mark is the one key meant for every writer: each write only has to differ from
+      // the last, and monitor reads nothing else of it (io/served-runs.ts).
+      if (key.endsWith('/_late-run.json')) continue
       const other = writers.get(key)
       assert.ok(other === undefined || other === shard, `${key} written by shards ${other} and ${shard}`)
       writers.set(key, shard)
@@ -124,15 +127,17 @@ test('a metric cut into four slices over three shards: features once, every seri
 })
 
 test('groups counted at run time: fewer groups than slices leaves a slice idle, saying so; every series still trained once', { timeout: 600_000 }, async () => {
-  // Planned at one series per group, trained at three: O's 4 series are 2 groups for 4 slices.
-  const wider = { GRAS_CONFIG: configDirWith(`${settings.replace('seriesPerGroup: 1', 'seriesPerGroup: 3')}`) }
+  // Planned at one series per group, trained at four: O's 4 series are 1 group for 4 slices, which
+  // slice 0 owns. The slices run in more than one shard, so some shard holds O's slices but not
+  // slice 0, whichever way the plan balanced them (it balances by bytes, which vary with the data).
+  const wider = { GRAS_CONFIG: configDirWith(`${settings.replace('seriesPerGroup: 1', 'seriesPerGroup: 4')}`) }
   const trained: string[] = []
   let idle = 0
   for (const shard of ['0/3', '1/3', '2/3']) {
     const run = await runCli(['train', '--shard', shard, '--plan', 'p1', '--metrics', 'O', '--as-of', asOf, '--run-id', 'r2', '--workers', '1'], { cwd: sharded, env: wider, timeoutMs: 240_000 })
     assert.equal(run.code, 0, run.stderr)
     trained.push(...logged(run, 'model trained'))
-    idle += run.logs.filter((l) => /no group of the metric in this shard's slices/.test(String(l.msg)) && l.metric === 'O' && l.groups === 2).length
+    idle += run.logs.filter((l) => /no group of the metric in this shard's slices/.test(String(l.msg)) && l.metric === 'O' && l.groups === 1).length
     // An idle shard succeeded: gras_job_failed 0, no GrasJobFailed alert.
     assert.equal(run.logs.find((l) => l.msg === 'job finished')?.ok, true, `${shard}: the job finished ok`)
   }

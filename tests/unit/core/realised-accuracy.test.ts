@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decideDrift, realisedAccuracy, type DayAccuracy, type ServedRun } from '../../../jobs/core/realised-accuracy.js'
+import { decideDrift, realisedAccuracy, servedRunsOf, type DayAccuracy, type ServedRun } from '../../../jobs/core/realised-accuracy.js'
+import { seededRandom } from '../../../jobs/core/random.js'
 import { dayMs, hourMs } from '../../../jobs/core/time.js'
 
 // Four 6-hour steps a day: day 0 [1, 3, 2, 4], day 1 [5, 6, 7, 8] (the 8 not observed), day 2 [2, 2, 2, 2].
@@ -70,4 +71,34 @@ test('drift: the mean realised MASE against factor x the backtest MASE', () => {
     assert.equal(decision.drifted, false)
     assert.equal(decision.reason, 'no backtest expectation')
   }
+})
+
+test('the served runs alone, cut to the days they served, score exactly as every run does', () => {
+  const random = seededRandom(7)
+  const hourly = { metricId: 'G', startMs: 0, stepMs: hourMs, values: Float64Array.from({ length: 24 * 12 }, () => 10 + 5 * random()) }
+  let scoredDays = 0
+  for (let trial = 0; trial < 200; trial++) {
+    // Runs at random hours, some on the same instant (a rerun under another id), horizons of 1 to 3 days.
+    const runs = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, i) => {
+      const generatedAtMs = Math.floor(random() * 10 * 24) * hourMs
+      const steps = 24 * (1 + Math.floor(random() * 3))
+      const value = Array.from({ length: steps }, () => 10 + 5 * random())
+      return run(`r${i}`, generatedAtMs, 0, value, value.map((v) => v - 2), value.map((v) => v + 2))
+    }).map((r) => ({ ...r, timestampsMs: r.timestampsMs.map((t) => r.generatedAtMs + t / 6) }))
+    if (random() < 0.3) runs.push({ ...runs[0], runId: 'tie' })
+    const [first, end] = [2 * dayMs, 11 * dayMs]
+    const kept = servedRunsOf(runs, first, end)
+    const all = realisedAccuracy(hourly, undefined, runs, first, end, 24)
+    scoredDays += all.length
+    assert.deepEqual(realisedAccuracy(hourly, undefined, kept, first, end, 24), all, `trial ${trial}`)
+    assert.ok(kept.length <= 9 && kept.every((r) => runs.some((o) => o.runId === r.runId)))
+    // Only the points of served days are kept: never more than a day's steps per day served.
+    assert.ok(kept.reduce((n, r) => n + r.timestampsMs.length, 0) <= 9 * 24)
+  }
+  assert.ok(scoredDays > 500, `${scoredDays} days scored over the trials`)
+})
+
+test('served runs: a run newer than a day start serves no day of the window and is dropped', () => {
+  assert.deepEqual(servedRunsOf([a, b, c], dayMs, 2 * dayMs).map((r) => [r.runId, Array.from(r.timestampsMs, (t) => t / stepMs)]), [['a', [4, 5, 6, 7]]])
+  assert.deepEqual(servedRunsOf([c, b, a], dayMs, 3 * dayMs).map((r) => r.runId), ['b', 'a'])
 })
