@@ -3,7 +3,7 @@
  * a local lake of one hourly metric `P` with a dimension `k` and `series` series (default 200, in
  * groups of 50), with a week of served forecasts (features and infer as of every 6 hours, one
  * train before them), then `monitor` run as the refresh runs it: as of 00:00 (the day's first),
- * 01:00 and 02:00 of the same day. Prints per run the object-store requests (bench/counted-store.ts;
+ * 01:00 and 02:00 of the same day, and 00:00 of the next day (a new window: one more day to score). Prints per run the object-store requests (bench/counted-store.ts;
  * a LIST is one call here, one request per 1,000 keys on S3) and DynamoDB's requests, per series,
  * and appends CSV to bench/results/monitor-requests.csv.
  */
@@ -34,13 +34,13 @@ const out = 'bench/results'
 
 async function writeBronze(lake: ObjectStore): Promise<void> {
   const ids = Array.from({ length: seriesCount }, (_, i) => `s${String(i).padStart(5, '0')}`)
-  for (let d = days; d >= 0; d--) {
+  for (let d = days; d >= -1; d--) {
     const dayStart = endMs - d * dayMs
     const ts: number[] = []
     const values: number[] = []
     const k: string[] = []
     for (const [s, id] of ids.entries()) {
-      for (let h = 0; h < (d === 0 ? 3 : 24); h++) {
+      for (let h = 0; h < (d === -1 ? 3 : 24); h++) {
         ts.push(dayStart + h * hourMs)
         values.push(100 + s + 20 * Math.sin((2 * Math.PI * h) / 24 + s) + ((h * 7 + s * 13 + d) % 11))
         k.push(id)
@@ -91,14 +91,15 @@ try {
       check('features', await runFeatures(at(`f-${id}`, asOf)))
       check('infer', await runInfer(at(`i-${id}`, asOf)))
     }
-    check('features', await runFeatures(at('f-now', endMs + 2 * hourMs)))
-    for (const hour of [0, 1, 2]) {
+    // The refresh of 00:00, 01:00 and 02:00 of one day, then the next day's first.
+    for (const hour of [0, 1, 2, 24]) {
+      if (hour === 0 || hour === 24) check('features', await runFeatures(at(`f-${hour}`, endMs + (hour + 2) * hourMs)))
       const counts: Record<RequestKind, number> = { PUT: 0, LIST: 0, GET: 0 }
       commands = new Map()
       const started = Date.now()
       check('monitor', await runMonitor({ ...at(`monitor-${hour}`, endMs + hour * hourMs), lake: counted(base.lake, counts) }))
       const per = (n: number) => (n / seriesCount).toFixed(3)
-      console.log(`monitor at ${String(hour).padStart(2, '0')}:00  PUT ${String(counts.PUT).padStart(5)} (${per(counts.PUT)}/series)  LIST ${String(counts.LIST).padStart(5)} (${per(counts.LIST)}/series)  GET ${String(counts.GET).padStart(5)} (${per(counts.GET)}/series)  ${Date.now() - started} ms`)
+      console.log(`monitor at ${hour === 24 ? 'next day 00' : `day 0 ${String(hour).padStart(2, '0')}`}:00  PUT ${String(counts.PUT).padStart(5)} (${per(counts.PUT)}/series)  LIST ${String(counts.LIST).padStart(5)} (${per(counts.LIST)}/series)  GET ${String(counts.GET).padStart(5)} (${per(counts.GET)}/series)  ${Date.now() - started} ms`)
       console.log(`        DynamoDB per series: ${[...commands].map(([name, n]) => `${name} ${per(n)}`).join(', ')}`)
       rows.push([new Date().toISOString(), hour, seriesCount, seriesPerGroup, counts.PUT, counts.LIST, counts.GET, commands.get('PutItem') ?? 0, commands.get('GetItem') ?? 0].join(','))
     }

@@ -25,6 +25,13 @@ export type WrittenSeries = z.infer<typeof writtenSeriesSchema>
 
 const writtenSchema = z.object({ format: z.literal(1), series: z.record(z.string(), writtenSeriesSchema) })
 
+/** Whether two states say the same, whatever the order of their keys (one is read back, the other built). */
+export function sameWritten(a: WrittenSeries | undefined, b: WrittenSeries | undefined): boolean {
+  const canonical = (value: unknown): unknown =>
+    value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, canonical(v)])) : value
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+}
+
 /** The kept state of one monitor process: each metric's folder is listed once, for all its groups. */
 export class MonitorWrittenStore {
   private readonly listings = new Map<string, Promise<Set<string>>>()

@@ -16,7 +16,7 @@ import { dayAccuracyFingerprint, driftFingerprint, putDayAccuracy, putDrift } fr
 import { ModelRegistry } from '../io/model-registry.js'
 import { readRows } from '../io/parquet-read.js'
 import type { ObjectInfo, ObjectStore } from '../io/object-store.js'
-import { MonitorWrittenStore, type WrittenSeries } from '../io/monitor-written.js'
+import { MonitorWrittenStore, sameWritten, type WrittenSeries } from '../io/monitor-written.js'
 import { ServedRunsStore, type ServedRunsWindow } from '../io/served-runs.js'
 import { CopyListings } from './copy-listings.js'
 import type { JobContext } from '../runtime/job-context.js'
@@ -52,7 +52,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
         const outcome = await seriesStep(group, results, seriesLog, seriesId, () => monitorSeries(seriesId, served.get(seriesId) ?? [], window, before, seriesLog, metrics, silver))
         if (!outcome) continue
         results.set(seriesId, { ok: true, detail: outcome.detail })
-        if (JSON.stringify(outcome.written) !== JSON.stringify(before)) changed = true
+        if (!sameWritten(outcome.written, before)) changed = true
         written.set(seriesId, outcome.written)
       }
       // Only an optimisation is lost when this fails: the next run writes the same items again.

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { runCli, type CliResult } from '../helpers/run-cli.js'
@@ -64,7 +64,10 @@ test('an hourly monitor reads the served runs once a day, writes only changed it
   // The next hour's monitor reads none of the copies: they are unreadable now, and it still scores the same.
   const saved = new Map(copies().map((path) => [path, readFileSync(path)]))
   for (const path of saved.keys()) writeFileSync(path, 'not parquet')
+  const state = join(lake, 'monitor/written/metric=G/group=1of1.json')
+  const stateBefore = statSync(state).mtimeMs
   const second = await monitor('mon-2')
+  assert.equal(statSync(state).mtimeMs, stateBefore, 'what monitor wrote is unchanged: its record is not rewritten either')
   assert.deepEqual({ ...second.computed, itemsWritten: 0, time: 0, run_id: 0 }, { ...first.computed, itemsWritten: 0, time: 0, run_id: 0 })
   const expectedWrites = first.computed.drifted ? 1 : 0 // a raised drift flag is written every run
   assert.equal(second.computed.itemsWritten, expectedWrites)
