@@ -126,7 +126,7 @@ test('the groups of an older plan of more shards do not keep GrasJobFailed or Gr
   await inferShard('sm-newer', 1, 2, 0)
   // The Pushgateway still holds the three-shard groups, the failed one too; the rules read past them.
   const groups = await inferGroups()
-  assert.deepEqual(groups.filter((g) => g.shard.endsWith('of3')).sort(byShard), [0, 1, 2].map((i) => ({ job: 'infer', shard: `${i}of3`, failed: i === failing ? '1' : '0' })))
+  assert.deepEqual(groups.filter((g) => g.shard?.endsWith('of3')).sort(byShard), [0, 1, 2].map((i) => ({ job: 'infer', shard: `${i}of3`, failed: i === failing ? '1' : '0' })))
   assert.deepEqual(await jobsIn(rule('GrasJobFailed')), [])
   assert.deepEqual(await jobsIn(rule('GrasForecastsStale')), [], 'the old shard that never succeeded is not the job\'s last success')
   assert.deepEqual(await jobsIn(later(rule('GrasForecastsStale'), 3.5)), ['infer'], 'the operands have data: the rule is false, not vacuous')
@@ -139,4 +139,11 @@ test('the groups of an older plan of more shards do not keep GrasJobFailed or Gr
   assert.ok((await values(panel('Hours since last successful run'))).infer < 0.5)
   const outcomes = (await stack.query(panel('Metrics per run, by outcome'))).result.filter((s) => s.metric.job === 'infer')
   assert.deepEqual(Object.fromEntries(outcomes.map((s) => [s.metric.outcome, Number(s.value[1])])), { ok: 2, failed: 0 }, 'the two shards of the newer run, added up')
+
+  // A plan of one shard is every metric, as an unsharded run: its group is the job's own.
+  await plan('sm-one', 'G,A', 1, 'S')
+  await inferShard('sm-one', 0, 1, 0)
+  assert.ok((await inferGroups()).some((g) => g.shard === undefined && g.failed === '0'), 'infer --shard 0/1 pushed to the job-only group')
+  assert.equal((await inferGroups()).filter((g) => g.shard?.endsWith('of1')).length, 0)
+  assert.deepEqual(await jobsIn(rule('GrasJobFailed')), [])
 })
