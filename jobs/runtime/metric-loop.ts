@@ -166,7 +166,7 @@ async function forEachUnit(
   const log = context.logger.child({ job, run_id: context.runId })
   if (served) return serveWorkerMetrics(served, context, job, log, runUnit)
   const started = context.now()
-  const metrics = new RunMetrics(job, started, context.config.observability.maxMetricGroups)
+  const metrics = new RunMetrics(job, started, context.config.observability.maxMetricGroups, context.shard?.selection)
   beginRun(metrics)
   const outcomes: MetricOutcome[] = []
   const terminal = activeTerminal()

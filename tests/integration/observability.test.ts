@@ -62,7 +62,7 @@ test('runs push; Prometheus scrapes; every dashboard and alert expression evalua
   assert.equal(monitor.code, 0, monitor.stderr)
   assert.ok(monitor.logs.some((l) => l.msg === 'accuracy computed' && (l.days as number) >= 1))
 
-  // Grouping keys: job, and job + metric; never a pod or run id.
+  // Grouping keys of unsharded runs: job, and job + metric; never a pod or run id (shards: shard-metrics.test.ts).
   const groups = (await (await fetch(`${stack.pushgatewayUrl}/api/v1/metrics`)).json()) as { data: { labels: Record<string, string> }[] }
   const keys = groups.data.map((g) => Object.keys(g.labels).sort().join(','))
   assert.ok(keys.every((k) => k === 'job' || k === 'job,metric'), keys.join(' | '))
