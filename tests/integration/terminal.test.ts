@@ -71,7 +71,8 @@ test('without a terminal: every line is JSON (or the one gras: line), and one ru
   const demo = await runCli(['demo-data', '--days', '10', '--end', asOf], { cwd, env })
   assert.equal(demo.code, 0, demo.stderr)
   // A file that is not Parquet: quarantined, and the summary says so.
-  const day = asOf.slice(0, 10).split('-')
+  // In the day of the last hour before the as-of, which the run reads (at 00:00 the as-of's own day holds none of it).
+  const day = new Date(Date.parse(asOf) - 3_600_000).toISOString().slice(0, 10).split('-')
   const dir = join(cwd, '.gras/lake/bronze/gras/metric=G', `year=${day[0]}/month=${day[1]}/day=${day[2]}`)
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'garbage.parquet'), 'not parquet at all')
