@@ -52,6 +52,7 @@ export async function runInfer(context: JobContext, requested?: readonly string[
     const results = new Map<string, SeriesResult>()
     const byDate = new Map<string, { copied: CopiedSeries; detail: Record<string, unknown>; log: Logger }[]>()
     const silver = new SilverReads(context.lake)
+    await silver.prefetch(group.series, runCutoffMs(settingsFor(context.config, group.metricId), context.asOfMs))
     for (const seriesId of group.series) {
       const seriesLog = log.child({ metric: seriesId })
       const forecast = await seriesStep(group, results, seriesLog, seriesId, () => inferMetric(seriesId, seriesLog, metrics, silver))

@@ -45,6 +45,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       const written = await writtenItems.read(group.metricId, group)
       const results = new Map<string, SeriesResult>()
       const silver = new SilverReads(context.lake)
+      await silver.prefetch(group.series)
       let changed = false
       for (const seriesId of group.series) {
         const seriesLog = log.child({ metric: seriesId })

@@ -105,6 +105,7 @@ async function trainGroup(context: JobContext, registry: ModelRegistry, neural: 
   const results = new Map<string, SeriesResult>()
   const selected: { trained: TrainedMetric; artifact: ModelArtifact; log: JobContext['logger'] }[] = []
   const silver = new SilverReads(context.lake)
+  await silver.prefetch(group.series, runCutoffMs(settingsFor(context.config, group.metricId), context.asOfMs))
   for (const seriesId of group.series) {
     const seriesLog = log.child({ metric: seriesId })
     const trained = await seriesStep(group, results, seriesLog, seriesId, () => selectForMetric(context, neural, seriesId, silver, cutoff))

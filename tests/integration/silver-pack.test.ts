@@ -193,6 +193,31 @@ test('SilverReads, the reads of one group: one listing for all the series of a p
   assert.equal(counts.list, again.list + 1, 'a new group lists again')
 })
 
+test('SilverReads.prefetch: a group\'s row groups in one ranged GET, then its series read from it, the same rows', { timeout: 120_000 }, async () => {
+  const { store, counts } = counting(s3Lake)
+  // Another uri: this process's pack cache then opens the file through this counter.
+  Object.defineProperty(store, 'uri', { value: `${s3Lake.uri}#prefetch` })
+  const ids = (await resolveMetrics(store, silverFeaturesRoot, ['P'])).metrics
+  const reads = new SilverReads(store)
+  const before = counts.slice
+  await reads.prefetch(ids, asOfMs)
+  const fetched = counts.slice - before
+  const read = await Promise.all(ids.map((id) => reads.read(id, asOfMs)))
+  assert.equal(counts.slice - before - fetched, 0, 'no ranged GET per series after the prefetch')
+  assert.ok(fetched <= 4, `the footer and the group's row groups: ${fetched} ranged GETs`)
+  const local = new LocalObjectStore(lakeDir)
+  for (const [i, id] of ids.entries()) {
+    const here = await readSilverSeries(local, id, asOfMs)
+    assert.deepEqual(Array.from(read[i].series.values), Array.from(here.series.values), id)
+    assert.deepEqual(read[i].observed, here.observed, id)
+  }
+  // Series far apart in the pack are not fetched as one span: their reads fetch their own.
+  const far = new SilverReads(store)
+  const spread = counts.slice
+  await far.prefetch([ids[0], ids[ids.length - 1]], asOfMs)
+  assert.equal(counts.slice, spread, 'nothing fetched for two series with the others between them')
+})
+
 test('a backfill writes its own pack and never moves the newest manifest back', { timeout: 120_000 }, async () => {
   const newest = readFileSync(join(lakeDir, silverPackManifestKey('P')))
   const backfill = await runCli(['features', '--metrics', 'P', '--as-of', '2024-01-03T00:00:00Z', '--run-id', 'pack-backfill'], { cwd, env: { GRAS_CONFIG: config } })
