@@ -107,19 +107,18 @@ function addJobCommands(program: Command): void {
     .action(async (options: RunOptions & { full?: boolean }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => [await runFeatures(context, metrics, { full: options.full === true })])
     })
-  const jobs: [string, string, (c: OpenedContext, m?: string[]) => Promise<JobReport>][] = [
-    ['infer', 'forecast with the approved models; write DynamoDB and Parquet', runInfer],
-    ['monitor', 'realised accuracy of served forecasts per metric and day; flag drift for retraining', runMonitor],
-  ]
-  for (const [name, description, run] of jobs) {
-    withWorkers(withShardOptions(withRunOptions(program.command(name).description(description)))).action(async (options: RunOptions, command: Command) => {
+  withWorkers(withShardOptions(withRunOptions(program.command('infer').description('forecast with the approved models; write DynamoDB and Parquet')))).action(async (options: RunOptions, command: Command) => {
+    await withJob(command, options, logFd(false), async (context, metrics) => [await runInfer(context, metrics)])
+  })
+  withWorkers(withShardOptions(withRunOptions(program.command('monitor').description('realised accuracy of served forecasts per metric and day; flag drift for retraining'))))
+    .addOption(new Option('--full', "ignore the served runs and written items monitor keeps under monitor/: read every copy, write every accuracy item").env('GRAS_MONITOR_FULL'))
+    .action(async (options: RunOptions & { full?: boolean }, command: Command) => {
       await withJob(command, options, logFd(false), async (context, metrics) => {
-        const report = await run(context, metrics)
-        if (name === 'monitor') await publishUnlessShard(context, metrics)
+        const report = await runMonitor(context, metrics, { full: options.full === true })
+        await publishUnlessShard(context, metrics)
         return [report]
       })
     })
-  }
   withWorkers(withShardOptions(withRunOptions(program.command('train').description('fit candidates, backtest, select, register and promote models'))))
     .addOption(new Option('--only <scope>', 'all metrics, or only those the monitor flagged for drift (clearing the flag)').choices(['all', 'drifted']).default('all').env('GRAS_TRAIN_ONLY'))
     .addOption(new Option('--cutoff <which>', "the silver trained on: exact (only the run's cutoff; a series without fails, 66) or at-most (else the newest older)").choices(['exact', 'at-most']).default('at-most').env('GRAS_TRAIN_CUTOFF'))

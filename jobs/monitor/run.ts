@@ -30,7 +30,12 @@ import { copyRowsBySeries } from '../io/copy-rows.js'
 import { walkRunCopies } from '../core/copy-walk.js'
 import { decideDrift, realisedAccuracy, servedRunsOf, type ServedRun } from '../core/realised-accuracy.js'
 
-export async function runMonitor(context: JobContext, requested?: readonly string[]): Promise<JobReport> {
+export interface MonitorOptions {
+  /** Ignore the kept served runs and what monitor last wrote: read every copy, write every item. */
+  full?: boolean
+}
+
+export async function runMonitor(context: JobContext, requested?: readonly string[], options: MonitorOptions = {}): Promise<JobReport> {
   const { lookbackDays, driftFactor, accuracyTable } = context.config.monitor
   const registry = new ModelRegistry(context.dynamo, context.config.dynamodb.modelsTable)
   const servedRuns = new ServedRunsStore(context.lake)
@@ -41,8 +46,12 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     work: async (group, log, metrics) => {
       const endDay = floorToStep(context.asOfMs, dayMs)
       const window = { metricId: group.metricId, firstDayMs: endDay - lookbackDays * dayMs, endDayMs: endDay }
-      const served = (await servedRuns.lookup(window, group, group.series)) ?? (await walkServedRuns(group, window, log))
-      const written = await writtenItems.read(group.metricId, group)
+      const kept = options.full ? undefined : await servedRuns.lookup(window, group, group.series)
+      const served = kept ?? (await walkServedRuns(group, window, log))
+      const written = options.full ? new Map<string, WrittenSeries>() : await writtenItems.read(group.metricId, group)
+      // Only the series that succeeded now are kept: a series that failed, or that left the group,
+      // has its items written again next time, whatever this run left in the table.
+      const now = new Map<string, WrittenSeries>()
       const results = new Map<string, SeriesResult>()
       const silver = new SilverReads(context.lake)
       await silver.prefetch(group.series)
@@ -54,13 +63,14 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
         if (!outcome) continue
         results.set(seriesId, { ok: true, detail: outcome.detail })
         if (!sameWritten(outcome.written, before)) changed = true
-        written.set(seriesId, outcome.written)
+        now.set(seriesId, outcome.written)
       }
+      if (now.size !== written.size) changed = true
       // Only an optimisation is lost when this fails: the next run writes the same items again.
-      if (changed) await writtenItems.write(group.metricId, group, written).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
+      if (changed) await writtenItems.write(group.metricId, group, now).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
       return results
     },
-  }, { module: import.meta.url, name: 'runMonitor' })
+  }, { module: import.meta.url, name: 'runMonitor', args: [options] })
 
   /**
    * The runs that served the group's series on the window's days, from the predictions copies,

@@ -44,7 +44,7 @@ async function monitor(runId: string): Promise<{ result: CliResult; computed: Re
   return { result, computed: result.logs.find((l) => l.msg === 'accuracy computed' && l.metric === 'G')! }
 }
 
-test('an hourly monitor reads the served runs once a day, writes only changed items, and rereads after a late run', { timeout: 300_000 }, async () => {
+test('an hourly monitor reads the served runs once a day, writes only changed items, and rereads after a late run', { timeout: 600_000 }, async () => {
   assert.equal((await runCli(['demo-data', '--days', '28', '--end', iso(today)], { cwd, env })).code, 0)
   for (const back of [3, 2, 1]) {
     const run = await runCli(['pipeline', '--metrics', 'G', '--as-of', iso(today - back * day), '--run-id', `run-d${back}`], { cwd, env })
@@ -73,6 +73,10 @@ test('an hourly monitor reads the served runs once a day, writes only changed it
   assert.equal(second.computed.itemsWritten, expectedWrites)
   const after = await accuracyItems()
   for (const [date, item] of written) if (date !== '~drift' || !first.computed.drifted) assert.deepEqual(after.get(date), item, `${date} not rewritten`)
+
+  // --full ignores what monitor keeps: it reads the copies, here unreadable.
+  const full = await runCli(['monitor', '--metrics', 'G', '--as-of', iso(today), '--run-id', 'mon-full', '--full'], { cwd, env })
+  assert.notEqual(full.code, 0, 'monitor --full read the copies')
 
   // A late run: another forecast of yesterday's cutoff, written today. Its id sorts after run-d1, so
   // it is the newest of the two for yesterday's day, which monitor must now see in the copies.
