@@ -42,7 +42,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       const endDay = floorToStep(context.asOfMs, dayMs)
       const window = { metricId: group.metricId, firstDayMs: endDay - lookbackDays * dayMs, endDayMs: endDay }
       const served = (await servedRuns.lookup(window, group, group.series)) ?? (await walkServedRuns(group, window, log))
-      const written = await writtenItems.read(group.metricId, group)
+      const written = await writtenItems.read(group.metricId, group, accuracyTable)
       const results = new Map<string, SeriesResult>()
       const silver = new SilverReads(context.lake)
       await silver.prefetch(group.series)
@@ -57,7 +57,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
         written.set(seriesId, outcome.written)
       }
       // Only an optimisation is lost when this fails: the next run writes the same items again.
-      if (changed) await writtenItems.write(group.metricId, group, written).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
+      if (changed) await writtenItems.write(group.metricId, group, accuracyTable, written).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
       return results
     },
   }, { module: import.meta.url, name: 'runMonitor' })
