@@ -72,7 +72,9 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     const runs = await readGroupRuns(copies, group, fromMs, window.endDayMs - dayMs)
     for (const seriesId of group.series) for (const run of await readSingleSeriesRuns(copies, seriesId, fromMs, window.endDayMs - dayMs)) addRun(runs, seriesId, run)
     const served = new Map(group.series.map((id) => [id, servedRunsOf(runs.get(id) ?? [], window.firstDayMs, window.endDayMs)]))
-    await servedRuns.store(window, group, served).catch((error) => log.warn({ err: error }, 'served runs could not be kept: the next run reads the copies again'))
+    // Infer marks only copies of days ended on its clock: runs walked before the window's last day
+    // ended (an as-of ahead of now) may still change without a mark, so they are not kept.
+    if (context.now() >= window.endDayMs) await servedRuns.store(window, group, served).catch((error) => log.warn({ err: error }, 'served runs could not be kept: the next run reads the copies again'))
     return served
   }
 
