@@ -72,7 +72,7 @@ locals {
     monitor = [
       { sid = "ListSilverPredictionsPlansAndMonitor", actions = ["s3:ListBucket"], resources = [local.lake_bucket], prefixes = ["silver/*", "predictions/*", "plans/*", "monitor/*"] },
       { sid = "ReadSilverPredictionsModelsPlansAndMonitor", actions = ["s3:GetObject"], resources = ["${local.lake}/silver/*", "${local.lake}/predictions/*", "${local.lake}/models/metric=*", "${local.lake}/plans/*", "${local.lake}/monitor/*"], prefixes = [] },
-      { sid = "WriteReportAndMonitor", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*", "${local.lake}/monitor/*"], prefixes = [] },
+      { sid = "WriteReportAndMonitor", actions = ["s3:PutObject"], resources = ["${local.lake}/reports/*", "${local.lake}/monitor/served/metric=*/window=*", "${local.lake}/monitor/written/*"], prefixes = [] },
       local.lake_key,
       { sid = "WriteAndReadAccuracy", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [module.accuracy_table.dynamodb_table_arn], prefixes = [] },
       { sid = "ReadApprovedModels", actions = ["dynamodb:GetItem"], resources = [local.models_table], prefixes = [] },

@@ -23,7 +23,12 @@ const writtenSeriesSchema = z.object({
 })
 export type WrittenSeries = z.infer<typeof writtenSeriesSchema>
 
-const writtenSchema = z.object({ format: z.literal(1), series: z.record(z.string(), writtenSeriesSchema) })
+const writtenSchema = z.object({
+  format: z.literal(1),
+  /** The accuracy table the items went to: a state of another table says nothing of this one. */
+  table: z.string().optional(),
+  series: z.record(z.string(), writtenSeriesSchema),
+})
 
 /** Whether two states say the same, whatever the order of their keys (one is read back, the other built). */
 export function sameWritten(a: WrittenSeries | undefined, b: WrittenSeries | undefined): boolean {
@@ -38,7 +43,7 @@ export class MonitorWrittenStore {
 
   constructor(private readonly lake: ObjectStore) {}
 
-  async read(metricId: string, group: GroupSlice): Promise<Map<string, WrittenSeries>> {
+  async read(metricId: string, group: GroupSlice, table: string): Promise<Map<string, WrittenSeries>> {
     const key = monitorWrittenKey(metricId, group)
     let listed = this.listings.get(metricId)
     if (!listed) {
@@ -49,14 +54,15 @@ export class MonitorWrittenStore {
     const bytes = await this.lake.get(key)
     if (!bytes) return new Map()
     try {
-      return new Map(Object.entries(parseLakeDocument(writtenSchema, bytes, key).series))
+      const written = parseLakeDocument(writtenSchema, bytes, key)
+      return written.table === table ? new Map(Object.entries(written.series)) : new Map()
     } catch {
       return new Map()
     }
   }
 
-  async write(metricId: string, group: GroupSlice, series: ReadonlyMap<string, WrittenSeries>): Promise<void> {
+  async write(metricId: string, group: GroupSlice, table: string, series: ReadonlyMap<string, WrittenSeries>): Promise<void> {
     // NaN is written as null, which numberOrNaN reads back as NaN.
-    await this.lake.put(monitorWrittenKey(metricId, group), JSON.stringify({ format: 1, series: Object.fromEntries(series) }) + '\n')
+    await this.lake.put(monitorWrittenKey(metricId, group), JSON.stringify({ format: 1, table, series: Object.fromEntries(series) }) + '\n')
   }
 }

@@ -5,8 +5,10 @@
  * reading every run's copies of ten days again. Only a copy written into a day that had already
  * ended (a backfill, a run that finished after midnight) can change them: infer then writes the
  * metric's late-run mark anew (markLateRun). A kept object records the mark as it was read before
- * its walk over the copies began, and is read from the copies again once the mark differs: no
- * clock is compared, so pods whose clocks disagree cannot keep a stale object.
+ * its walk over the copies began, and is read from the copies again once the mark differs. Two
+ * clocks meet: infer marks a copy by whether its day has ended on infer's clock, so monitor keeps
+ * only a walk made after the window's end on its own (jobs/monitor/run.ts); pods whose clocks
+ * disagree by a moment at midnight can still keep an object that misses a copy written then.
  *
  * The object is derived data: one that is unreadable, of another window or of fewer series than
  * the group has now (the grouping moved) is a miss, never an error.

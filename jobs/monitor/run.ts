@@ -48,7 +48,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       const window = { metricId: group.metricId, firstDayMs: endDay - lookbackDays * dayMs, endDayMs: endDay }
       const kept = options.full ? undefined : await servedRuns.lookup(window, group, group.series)
       const served = kept ?? (await walkServedRuns(group, window, log))
-      const written = options.full ? new Map<string, WrittenSeries>() : await writtenItems.read(group.metricId, group)
+      const written = options.full ? new Map<string, WrittenSeries>() : await writtenItems.read(group.metricId, group, accuracyTable)
       // Only the series that succeeded now are kept: a series that failed, or that left the group,
       // has its items written again next time, whatever this run left in the table.
       const now = new Map<string, WrittenSeries>()
@@ -67,7 +67,7 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
       }
       if (now.size !== written.size) changed = true
       // Only an optimisation is lost when this fails: the next run writes the same items again.
-      if (changed) await writtenItems.write(group.metricId, group, now).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
+      if (changed) await writtenItems.write(group.metricId, group, accuracyTable, now).catch((error) => log.warn({ err: error }, 'what monitor wrote could not be kept: the next run writes every item again'))
       return results
     },
   }, { module: import.meta.url, name: 'runMonitor', args: [options] })
@@ -82,7 +82,9 @@ export async function runMonitor(context: JobContext, requested?: readonly strin
     const runs = await readGroupRuns(copies, group, fromMs, window.endDayMs - dayMs)
     for (const seriesId of group.series) for (const run of await readSingleSeriesRuns(copies, seriesId, fromMs, window.endDayMs - dayMs)) addRun(runs, seriesId, run)
     const served = new Map(group.series.map((id) => [id, servedRunsOf(runs.get(id) ?? [], window.firstDayMs, window.endDayMs)]))
-    await servedRuns.store(window, group, served).catch((error) => log.warn({ err: error }, 'served runs could not be kept: the next run reads the copies again'))
+    // Infer marks only copies of days ended on its clock: runs walked before the window's last day
+    // ended (an as-of ahead of now) may still change without a mark, so they are not kept.
+    if (context.now() >= window.endDayMs) await servedRuns.store(window, group, served).catch((error) => log.warn({ err: error }, 'served runs could not be kept: the next run reads the copies again'))
     return served
   }
 
