@@ -20,6 +20,7 @@ import { lateRunMarkerKey, servedRunsKey, servedRunsWindowPrefix, type GroupSlic
 import type { ServedRun } from '../core/realised-accuracy.js'
 import { parseLakeDocument } from './lake-document.js'
 import type { ObjectStore } from './object-store.js'
+import { servedRunOfRows } from './copy-rows.js'
 import { readRows } from './parquet-read.js'
 import { encodeParquet } from './parquet-write.js'
 
@@ -69,18 +70,8 @@ export async function decodeServedRuns(bytes: Uint8Array, key: string): Promise<
   let points: Record<string, unknown>[] = []
   const flush = () => {
     if (points.length === 0) return
-    const first = points[0]
-    const list = runs.get(String(first.series_id)) ?? []
-    list.push({
-      runId: String(first.run_id),
-      modelVersion: String(first.model_version),
-      generatedAtMs: Number(first.generated_at),
-      timestampsMs: Float64Array.from(points, (r) => Number(r.timestamp)),
-      value: Float64Array.from(points, (r) => Number(r.value)),
-      lower: Float64Array.from(points, (r) => Number(r.lower)),
-      upper: Float64Array.from(points, (r) => Number(r.upper)),
-    })
-    runs.set(String(first.series_id), list)
+    const seriesId = String(points[0].series_id)
+    runs.set(seriesId, [...(runs.get(seriesId) ?? []), servedRunOfRows(points)])
     points = []
   }
   for (const row of await readRows(file, key)) {

@@ -26,7 +26,7 @@ import type { RunMetrics } from '../runtime/run-metrics.js'
 import { forEachGroup, seriesStep } from '../runtime/metric-loop.js'
 import { artifactRef, readArtifact } from '../io/model-artifacts.js'
 import { SilverReads } from '../io/silver-reader.js'
-import { copyRowsBySeries } from '../io/copy-rows.js'
+import { copyRowsBySeries, servedRunOfRows } from '../io/copy-rows.js'
 import { walkRunCopies } from '../core/copy-walk.js'
 import { decideDrift, realisedAccuracy, servedRunsOf, type ServedRun } from '../core/realised-accuracy.js'
 
@@ -200,16 +200,6 @@ async function readCopy(lake: ObjectStore, info: ObjectInfo, defaultSeries: stri
   // Every column: a copy written before `series_id` existed has the others only.
   const rows = await readRows(await lake.openBuffer(info), info.key)
   const out = new Map<string, ServedRun>()
-  for (const [seriesId, list] of copyRowsBySeries(rows, defaultSeries)) {
-    out.set(seriesId, {
-      runId: String(list[0].run_id),
-      modelVersion: String(list[0].model_version),
-      generatedAtMs: Number(list[0].generated_at),
-      timestampsMs: Float64Array.from(list, (r) => Number(r.timestamp)),
-      value: Float64Array.from(list, (r) => Number(r.value)),
-      lower: Float64Array.from(list, (r) => Number(r.lower)),
-      upper: Float64Array.from(list, (r) => Number(r.upper)),
-    })
-  }
+  for (const [seriesId, list] of copyRowsBySeries(rows, defaultSeries)) out.set(seriesId, servedRunOfRows(list))
   return out
 }
