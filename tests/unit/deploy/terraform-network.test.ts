@@ -5,7 +5,7 @@
  * on the keys train-neural really writes. Expressions that only Terraform can evaluate are evaluated
  * by `terraform console` when terraform is installed (it needs no providers for these).
  */
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
@@ -14,7 +14,7 @@ import { expressionOf, parseTerraformDir, terraformBlock } from '../../helpers/h
 import { repoRoot, tempDir } from '../../helpers/paths.js'
 import { parseLakeUri } from '../../../jobs/io/lake.js'
 import { joinKey } from '../../../jobs/io/object-store.js'
-import { neuralCheckpointPrefix } from '../../../jobs/core/lake-layout.js'
+import { lateRunMarkerKey, neuralCheckpointPrefix, servedRunsKey } from '../../../jobs/core/lake-layout.js'
 
 const terraformDir = join(repoRoot, 'terraform')
 const config = await parseTerraformDir(terraformDir)
@@ -111,18 +111,29 @@ test('the private API endpoint admits 443 from exactly the CIDRs given', (t) => 
   assert.deepEqual(Object.values(two).map((r) => [r.type, r.protocol, r.from_port, r.to_port, r.cidr_blocks]), [['ingress', 'tcp', 443, 443, ['10.42.128.0/24']], ['ingress', 'tcp', 443, 443, ['192.168.0.0/16']]])
 })
 
-test('the checkpoint lifecycle rule covers the keys train-neural writes under the lake prefix', (t) => {
+/** The lifecycle rule `id` filters from the lake prefix on `under`, and every lake prefix's key `keyOf()` (as the S3 store writes it) falls under it. */
+function assertRuleCovers(t: TestContext, id: string, under: string, what: string, keyOf: () => string): void {
   const rules = config.module.lake_bucket.lifecycle_rule as { id: string; filter?: { prefix: string }; expiration?: { days: number } }[]
-  const rule = rules.find((r) => r.id === 'expire-neural-checkpoints')
-  assert.ok(rule?.filter && rule.expiration, 'a checkpoint rule with a filter and an expiration')
-  assert.equal(rule.filter.prefix, '${local.lake_key_prefix}checkpoints/', 'the filter starts at the lake prefix')
+  const rule = rules.find((r) => r.id === id)
+  assert.ok(rule?.filter && rule.expiration, `a ${what} rule with a filter and an expiration`)
+  assert.equal(rule.filter.prefix, `\${local.lake_key_prefix}${under}`, 'the filter starts at the lake prefix')
   if (!hasTerraform) return t.skip('terraform is not installed: the expressions are not evaluated')
   const lakeUri = expressionOf(config.output.lake_uri.value) ?? JSON.stringify(config.output.lake_uri.value)
   const filter = `"${rule.filter.prefix}"`
   for (const prefix of ['gras', 'lake', 'teams/gras']) {
     const [uri, filterPrefix] = evaluate([lakeUri, filter], { locals: ['lake_key_prefix'], vars: { lake_bucket_name: 'acme-lake', lake_prefix: prefix, bucket_id: 'acme-lake' }, stubs: { 'module.lake_bucket.s3_bucket_id': { variable: 'bucket_id', type: 'string' } } }).map(String)
-    // The key the S3 store writes a checkpoint to (jobs/io/lake.ts, object-store.ts, core/lake-layout.ts).
-    const key = joinKey(parseLakeUri(uri).prefix!, neuralCheckpointPrefix('run-1', 'final', 0), 'weights.bin')
-    assert.ok(key.startsWith(filterPrefix), `lake_prefix "${prefix}": checkpoint key ${key} is not under the lifecycle filter ${filterPrefix} (lake_uri ${uri})`)
+    // The key the S3 store writes (jobs/io/lake.ts, object-store.ts, core/lake-layout.ts).
+    const key = joinKey(parseLakeUri(uri).prefix!, keyOf())
+    assert.ok(key.startsWith(filterPrefix), `lake_prefix "${prefix}": ${what} key ${key} is not under the lifecycle filter ${filterPrefix} (lake_uri ${uri})`)
   }
+}
+
+test('the checkpoint lifecycle rule covers the keys train-neural writes under the lake prefix', (t) => {
+  assertRuleCovers(t, 'expire-neural-checkpoints', 'checkpoints/', 'checkpoint', () => joinKey(neuralCheckpointPrefix('run-1', 'final', 0), 'weights.bin'))
+})
+
+test('the served-runs lifecycle rule covers the kept served runs and the late-run mark monitor and infer write', (t) => {
+  const day = 86_400_000
+  assertRuleCovers(t, 'expire-monitor-served-runs', 'monitor/served/', 'served runs', () => servedRunsKey('O', 20 * day, 27 * day, { index: 2, count: 3 }))
+  assertRuleCovers(t, 'expire-monitor-served-runs', 'monitor/served/', 'late-run mark', () => lateRunMarkerKey('O'))
 })
